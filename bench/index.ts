@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { formatNumber, type BenchRow, type Scenario } from './harness.js';
+import { memoryStackScenario } from './memory-stack.js';
+
+const scenarios: Scenario[] = [memoryStackScenario];
+
+/**
+ * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in
+ * this one process and prints one row per measurement. Figures go to
+ * BENCHMARKS.md together with this command line.
+ */
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
+  if (selected.length === 0) throw new Error(`no scenario named ${wanted.join(', ')}; have: ${scenarios.map((s) => s.name).join(', ')}`);
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  const rows: BenchRow[] = [];
+  for (const scenario of selected) {
+    console.log(`\n## ${scenario.name}: ${scenario.description}`);
+    await scenario.run((row) => {
+      rows.push(row);
+      console.log(`${row.case.padEnd(40)} ${formatNumber(row.value).padStart(14)} ${row.unit.padEnd(8)} ${row.notes ?? ''}`);
+    });
+  }
+  if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './loader.js';
+export * from './node-config.js';

@@ -1,0 +1,105 @@
+import type { LogFormat, LogLevel } from '../logging/logger.js';
+import { parseDuration } from '../util/duration.js';
+import type { RawConfig } from './schema.js';
+
+/** The validated configuration a node boots from (durations in ms, lists split). */
+export interface NodeConfig {
+  readonly moniker: string;
+  readonly network: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Node home directory (keys, data); set by the CLI, undefined for in-memory nodes. */
+  readonly home?: string;
+  readonly p2p: P2PConfig;
+  readonly reactors: { readonly enabled: readonly string[]; readonly options: Readonly<Record<string, Record<string, unknown>>> };
+  readonly plugins: { readonly modules: readonly string[] };
+}
+
+export interface P2PConfig {
+  readonly laddr: string;
+  readonly externalAddress: string;
+  readonly transports: readonly string[];
+  readonly persistentPeers: readonly string[];
+  readonly privatePeerIds: readonly string[];
+  readonly maxConnections: number;
+  readonly maxOutgoingConnections: number;
+  readonly maxConnectedUpgrade: number;
+  readonly maxPeers: number;
+  readonly minRetryTimeMs: number;
+  readonly maxRetryTimeMs: number;
+  readonly maxRetryTimePersistentMs: number;
+  readonly retryJitterMs: number;
+  readonly disconnectCooldownMs: number;
+  readonly maxConcurrentDials: number;
+  readonly dialTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly maxConcurrentInboundHandshakes: number;
+  readonly queueType: string;
+  readonly peerQueueCapacity: number;
+  readonly peerQueueCapacityBytes: number;
+  readonly peerStore: string;
+  readonly scoring: string;
+  readonly maxPacketMsgPayloadSize: number;
+  readonly sendRate: number;
+  readonly recvRate: number;
+  readonly flushThrottleMs: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
+  const p = raw.p2p;
+  const { enabled, ...reactorTables } = raw.reactors;
+  const options: Record<string, Record<string, unknown>> = {};
+  for (const [name, table] of Object.entries(reactorTables)) {
+    options[name] = Object.fromEntries(Object.entries(table as Record<string, unknown>).map(([k, v]) => [camelCase(k), v]));
+  }
+  return {
+    moniker: raw.moniker,
+    network: raw.network,
+    logLevel: raw.log_level,
+    logFormat: raw.log_format,
+    home,
+    p2p: {
+      laddr: p.laddr,
+      externalAddress: p.external_address,
+      transports: p.transports,
+      persistentPeers: list(p.persistent_peers),
+      privatePeerIds: list(p.private_peer_ids),
+      maxConnections: p.max_connections,
+      maxOutgoingConnections: p.max_outgoing_connections,
+      maxConnectedUpgrade: p.max_connected_upgrade,
+      maxPeers: p.max_peers,
+      minRetryTimeMs: parseDuration(p.min_retry_time),
+      maxRetryTimeMs: parseDuration(p.max_retry_time),
+      maxRetryTimePersistentMs: parseDuration(p.max_retry_time_persistent),
+      retryJitterMs: parseDuration(p.retry_jitter),
+      disconnectCooldownMs: parseDuration(p.disconnect_cooldown),
+      maxConcurrentDials: p.max_concurrent_dials,
+      dialTimeoutMs: parseDuration(p.dial_timeout),
+      handshakeTimeoutMs: parseDuration(p.handshake_timeout),
+      maxConcurrentInboundHandshakes: p.max_concurrent_inbound_handshakes,
+      queueType: p.queue_type,
+      peerQueueCapacity: p.peer_queue_capacity,
+      peerQueueCapacityBytes: p.peer_queue_capacity_bytes,
+      peerStore: p.peer_store,
+      scoring: p.scoring,
+      maxPacketMsgPayloadSize: p.max_packet_msg_payload_size,
+      sendRate: p.send_rate,
+      recvRate: p.recv_rate,
+      flushThrottleMs: parseDuration(p.flush_throttle_timeout),
+      pingIntervalMs: parseDuration(p.ping_interval),
+      pongTimeoutMs: parseDuration(p.pong_timeout),
+    },
+    reactors: { enabled, options },
+    plugins: { modules: raw.plugins.modules },
+  };
+}

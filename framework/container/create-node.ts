@@ -1,0 +1,168 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { TOKENS } from '../tokens.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { loadConfig, type LoadConfigOptions } from '../config/loader.js';
+import type { NodeConfig } from '../config/node-config.js';
+import { ConfigError } from '../config/errors.js';
+import { NodeKey } from '../identity/node-key.js';
+import type { NodeInfo } from '../identity/node-info.js';
+import { parseNodeID } from '../identity/node-id.js';
+import { NodeAddress } from '../address/node-address.js';
+import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/options.js';
+import { PeerManager } from '../peer/peer-manager.js';
+import { Router } from '../router/router.js';
+import { resolveRouterOptions } from '../router/options.js';
+import { ReactorScanner } from '../reactor/scanner.js';
+import { reactorCatalog, type ReactorClass } from '../reactor/catalog.js';
+import { pluginRegistry, type PluginSlot } from './plugin-registry.js';
+import { importModules } from './modules.js';
+import { Node } from './node.js';
+import { MemoryNetwork } from '../../plugins/transports/memory/memory-network.js';
+import '../../plugins/builtin.js';
+import '../../reactors/index.js';
+
+/** tmp2p's software version, sent in NodeInfo.version. */
+export const TMP2P_VERSION = '0.1.0';
+
+/** Protocol versions sent in NodeInfo; `block` must match CometBFT v0.38 chains (11) to interoperate. */
+export const PROTOCOL_VERSION = { p2p: 8, block: 11, app: 0 } as const;
+
+export interface CreateNodeOptions {
+  /** The node's key. Default: loaded from `<home>/config/node_key.json` when `home` is set, else generated. */
+  readonly nodeKey?: NodeKey;
+  /** Reactor classes to run in addition to those enabled in config. */
+  readonly reactors?: readonly ReactorClass[];
+  /** Share one in-process network between memory-transport nodes. Default: a new one. */
+  readonly memoryNetwork?: MemoryNetwork;
+  /** Root logger. Default: pino per config (level, format) on stderr. */
+  readonly logger?: Logger;
+  /** Last word on bindings: rebind anything (clock, custom plugins) before the node is built. */
+  readonly configure?: (container: Container) => void;
+  /** Directory that relative plugin/reactor module paths are resolved from. Default: cwd. */
+  readonly baseDir?: string;
+  /** Start the node (default true). With false, call `node.start()` yourself. */
+  readonly start?: boolean;
+}
+
+/**
+ * Builds a node's container from configuration — plugins into their slots,
+ * PeerManager, Router, reactors discovered from their decorators — and
+ * starts it. `stop()` on the returned node tears everything down.
+ */
+export async function createNode(config: NodeConfig | LoadConfigOptions = {}, options: CreateNodeOptions = {}): Promise<Node> {
+  const nodeConfig = isNodeConfig(config) ? config : await loadConfig(config);
+  const baseDir = options.baseDir ?? process.cwd();
+  await importModules(nodeConfig.plugins.modules, baseDir, 'plugin');
+
+  const nodeKey = options.nodeKey ?? (nodeConfig.home ? await NodeKey.loadOrGenerate(`${nodeConfig.home}/config/node_key.json`) : NodeKey.generate());
+  const logger = (options.logger ?? createLogger({ level: nodeConfig.logLevel, format: nodeConfig.logFormat })).child({
+    node: nodeKey.nodeId.slice(0, 12),
+  });
+
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.Config).toConstantValue(nodeConfig);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.NodeKey).toConstantValue(nodeKey);
+  container.bind(TOKENS.MemoryNetwork).toConstantValue(options.memoryNetwork ?? new MemoryNetwork());
+  container.bind(TOKENS.ReactorOptions).toConstantValue(nodeConfig.reactors.options);
+  container.bind(TOKENS.NodeInfoTemplate).toConstantValue(nodeInfoTemplate(nodeConfig, nodeKey));
+  container.bind(TOKENS.RouterOptions).toConstantValue(
+    resolveRouterOptions({
+      maxConcurrentDials: nodeConfig.p2p.maxConcurrentDials,
+      dialTimeoutMs: nodeConfig.p2p.dialTimeoutMs,
+      handshakeTimeoutMs: nodeConfig.p2p.handshakeTimeoutMs,
+      maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes,
+      peerQueueCapacity: nodeConfig.p2p.peerQueueCapacity,
+      peerQueueCapacityBytes: nodeConfig.p2p.peerQueueCapacityBytes,
+    }),
+  );
+  container.bind(TOKENS.PeerManagerOptions).toConstantValue(peerManagerOptions(nodeConfig, nodeKey));
+
+  const bindSlot = async (slot: PluginSlot, ref: string, token: symbol) => {
+    const implementation = await pluginRegistry.resolve(slot, ref, baseDir);
+    container.bind(token).to(implementation as never).inSingletonScope();
+  };
+  for (const transport of nodeConfig.p2p.transports) await bindSlot('transport', transport, TOKENS.Transport);
+  await bindSlot('queue', nodeConfig.p2p.queueType, TOKENS.QueueFactory);
+  await bindSlot('peerStore', nodeConfig.p2p.peerStore, TOKENS.PeerStore);
+  await bindSlot('scoring', nodeConfig.p2p.scoring, TOKENS.ScoringStrategy);
+  container.bind(TOKENS.PeerManager).to(PeerManager).inSingletonScope();
+  container.bind(TOKENS.Router).to(Router).inSingletonScope();
+  options.configure?.(container);
+
+  const reactorClasses = await enabledReactors(nodeConfig, baseDir, options.reactors ?? []);
+  const router = container.get<Router>(TOKENS.Router);
+  const peerManager = container.get<PeerManager>(TOKENS.PeerManager);
+  const scanner = new ReactorScanner(container, router, peerManager, logger);
+  scanner.wire(reactorClasses);
+
+  const node = new Node(nodeConfig, nodeKey, container, router, peerManager, scanner, logger);
+  if (options.start ?? true) await node.start();
+  return node;
+}
+
+function isNodeConfig(value: NodeConfig | LoadConfigOptions): value is NodeConfig {
+  return typeof (value as NodeConfig).p2p === 'object' && typeof (value as NodeConfig).moniker === 'string';
+}
+
+async function enabledReactors(config: NodeConfig, baseDir: string, extra: readonly ReactorClass[]): Promise<ReactorClass[]> {
+  const byPath = config.reactors.enabled.filter((ref) => ref.startsWith('.') || ref.startsWith('/') || ref.endsWith('.js'));
+  await importModules(byPath, baseDir, 'reactor');
+  const named = config.reactors.enabled.filter((ref) => !byPath.includes(ref)).map((name) => reactorCatalog.get(name));
+  const modules = byPath.length ? reactorCatalog.names().map((n) => reactorCatalog.get(n)).filter((c) => !named.includes(c)) : [];
+  return [...new Set([...named, ...modules, ...extra])];
+}
+
+function nodeInfoTemplate(config: NodeConfig, key: NodeKey): Omit<NodeInfo, 'channels'> {
+  return {
+    protocolVersion: { ...PROTOCOL_VERSION },
+    nodeId: key.nodeId,
+    listenAddr: advertisedListenAddr(config),
+    network: config.network,
+    version: TMP2P_VERSION,
+    moniker: config.moniker,
+    other: { txIndex: 'off', rpcAddress: '' },
+  };
+}
+
+/** CometBFT requires a host:port here; memory-only nodes have none, so they say so with port 0. */
+function advertisedListenAddr(config: NodeConfig): string {
+  if (config.p2p.externalAddress) return config.p2p.externalAddress;
+  if (config.p2p.laddr === 'memory') return '127.0.0.1:0';
+  return config.p2p.laddr.startsWith('tcp://') ? config.p2p.laddr : `tcp://${config.p2p.laddr}`;
+}
+
+function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOptions {
+  const p = config.p2p;
+  const parse = (value: string, key: string) => {
+    try {
+      return NodeAddress.parse(value);
+    } catch (cause) {
+      throw new ConfigError(`config key "p2p.${key}" has an invalid peer address "${value}": ${(cause as Error).message}`, `p2p.${key}`, { cause });
+    }
+  };
+  const selfAddress = p.externalAddress ? parse(`${key.nodeId}@${p.externalAddress.replace(/^tcp:\/\//, '')}`, 'external_address') : undefined;
+  return resolvePeerManagerOptions({
+    selfId: key.nodeId,
+    selfAddress,
+    persistentPeers: p.persistentPeers.map((value) => parse(value, 'persistent_peers')),
+    privatePeerIds: p.privatePeerIds.map((id) => {
+      try {
+        return parseNodeID(id);
+      } catch (cause) {
+        throw new ConfigError(`config key "p2p.private_peer_ids" has an invalid node ID "${id}"`, 'p2p.private_peer_ids', { cause });
+      }
+    }),
+    maxConnected: p.maxConnections,
+    maxOutgoing: p.maxOutgoingConnections,
+    maxConnectedUpgrade: p.maxConnectedUpgrade,
+    maxPeers: p.maxPeers,
+    minRetryTimeMs: p.minRetryTimeMs,
+    maxRetryTimeMs: p.maxRetryTimeMs,
+    maxRetryTimePersistentMs: p.maxRetryTimePersistentMs,
+    retryJitterMs: p.retryJitterMs,
+    disconnectCooldownMs: p.disconnectCooldownMs,
+  });
+}
+

@@ -1,0 +1,64 @@
+import { createPrivateKey, createPublicKey, verify as nativeVerify, type KeyObject } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { sha512 } from '@noble/hashes/sha2.js';
+
+export const ED25519_SEED_LENGTH = 32;
+export const ED25519_PUBLIC_KEY_LENGTH = 32;
+export const ED25519_SIGNATURE_LENGTH = 64;
+
+// DER headers of the only ed25519 encodings node:crypto imports: the 32-byte
+// seed/key is appended verbatim, so no ASN.1 library is needed.
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+
+// noble's synchronous API needs a SHA-512 provider; only fill the slot if
+// nobody else did, so another module's choice is never overridden.
+if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = sha512;
+
+/** Builds a native private KeyObject from a 32-byte seed (caller checks the length). */
+export function privateKeyObjectFromSeed(seed: Uint8Array): KeyObject {
+  const der = new Uint8Array(PKCS8_PREFIX.length + seed.length);
+  der.set(PKCS8_PREFIX);
+  der.set(seed, PKCS8_PREFIX.length);
+  return createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
+}
+
+/** Extracts the raw 32-byte public key of a native ed25519 private key. */
+export function rawPublicKey(privateKey: KeyObject): Uint8Array {
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(spki.length - ED25519_PUBLIC_KEY_LENGTH));
+}
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const der = Buffer.alloc(SPKI_PREFIX.length + publicKey.length);
+  der.set(SPKI_PREFIX);
+  der.set(publicKey, SPKI_PREFIX.length);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
+/**
+ * Verifies an ed25519 signature under ZIP-215 rules, as CometBFT does
+ * (curve25519-voi with VerifyOptionsZIP_215): cofactored equation,
+ * non-canonical point encodings accepted, S must be canonical.
+ *
+ * The native (OpenSSL) verifier is tried first because it is much faster;
+ * it checks the stricter cofactorless equation, so anything it accepts is
+ * also ZIP-215 valid. Only a rejection needs the slower ZIP-215 check, which
+ * keeps adversarial edge cases (small-order / non-canonical points) agreeing
+ * with CometBFT. Wrong lengths return false; this never throws.
+ */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false;
+  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
+  if (!(message instanceof Uint8Array)) return false;
+  try {
+    if (nativeVerify(null, message, publicKeyObject(publicKey), signature)) return true;
+  } catch {
+    // OpenSSL refuses some encodings ZIP-215 allows; decide below.
+  }
+  try {
+    return ed.verify(signature, message, publicKey, { zip215: true });
+  } catch {
+    return false;
+  }
+}

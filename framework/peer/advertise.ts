@@ -1,0 +1,62 @@
+import { isIP } from 'node:net';
+import { isPrivateIP } from '../address/endpoint.js';
+import type { NodeAddress } from '../address/node-address.js';
+import type { RandomSource } from './types.js';
+
+/** Who is asking for addresses, as far as the caller (PEX) knows. */
+export interface AdvertiseContext {
+  /** IP the requester connected from; private addresses are shared only with requesters on a private IP. */
+  readonly requesterIp?: string;
+  /** Protocol of the connection to the requester; non-networked addresses (memory) are shared only over the same protocol. */
+  readonly protocol?: string;
+}
+
+/** The IP literal of an address's hostname, or undefined when the hostname is a DNS name. */
+function hostIP(hostname: string): string | undefined {
+  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  return isIP(bare) !== 0 ? bare : undefined;
+}
+
+/** True when `address` is networked (has a hostname) rather than process-local like memory addresses. */
+export function isNetworkedAddress(address: NodeAddress): boolean {
+  return typeof address.hostname === 'string' && address.hostname !== '';
+}
+
+/**
+ * Whether the requester may learn `address`: private-range IPs only go to
+ * requesters on a private IP themselves (they are useless, and revealing,
+ * elsewhere); non-networked addresses only to requesters on the same
+ * protocol (a memory address means nothing outside its process). DNS names
+ * are treated as public.
+ */
+export function isVisibleTo(address: NodeAddress, context: AdvertiseContext): boolean {
+  if (!isNetworkedAddress(address)) return context.protocol !== undefined && context.protocol === address.protocol;
+  const ip = hostIP(address.hostname);
+  if (ip !== undefined && isPrivateIP(ip)) return context.requesterIp !== undefined && isPrivateIP(context.requesterIp);
+  return true;
+}
+
+/** A peer eligible for advertisement, with the address to advertise for it. */
+export interface AdvertiseCandidate {
+  readonly score: number;
+  readonly address: NodeAddress;
+}
+
+/**
+ * Picks up to `limit` candidates at random without replacement, each with
+ * weight `score − lowest score + 1`, so better peers are advertised more
+ * often but every peer has a chance (weighted reservoir sampling,
+ * Efraimidis–Spirakis: keep the largest ln(u)/w).
+ */
+export function weightedSample(candidates: readonly AdvertiseCandidate[], limit: number, random: RandomSource): NodeAddress[] {
+  if (limit <= 0 || candidates.length === 0) return [];
+  let lowest = Infinity;
+  for (const c of candidates) lowest = Math.min(lowest, c.score);
+  const keyed = candidates.map((c, index) => {
+    const weight = c.score - lowest + 1;
+    const u = random.next();
+    return { key: u > 0 ? Math.log(u) / weight : -Infinity, index, address: c.address };
+  });
+  keyed.sort((a, b) => b.key - a.key || a.index - b.index);
+  return keyed.slice(0, limit).map((k) => k.address);
+}

@@ -1,0 +1,161 @@
+import type { NodeID } from '../identity/node-id.js';
+import type { NodeAddress } from '../address/node-address.js';
+import type { PeerManagerOptions } from './options.js';
+import { attachAddress, isBannedAt, newPeerEntry, type PeerEntry } from './peer-entry.js';
+import { decodeRecords, toRecord } from './peer-records.js';
+import type { PeerStore } from './peer-store.js';
+import { pruneOrder, type Ranking } from './ranking.js';
+import { StoreWriter } from './store-writer.js';
+import type { PeerManagerLogger, RandomSource } from './types.js';
+
+type BookOptions = Pick<PeerManagerOptions, 'selfId' | 'maxPeers' | 'inactiveCooldownMs' | 'retryJitterMs'>;
+
+/** Outcome of `PeerBook.addAddress`. */
+export type AddOutcome = 'new-peer' | 'new-address' | 'known' | 'refused';
+
+/**
+ * The known peers and their persistence: every mutation of an entry is
+ * followed by `save(id)`, which the coalescing writer turns into store writes.
+ * Bounded by `maxPeers` through `prune`.
+ */
+export class PeerBook {
+  private readonly entries = new Map<NodeID, PeerEntry>();
+  private readonly writer: StoreWriter;
+  private closed = false;
+  /** Records rejected at load. */
+  corruptRecords = 0;
+  /** Peers forgotten to respect maxPeers. */
+  pruned = 0;
+
+  constructor(
+    private readonly options: BookOptions,
+    private readonly store: PeerStore,
+    private readonly persistentIds: ReadonlySet<NodeID>,
+    private readonly random: RandomSource,
+    private readonly log: PeerManagerLogger,
+  ) {
+    this.writer = new StoreWriter(store, (id) => {
+      const entry = this.entries.get(id);
+      return entry === undefined ? undefined : toRecord(entry);
+    }, log);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get storeErrors(): number {
+    return this.writer.errors;
+  }
+
+  get storeWritesDropped(): number {
+    return this.writer.dropped;
+  }
+
+  get(id: NodeID): PeerEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  has(id: NodeID): boolean {
+    return this.entries.has(id);
+  }
+
+  values(): IterableIterator<PeerEntry> {
+    return this.entries.values();
+  }
+
+  /** Creates an entry (not yet saved). */
+  insert(id: NodeID): PeerEntry {
+    const entry = newPeerEntry(id, this.persistentIds.has(id), this.random.next());
+    this.entries.set(id, entry);
+    return entry;
+  }
+
+  /** Schedules a write of the peer's current state. */
+  save(id: NodeID): void {
+    if (!this.closed) this.writer.save(id);
+  }
+
+  /**
+   * Adds an address and saves. `pinned` (configured persistent addresses)
+   * bypasses the inactive cooldown and is never replaced; `dialingKey` is an
+   * address that must not be replaced because it is being dialed. A new peer
+   * may be pruned again at once (see `prune`); the caller checks `has`.
+   */
+  addAddress(address: NodeAddress, pinned: boolean, now: number, dialingKey?: string): AddOutcome {
+    const id = address.nodeId;
+    const existing = this.entries.get(id);
+    if (existing === undefined) {
+      attachAddress(this.insert(id), address, pinned);
+      this.save(id);
+      return 'new-peer';
+    }
+    const known = existing.addresses.get(address.toString());
+    if (known !== undefined) {
+      known.pinned ||= pinned;
+      return 'known';
+    }
+    const cooling = existing.inactiveSince !== undefined && now < existing.inactiveSince + this.options.inactiveCooldownMs;
+    if ((cooling && !pinned) || !attachAddress(existing, address, pinned, dialingKey)) return 'refused';
+    this.save(id);
+    return 'new-address';
+  }
+
+  /**
+   * Forgets the lowest-ranked peers beyond `maxPeers` (deleting them from the
+   * store). Spared: persistent peers, currently banned ones (forgetting a ban
+   * would undo it) and whatever `busy` says (dialing, connected).
+   */
+  prune(ranking: Ranking, busy: (id: NodeID) => boolean): void {
+    const max = this.options.maxPeers;
+    if (max === 0 || this.entries.size <= max) return;
+    const prunable = [...this.entries.values()].filter((e) => !e.persistent && !busy(e.nodeId) && !isBannedAt(e, ranking.now));
+    const excess = this.entries.size - max;
+    for (const entry of pruneOrder(prunable, ranking).slice(0, excess)) {
+      this.entries.delete(entry.nodeId);
+      this.writer.delete(entry.nodeId);
+      this.pruned++;
+      this.log.debug({ peer: entry.nodeId }, 'peer pruned (maxPeers reached)');
+    }
+    if (prunable.length < excess) {
+      this.log.warn({ peers: this.entries.size, maxPeers: max }, 'cannot prune to maxPeers: the other peers are connected, dialing, persistent or banned');
+    }
+  }
+
+  /** Adds validated records; corrupted ones are logged, counted and skipped, partly corrupted ones rewritten clean. */
+  load(records: readonly unknown[], now: number): void {
+    const loaded = decodeRecords(records, {
+      selfId: this.options.selfId,
+      now,
+      random: this.random,
+      retryJitterMs: this.options.retryJitterMs,
+      persistent: (id) => this.persistentIds.has(id),
+    });
+    for (const { problem, nodeId } of loaded.rejected) {
+      this.corruptRecords++;
+      this.log.warn({ problem, peer: nodeId, store: this.store.name }, 'corrupted peer record skipped');
+    }
+    for (const entry of loaded.entries) this.entries.set(entry.nodeId, entry);
+    for (const { nodeId, problems } of loaded.repaired) {
+      this.log.warn({ peer: nodeId, problems, store: this.store.name }, 'peer record partly corrupted; bad addresses skipped');
+      this.save(nodeId);
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Flushes, stops writing and closes the store (failures are logged and counted). */
+  async close(): Promise<void> {
+    await this.writer.flush();
+    this.closed = true;
+    this.writer.close();
+    try {
+      await this.store.close();
+    } catch (error) {
+      this.writer.errors++;
+      this.log.error({ err: error, store: this.store.name }, 'closing the peer store failed');
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { NodeID } from '../identity/node-id.js';
+import type { NodeAddress } from '../address/node-address.js';
+
+/** Most addresses remembered per peer; a gossiping peer cannot make one entry grow without bound. */
+export const MAX_ADDRESSES_PER_PEER = 16;
+
+/** Bound on the stored behaviour score (net good − bad reports). */
+export const MAX_BEHAVIOUR = 10_000;
+
+/** In-memory state of one address of a peer. */
+export interface AddressEntry {
+  readonly address: NodeAddress;
+  /** `address.toString()`, the map key. */
+  readonly key: string;
+  lastDialSuccess?: number;
+  lastDialFailure?: number;
+  dialFailures: number;
+  /** Retry jitter drawn at the latest failure, so the retry time is stable between calls. Not persisted. */
+  jitter: number;
+  /** Configured in `persistentPeers`: never replaced by gossip. */
+  pinned: boolean;
+}
+
+/** In-memory state of one known peer (connection state lives in the manager). */
+export interface PeerEntry {
+  readonly nodeId: NodeID;
+  /** Insertion-ordered. */
+  readonly addresses: Map<string, AddressEntry>;
+  persistent: boolean;
+  lastConnected?: number;
+  lastDisconnected?: number;
+  /** Set while the peer is inactive; the inactive cooldown runs from here. */
+  inactiveSince?: number;
+  bannedUntil?: number;
+  behaviour: number;
+  /** Random rank tie-breaker fixed per peer, so equal peers are not always tried in the same order on every node. */
+  readonly tiebreak: number;
+}
+
+export function newPeerEntry(nodeId: NodeID, persistent: boolean, tiebreak: number): PeerEntry {
+  return { nodeId, addresses: new Map(), persistent, behaviour: 0, tiebreak };
+}
+
+export function newAddressEntry(address: NodeAddress, pinned = false): AddressEntry {
+  return { address, key: address.toString(), dialFailures: 0, jitter: 0, pinned };
+}
+
+export function totalDialFailures(entry: PeerEntry): number {
+  let sum = 0;
+  for (const a of entry.addresses.values()) sum += a.dialFailures;
+  return sum;
+}
+
+/** Whether the peer is banned at `now`. */
+export function isBannedAt(entry: PeerEntry, now: number): boolean {
+  return entry.bannedUntil !== undefined && now < entry.bannedUntil;
+}
+
+/** Clears an address's failures (after a connection proved the peer alive), recording a dial success if given. */
+export function resetFailures(info: AddressEntry, successAt?: number): void {
+  info.dialFailures = 0;
+  info.jitter = 0;
+  if (successAt !== undefined) info.lastDialSuccess = successAt;
+}
+
+/**
+ * Adds `address` to `entry`. When the entry is full, the address with the
+ * most failures makes room, unless it is pinned or being dialed
+ * (`protectedKey`); returns false when nothing can make room.
+ */
+export function attachAddress(entry: PeerEntry, address: NodeAddress, pinned: boolean, protectedKey?: string): boolean {
+  if (entry.addresses.size >= MAX_ADDRESSES_PER_PEER) {
+    let victim: AddressEntry | undefined;
+    for (const info of entry.addresses.values()) {
+      if (info.pinned || info.key === protectedKey || info.dialFailures === 0) continue;
+      if (victim === undefined || info.dialFailures >= victim.dialFailures) victim = info;
+    }
+    if (victim === undefined) return false;
+    entry.addresses.delete(victim.key);
+  }
+  const info = newAddressEntry(address, pinned);
+  entry.addresses.set(info.key, info);
+  return true;
+}

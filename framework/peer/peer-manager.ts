@@ -1,0 +1,633 @@
+import { inject, injectable, optional } from 'inversify';
+import { Subject, type Observable } from 'rxjs';
+import { InvalidArgumentError, throwIfAborted, toError } from '../errors/base.js';
+import { isNodeID, type NodeID } from '../identity/node-id.js';
+import type { NodeAddress } from '../address/node-address.js';
+import { isVisibleTo, weightedSample, type AdvertiseCandidate, type AdvertiseContext } from './advertise.js';
+import { ConnectionTable } from './connections.js';
+import { bestAddress, dialableAddress, dialableAt, retryAt } from './dial-policy.js';
+import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
+import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
+import { PeerBook } from './peer-book.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, newPeerEntry, resetFailures, totalDialFailures, type PeerEntry } from './peer-entry.js';
+import type { PeerStore } from './peer-store.js';
+import { PeerUpdateHub } from './peer-updates.js';
+import { Ranking } from './ranking.js';
+import { clampScore, type PeerScore, type ScoringStrategy } from './scoring.js';
+import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
+import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
+import {
+  mathRandom,
+  silentPeerLogger,
+  systemClock,
+  type Clock,
+  type ConnectionDirection,
+  type PeerBehaviour,
+  type PeerManagerLogger,
+  type PeerUpdate,
+  type RandomSource,
+} from './types.js';
+
+const REJECTION_REASONS: readonly PeerRejectionReason[] = ['self', 'already-connected', 'max-connected', 'banned', 'closed'];
+
+/**
+ * The PeerManager owns every peer's lifecycle state — addresses, connection
+ * state, scores, failures, retries, bans — and decides whom to dial, accept
+ * and evict. It is a plain synchronous state machine: no timers, no awaits in
+ * transitions; time and randomness are injected. The Router drives it:
+ *
+ *   tryDialNext → (dial) → dialed | dialFailed ;  (accept) → accepted
+ *   → ready → … → tryEvictNext / errored → disconnected
+ *
+ * `dialWake$`/`evictWake$` tell the Router when asking again may give a new
+ * answer, and `nextDialAt()` when a retry delay, cooldown or ban expires.
+ * Persistence is fire-and-forget through a coalescing writer; `flush()`/
+ * `close()` await it.
+ */
+@injectable()
+export class PeerManager {
+  /** Emits when `tryDialNext` may return something new (a slot freed, a peer added, a rank changed). */
+  readonly dialWake$: Observable<void>;
+  /** Emits when `tryEvictNext` may return something new. */
+  readonly evictWake$: Observable<void>;
+
+  private readonly options: PeerManagerOptions;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly log: PeerManagerLogger;
+  /** Every known peer, insertion-ordered, and its persistence. */
+  private readonly peers: PeerBook;
+  private readonly conns: ConnectionTable;
+  private readonly persistentIds: ReadonlySet<NodeID>;
+  private readonly privateIds: ReadonlySet<NodeID>;
+  private readonly dialWakeSubject = new Subject<void>();
+  private readonly evictWakeSubject = new Subject<void>();
+  private readonly updates: PeerUpdateHub;
+  private readonly counters = {
+    dials: 0,
+    dialAttempts: 0,
+    dialFailures: 0,
+    accepted: 0,
+    rejected: Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<PeerRejectionReason, number>,
+    evictions: 0,
+    bans: 0,
+  };
+  private lifecycle: 'new' | 'starting' | 'running' | 'closed' = 'new';
+  private scoringFailed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    @inject(PEER_MANAGER_OPTIONS) options: PeerManagerOptions,
+    @inject(PEER_STORE) private readonly store: PeerStore,
+    @inject(SCORING_STRATEGY) private readonly scoring: ScoringStrategy,
+    @inject(CLOCK) @optional() clock?: Clock,
+    @inject(RANDOM) @optional() random?: RandomSource,
+    @inject(LOGGER) @optional() logger?: PeerManagerLogger,
+  ) {
+    // Re-resolving is idempotent and guards against options bound without validation.
+    this.options = resolvePeerManagerOptions(options);
+    this.clock = clock ?? systemClock;
+    this.random = random ?? mathRandom;
+    const child = (logger as { child?: (bindings: object) => PeerManagerLogger } | undefined)?.child;
+    this.log = typeof child === 'function' ? child.call(logger, { component: 'peer-manager' }) : (logger ?? silentPeerLogger);
+    this.conns = new ConnectionTable(this.options);
+    this.persistentIds = new Set(this.options.persistentPeers.map((a) => a.nodeId));
+    this.privateIds = new Set(this.options.privatePeerIds);
+    this.dialWake$ = this.dialWakeSubject.asObservable();
+    this.evictWake$ = this.evictWakeSubject.asObservable();
+    this.updates = new PeerUpdateHub(() => this.readyUpdates());
+    this.peers = new PeerBook(this.options, store, this.persistentIds, this.random, this.log);
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Loads the stored peers (skipping, with a warning, any corrupted record or
+   * address) and adds the persistent peers. Throws PeerStoreError when the
+   * store itself cannot be read.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.lifecycle !== 'new') throw new PeerManagerStateError(`cannot start the peer manager: it is ${this.lifecycle}`);
+    throwIfAborted(signal);
+    this.lifecycle = 'starting';
+    let records: unknown;
+    try {
+      records = await this.store.load(signal);
+    } catch (error) {
+      this.lifecycle = 'new';
+      throwIfAborted(signal);
+      throw new PeerStoreError(`loading peers from the "${this.store.name}" peer store failed: ${toError(error).message}`, { cause: error });
+    }
+    if (!Array.isArray(records)) {
+      this.lifecycle = 'new';
+      throw new PeerStoreError(`the "${this.store.name}" peer store returned ${typeof records} from load(), expected an array of records`);
+    }
+    if (this.lifecycle !== 'starting') return; // closed while loading
+    this.peers.load(records, this.clock.now());
+    for (const address of this.options.persistentPeers) this.addAddress(address, true);
+    this.prune();
+    this.lifecycle = 'running';
+    this.log.info({ peers: this.peers.size, persistent: this.persistentIds.size, store: this.store.name }, 'peer manager started');
+    this.wakeDialer();
+  }
+
+  /** Resolves once every store write scheduled so far has been attempted. */
+  flush(): Promise<void> {
+    return this.peers.flush();
+  }
+
+  /**
+   * Terminal: publishes `down` for every peer still ready (so every `up` a
+   * subscriber saw is paired), completes the streams, flushes pending writes
+   * and closes the store. Call it after the router has stopped.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const now = this.clock.now();
+    for (const [id, connection] of [...this.conns.connected]) {
+      this.conns.drop(id);
+      const entry = this.peers.get(id);
+      if (entry) entry.lastDisconnected = now;
+      this.peers.save(id);
+      if (connection.channels) this.updates.publish({ nodeId: id, status: 'down', channels: new Set() });
+    }
+    this.lifecycle = 'closed';
+    this.conns.clear();
+    this.updates.complete();
+    this.dialWakeSubject.complete();
+    this.evictWakeSubject.complete();
+    await this.peers.close();
+  }
+
+  // ---- addresses ----
+
+  /**
+   * Learns an address. Returns false when it was not added: it is this node,
+   * it is already known, the peer is inactive and in its cooldown, the peer
+   * has too many addresses already, or the peer table is full of peers that
+   * rank at least as well. Throws InvalidArgumentError for a non-address.
+   */
+  add(address: NodeAddress): boolean {
+    if (!isAddressLike(address)) throw new InvalidArgumentError(`add() expects a NodeAddress with a valid node ID, got ${String(address)}`);
+    if (this.lifecycle === 'closed' || address.nodeId === this.options.selfId) return false;
+    return this.addAddress(address, false);
+  }
+
+  // ---- dialing ----
+
+  /**
+   * The next address to dial, or undefined. Respects capacity (upgrade slots
+   * included) and `maxOutgoing`, walks peers best-ranked first, skips peers
+   * already dialing or connected, banned, inactive (until their cooldown
+   * ends), recently disconnected, or whose every address is still in its
+   * retry delay. At `maxConnected` a dial is only an upgrade: it needs a
+   * lower-ranked connected peer to replace (never a persistent peer for a
+   * non-persistent one). The returned peer counts as dialing until
+   * `dialed`/`dialFailed`, so it is never returned twice.
+   */
+  tryDialNext(): NodeAddress | undefined {
+    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot()) return undefined;
+    const ranking = this.ranking();
+    const upgradeOnly = this.conns.atCapacity(true);
+    const outgoingFull = this.conns.outgoingFull();
+    for (const entry of ranking.ranked(this.peers.values())) {
+      if ((outgoingFull && !entry.persistent) || this.conns.busy(entry.nodeId)) continue;
+      const address = dialableAddress(entry, ranking.now, this.options);
+      if (address === undefined) continue;
+      let replaces: NodeID | undefined;
+      if (upgradeOnly) {
+        replaces = this.findUpgradeCandidate(entry, ranking);
+        if (replaces === undefined) continue;
+        this.conns.upgrading.set(entry.nodeId, replaces);
+      }
+      this.conns.dialing.set(entry.nodeId, address.key);
+      this.counters.dialAttempts++;
+      this.log.debug({ peer: entry.nodeId, address: address.key, upgradeFrom: replaces }, 'dialing peer');
+      return address.address;
+    }
+    return undefined;
+  }
+
+  /**
+   * The earliest clock time (> now) at which `tryDialNext` could return a
+   * peer it cannot return now because of a retry delay, disconnect cooldown,
+   * inactive cooldown or ban; undefined when nothing is waiting on time or
+   * every dial slot is taken (a freed slot emits on `dialWake$` instead).
+   */
+  nextDialAt(): number | undefined {
+    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot()) return undefined;
+    const now = this.clock.now();
+    const outgoingFull = this.conns.outgoingFull();
+    let earliest = Infinity;
+    for (const entry of this.peers.values()) {
+      if ((outgoingFull && !entry.persistent) || this.conns.busy(entry.nodeId)) continue;
+      const at = dialableAt(entry, this.options);
+      if (at > now && at < earliest) earliest = at;
+    }
+    return earliest === Infinity ? undefined : earliest;
+  }
+
+  /**
+   * A dial handed out by `tryDialNext` failed: frees the dial slot and backs
+   * the address off (failure count, retry delay). Unknown addresses are ignored.
+   */
+  dialFailed(address: NodeAddress, error?: Error): void {
+    const id = address.nodeId;
+    if (this.conns.endDial(id)) this.wakeDialer();
+    this.counters.dialFailures++;
+    const info = this.peers.get(id)?.addresses.get(address.toString());
+    if (info === undefined) {
+      this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
+      return;
+    }
+    info.lastDialFailure = this.clock.now();
+    info.dialFailures = Math.min(info.dialFailures + 1, Number.MAX_SAFE_INTEGER);
+    info.jitter = this.random.next() * this.options.retryJitterMs;
+    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    this.persist(id);
+  }
+
+  /**
+   * An outbound connection to `address` completed its handshake. Throws
+   * PeerRejectedError when it must be closed (self, banned, already
+   * connected, no room even for an upgrade).
+   */
+  dialed(address: NodeAddress): void {
+    this.conns.endDial(address.nodeId);
+    try {
+      this.admit(address.nodeId, 'outbound', address);
+    } catch (error) {
+      this.wakeDialer(); // the dial slot is free again
+      throw error;
+    }
+  }
+
+  /**
+   * An inbound connection from `nodeId` completed its handshake. Throws
+   * PeerRejectedError when it must be closed. `context.address`, if given
+   * and of that node, is remembered as a dialable address of the peer.
+   */
+  accepted(nodeId: NodeID, context?: { address?: NodeAddress }): void {
+    if (!isNodeID(nodeId)) throw new InvalidArgumentError(`accepted() expects a node ID, got ${JSON.stringify(nodeId)}`);
+    const given = context?.address;
+    this.admit(nodeId, 'inbound', isAddressLike(given) && given.nodeId === nodeId ? given : undefined);
+  }
+
+  // ---- connected peers ----
+
+  /** The router has routed the peer: publishes its `up`. Ignored unless connected and not yet ready. */
+  ready(nodeId: NodeID, channels: ReadonlySet<number>): void {
+    const connection = this.conns.connected.get(nodeId);
+    if (connection === undefined) {
+      this.log.warn({ peer: nodeId }, 'ready() for a peer that is not connected ignored');
+      return;
+    }
+    if (connection.channels !== undefined) return;
+    connection.channels = new Set(channels);
+    this.updates.publish({ nodeId, status: 'up', channels: new Set(channels) });
+  }
+
+  /**
+   * The next peer the router should disconnect: first those scheduled
+   * (upgrades, bans, errors), then, if more than `maxConnected` are connected,
+   * the lowest-ranked (non-persistent first).
+   */
+  tryEvictNext(): NodeID | undefined {
+    if (this.lifecycle === 'closed') return undefined;
+    const { evictQueue, evicting, connected } = this.conns;
+    for (const id of evictQueue) {
+      evictQueue.delete(id);
+      if (connected.has(id) && !evicting.has(id)) return this.startEviction(id);
+    }
+    const max = this.options.maxConnected;
+    if (max === 0 || connected.size - evicting.size <= max) return undefined;
+    const ranking = this.ranking();
+    let worst: PeerEntry | undefined;
+    for (const id of connected.keys()) {
+      const entry = this.peers.get(id);
+      if (entry === undefined || evicting.has(id)) continue;
+      const worse =
+        worst === undefined ||
+        (worst.persistent && !entry.persistent) ||
+        (worst.persistent === entry.persistent && ranking.compare(entry, worst) > 0);
+      if (worse) worst = entry;
+    }
+    return worst === undefined ? undefined : this.startEviction(worst.nodeId);
+  }
+
+  /** The connection to `nodeId` is gone; publishes its `down` if it was ready. Idempotent. */
+  disconnected(nodeId: NodeID): void {
+    const connection = this.conns.drop(nodeId);
+    if (connection === undefined) return;
+    const entry = this.peers.get(nodeId);
+    if (entry !== undefined) {
+      entry.lastDisconnected = this.clock.now();
+      this.persist(nodeId);
+    }
+    if (connection.channels !== undefined) this.updates.publish({ nodeId, status: 'down', channels: new Set() });
+    this.wakeDialer();
+  }
+
+  /** A fatal error on the peer's connection: schedules its eviction. */
+  errored(nodeId: NodeID, error: Error): void {
+    if (!this.conns.connected.has(nodeId) || this.conns.evicting.has(nodeId)) {
+      this.log.debug({ peer: nodeId, err: error }, 'error for a peer that is not connected ignored');
+      return;
+    }
+    this.log.info({ peer: nodeId, err: error }, 'peer errored; evicting');
+    this.scheduleEviction(nodeId);
+  }
+
+  /**
+   * Marks a peer incompatible (wrong network/version): it is evicted if
+   * connected, not dialed and not given new addresses until
+   * `inactiveCooldownMs` has passed. A later successful connection clears it.
+   * Unknown peers are ignored.
+   */
+  inactivate(nodeId: NodeID, reason?: string): void {
+    const entry = this.peers.get(nodeId);
+    if (entry === undefined) {
+      this.log.debug({ peer: nodeId, reason }, 'inactivate() for an unknown peer ignored');
+      return;
+    }
+    entry.inactiveSince = this.clock.now();
+    this.log.info({ peer: nodeId, reason }, 'peer marked inactive');
+    this.persist(nodeId);
+    if (this.conns.connected.has(nodeId)) this.scheduleEviction(nodeId);
+  }
+
+  /**
+   * Applies a verdict about a peer. good/bad move its behaviour score by ±1
+   * (unknown peers are ignored); ban evicts it now and refuses it until the
+   * ban expires (recorded even for unknown peers, and persisted). Throws
+   * InvalidArgumentError for a malformed behaviour.
+   */
+  report(nodeId: NodeID, behaviour: PeerBehaviour): void {
+    if (!isNodeID(nodeId)) throw new InvalidArgumentError(`report() expects a node ID, got ${JSON.stringify(nodeId)}`);
+    const kind = behaviour?.kind;
+    if (kind !== 'good' && kind !== 'bad' && kind !== 'ban') {
+      throw new InvalidArgumentError(`report() expects a behaviour of kind "good", "bad" or "ban", got ${JSON.stringify(behaviour)}`);
+    }
+    if (behaviour.kind === 'ban') {
+      const duration = behaviour.durationMs;
+      if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) {
+        throw new InvalidArgumentError(`ban durationMs must be a finite non-negative number of milliseconds, got ${String(duration)}`);
+      }
+    }
+    if (nodeId === this.options.selfId || this.lifecycle === 'closed') return;
+    if (behaviour.kind === 'ban') return this.ban(nodeId, behaviour.durationMs, behaviour.reason);
+
+    const entry = this.peers.get(nodeId);
+    if (entry === undefined) return;
+    const delta = behaviour.kind === 'good' ? 1 : -1;
+    entry.behaviour = Math.max(-MAX_BEHAVIOUR, Math.min(MAX_BEHAVIOUR, entry.behaviour + delta));
+    this.persist(nodeId);
+    // A lower score can make a connected peer an upgrade candidate, which only matters at capacity.
+    if (delta < 0 && this.conns.connected.has(nodeId) && this.conns.atCapacity(false)) this.wakeDialer();
+  }
+
+  isBanned(nodeId: NodeID): boolean {
+    const entry = this.peers.get(nodeId);
+    return entry !== undefined && isBannedAt(entry, this.clock.now());
+  }
+
+  // ---- observation ----
+
+  /**
+   * Peer updates, ordered and guaranteed: first an `up` for every peer ready
+   * now, then live updates; every `up` is followed by exactly one `down`.
+   * Delivery is synchronous inside the manager's transitions, so handlers
+   * must be quick (hand work off rather than block).
+   */
+  subscribe(): Observable<PeerUpdate> {
+    return this.updates.observable();
+  }
+
+  /** Ready peers. */
+  connectedPeers(): NodeID[] {
+    return this.conns.readyIds();
+  }
+
+  /** The peer's state, or undefined for an unknown peer. */
+  state(nodeId: NodeID): PeerState | undefined {
+    const entry = this.peers.get(nodeId);
+    return entry === undefined ? undefined : this.conns.stateOf(entry, this.clock.now());
+  }
+
+  addresses(nodeId: NodeID): NodeAddress[] {
+    return [...(this.peers.get(nodeId)?.addresses.values() ?? [])].map((a) => a.address);
+  }
+
+  /** Channels shared with a ready peer; undefined otherwise. */
+  peerChannels(nodeId: NodeID): ReadonlySet<number> | undefined {
+    const channels = this.conns.connected.get(nodeId)?.channels;
+    return channels === undefined ? undefined : new Set(channels);
+  }
+
+  /**
+   * Up to `limit` addresses to gossip to `requester`: this node's own address
+   * first (if set and visible to the requester), then a score-weighted random
+   * choice of one address per peer — never the requester, private, banned or
+   * inactive peers; private-range IPs only for requesters on a private IP;
+   * non-networked addresses only over their own protocol.
+   */
+  advertise(requester: NodeID, limit: number, context: AdvertiseContext = {}): NodeAddress[] {
+    const max = Number.isFinite(limit) ? Math.floor(limit) : 0;
+    if (max <= 0) return [];
+    const self = this.options.selfAddress;
+    const result = self !== undefined && requester !== this.options.selfId && isVisibleTo(self, context) ? [self] : [];
+    const ranking = this.ranking();
+    const candidates: AdvertiseCandidate[] = [];
+    for (const entry of this.peers.values()) {
+      const id = entry.nodeId;
+      if (id === requester || this.privateIds.has(id) || isBannedAt(entry, ranking.now) || entry.inactiveSince !== undefined) continue;
+      const best = bestAddress([...entry.addresses.values()].filter((a) => isVisibleTo(a.address, context)));
+      if (best !== undefined) candidates.push({ score: ranking.total(entry), address: best.address });
+    }
+    return [...result, ...weightedSample(candidates, max - result.length, this.random)].slice(0, max);
+  }
+
+  /** Every known peer, best-ranked first, with everything an operator needs to see why. */
+  snapshot(): PeerSnapshot[] {
+    const ranking = this.ranking();
+    return ranking.ranked(this.peers.values()).map((entry) =>
+      buildPeerSnapshot(entry, {
+        state: this.conns.stateOf(entry, ranking.now),
+        connection: this.conns.connected.get(entry.nodeId),
+        score: ranking.score(entry),
+        isPrivate: this.privateIds.has(entry.nodeId),
+        retryAt: (info) => retryAt(entry, info, this.options),
+      }),
+    );
+  }
+
+  metrics(): PeerManagerMetrics {
+    return {
+      ...this.counters,
+      rejected: { ...this.counters.rejected },
+      pruned: this.peers.pruned,
+      corruptRecords: this.peers.corruptRecords,
+      storeErrors: this.peers.storeErrors,
+      storeWritesDropped: this.peers.storeWritesDropped,
+      peers: this.peers.size,
+      connected: this.conns.connected.size,
+      ready: this.conns.readyIds().length,
+      dialing: this.conns.dialing.size,
+    };
+  }
+
+  // ---- internals ----
+
+  /** Shared admission logic of dialed/accepted: throws PeerRejectedError or records the connection. */
+  private admit(id: NodeID, direction: ConnectionDirection, address: NodeAddress | undefined): void {
+    const verb = direction === 'outbound' ? 'dialed' : 'accepted';
+    const refuse = (reason: PeerRejectionReason, why: string): never => {
+      const message = `${verb} peer ${id} refused: ${why}`;
+      this.counters.rejected[reason]++;
+      this.log.debug({ peer: id, reason }, message);
+      throw new PeerRejectedError(id, reason, message);
+    };
+    if (this.lifecycle === 'closed') refuse('closed', 'the peer manager is closed');
+    if (id === this.options.selfId) refuse('self', 'it is this node');
+    const now = this.clock.now();
+    const known = this.peers.get(id);
+    if (known !== undefined && isBannedAt(known, now)) refuse('banned', `banned for another ${(known.bannedUntil as number) - now} ms`);
+    if (this.conns.connected.has(id)) refuse('already-connected', 'already connected');
+    let replaces: NodeID | undefined;
+    if (this.conns.atCapacity(false)) {
+      const { maxConnected, maxConnectedUpgrade } = this.options;
+      const connected = this.conns.connected.size;
+      if (this.conns.atHardCap()) refuse('max-connected', `${connected} peers connected, the limit including upgrade slots is ${maxConnected + maxConnectedUpgrade}`);
+      replaces = this.findUpgradeCandidate(known ?? newPeerEntry(id, this.persistentIds.has(id), 0), this.ranking(now));
+      if (replaces === undefined) refuse('max-connected', `${connected} of ${maxConnected} peers connected and none ranks below it`);
+    }
+
+    const entry = known ?? this.peers.insert(id);
+    if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, false);
+    if (direction === 'outbound') {
+      const info = address === undefined ? undefined : entry.addresses.get(address.toString());
+      if (info !== undefined) resetFailures(info, now);
+      this.counters.dials++;
+    } else {
+      // The peer is evidently alive: let us dial it back promptly after a disconnect.
+      for (const info of entry.addresses.values()) resetFailures(info);
+      this.counters.accepted++;
+    }
+    entry.inactiveSince = undefined;
+    entry.lastConnected = now;
+    this.conns.connected.set(id, { direction, since: now });
+    this.persist(id);
+    if (replaces !== undefined) {
+      this.log.info({ peer: id, replaces }, 'upgrading: evicting a lower-ranked peer');
+      this.scheduleEviction(replaces);
+    }
+    if (known === undefined) this.prune();
+  }
+
+  /**
+   * The lowest-ranked connected peer that ranks strictly below `entry` and may
+   * be replaced by it: not already leaving or targeted by another upgrade,
+   * and not persistent unless `entry` is.
+   */
+  private findUpgradeCandidate(entry: PeerEntry, ranking: Ranking): NodeID | undefined {
+    const ours = ranking.total(entry);
+    const targeted = new Set(this.conns.upgrading.values());
+    let lowest: PeerEntry | undefined;
+    for (const id of this.conns.connected.keys()) {
+      const other = this.peers.get(id);
+      if (other === undefined || id === entry.nodeId || this.conns.leaving(id) || targeted.has(id)) continue;
+      if ((other.persistent && !entry.persistent) || ranking.total(other) >= ours) continue;
+      if (lowest === undefined || ranking.compare(other, lowest) > 0) lowest = other;
+    }
+    return lowest?.nodeId;
+  }
+
+  private ban(nodeId: NodeID, durationMs: number, reason: string | undefined): void {
+    const now = this.clock.now();
+    const entry = this.peers.get(nodeId) ?? this.peers.insert(nodeId);
+    entry.bannedUntil = Math.max(entry.bannedUntil ?? 0, now + durationMs);
+    this.counters.bans++;
+    this.log.info({ peer: nodeId, until: entry.bannedUntil, reason }, 'peer banned');
+    this.persist(nodeId);
+    this.prune();
+    if (this.conns.connected.has(nodeId)) this.scheduleEviction(nodeId);
+    this.wakeDialer(); // nextDialAt changed
+  }
+
+  private scheduleEviction(id: NodeID): void {
+    if (this.conns.evicting.has(id)) return;
+    this.conns.evictQueue.add(id);
+    this.wakeEvicter();
+  }
+
+  private startEviction(id: NodeID): NodeID {
+    this.conns.evicting.add(id);
+    this.counters.evictions++;
+    return id;
+  }
+
+  /** Adds an address (see PeerBook.addAddress), pruning and waking the dialer as needed. */
+  private addAddress(address: NodeAddress, pinned: boolean): boolean {
+    const id = address.nodeId;
+    const outcome = this.peers.addAddress(address, pinned, this.clock.now(), this.conns.dialing.get(id));
+    if (outcome === 'new-peer') this.prune();
+    if (outcome === 'known' || outcome === 'refused' || !this.peers.has(id)) return false;
+    this.wakeDialer();
+    return true;
+  }
+
+  private prune(): void {
+    this.peers.prune(this.ranking(), (id) => this.conns.busy(id));
+  }
+
+  private persist(id: NodeID): void {
+    if (this.lifecycle !== 'closed') this.peers.save(id);
+  }
+
+  private ranking(now = this.clock.now()): Ranking {
+    return new Ranking(now, this.computeScore);
+  }
+
+  private readonly computeScore = (entry: PeerEntry, now: number): PeerScore => {
+    const connection = this.conns.connected.get(entry.nodeId);
+    try {
+      const score = this.scoring.score({
+        nodeId: entry.nodeId,
+        persistent: entry.persistent,
+        behaviour: entry.behaviour,
+        dialFailures: totalDialFailures(entry),
+        connectedForMs: connection === undefined ? 0 : Math.max(0, now - connection.since),
+        now,
+      });
+      return { total: clampScore(score.total), parts: score.parts };
+    } catch (error) {
+      if (!this.scoringFailed) {
+        this.scoringFailed = true; // once: a broken plugin would otherwise flood the log
+        this.log.error({ err: error, strategy: this.scoring.name }, 'scoring strategy threw; scoring such peers 0');
+      }
+      return { total: 0, parts: { error: 0 } };
+    }
+  };
+
+  private *readyUpdates(): Iterable<PeerUpdate> {
+    for (const [nodeId, connection] of this.conns.connected) {
+      if (connection.channels !== undefined) yield { nodeId, status: 'up', channels: new Set(connection.channels) };
+    }
+  }
+
+  private wakeDialer(): void {
+    if (this.lifecycle !== 'closed') this.dialWakeSubject.next();
+  }
+
+  private wakeEvicter(): void {
+    if (this.lifecycle !== 'closed') this.evictWakeSubject.next();
+  }
+}
+
+function isAddressLike(value: unknown): value is NodeAddress {
+  return typeof value === 'object' && value !== null && isNodeID((value as NodeAddress).nodeId) && typeof (value as NodeAddress).protocol === 'string';
+}

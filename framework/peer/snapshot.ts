@@ -1,0 +1,115 @@
+import type { NodeID } from '../identity/node-id.js';
+import type { Connection } from './connections.js';
+import type { PeerRejectionReason } from './errors.js';
+import { totalDialFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import type { PeerScore } from './scoring.js';
+import type { ConnectionDirection } from './types.js';
+
+/**
+ * Lifecycle state of a known peer, most significant first:
+ * `evicting` (connected, eviction scheduled or under way) > `ready` >
+ * `connected-in`/`connected-out` (handshaken, not yet ready) > `dialing` >
+ * `banned` > `inactive` > `disconnected`.
+ */
+export type PeerState = 'disconnected' | 'dialing' | 'connected-in' | 'connected-out' | 'ready' | 'evicting' | 'banned' | 'inactive';
+
+/** One address of a peer in a snapshot. */
+export interface PeerAddressSnapshot {
+  readonly address: string;
+  readonly dialFailures: number;
+  readonly lastDialSuccess?: number;
+  readonly lastDialFailure?: number;
+  /** When the retry delay of this address ends (only while it has failures). */
+  readonly retryAt?: number;
+}
+
+/** What an operator needs to understand why a peer is (not) connected. */
+export interface PeerSnapshot {
+  readonly nodeId: NodeID;
+  readonly state: PeerState;
+  readonly addresses: readonly string[];
+  readonly addressDetails: readonly PeerAddressSnapshot[];
+  readonly persistent: boolean;
+  /** Listed in `privatePeerIds`, so never advertised. */
+  readonly private: boolean;
+  readonly score: PeerScore;
+  /** Net good − bad reports. */
+  readonly behaviour: number;
+  /** Dial failures summed over all addresses. */
+  readonly dialFailures: number;
+  readonly lastConnected?: number;
+  readonly lastDisconnected?: number;
+  /** Set while connected. */
+  readonly direction?: ConnectionDirection;
+  /** Set while connected: when the connection was established. */
+  readonly connectedSince?: number;
+  /** Channels shared with the peer, while ready. */
+  readonly channels?: readonly number[];
+  readonly bannedUntil?: number;
+  readonly inactive: boolean;
+}
+
+/** Counters since the manager was created. */
+export interface PeerManagerMetrics {
+  /** Outbound connections established (`dialed` accepted). */
+  readonly dials: number;
+  /** Addresses handed out by `tryDialNext`. */
+  readonly dialAttempts: number;
+  readonly dialFailures: number;
+  /** Inbound connections established (`accepted` accepted). */
+  readonly accepted: number;
+  /** Connections refused by `dialed`/`accepted`, by reason. */
+  readonly rejected: Readonly<Record<PeerRejectionReason, number>>;
+  /** Peers handed to the router by `tryEvictNext`. */
+  readonly evictions: number;
+  readonly bans: number;
+  /** Peers forgotten to stay within `maxPeers`. */
+  readonly pruned: number;
+  /** Failed peer store writes. */
+  readonly storeErrors: number;
+  /** Store writes dropped because too many were waiting. */
+  readonly storeWritesDropped: number;
+  /** Records skipped at load because they were corrupted. */
+  readonly corruptRecords: number;
+  /** Current gauges. */
+  readonly peers: number;
+  readonly connected: number;
+  readonly ready: number;
+  readonly dialing: number;
+}
+
+/** Everything besides the entry that a snapshot shows. */
+export interface SnapshotView {
+  readonly state: PeerState;
+  readonly connection?: Connection;
+  readonly score: PeerScore;
+  readonly isPrivate: boolean;
+  readonly retryAt: (info: AddressEntry) => number;
+}
+
+export function buildPeerSnapshot(entry: PeerEntry, view: SnapshotView): PeerSnapshot {
+  const { connection, score } = view;
+  return {
+    nodeId: entry.nodeId,
+    state: view.state,
+    addresses: [...entry.addresses.keys()],
+    addressDetails: [...entry.addresses.values()].map((a) => ({
+      address: a.key,
+      dialFailures: a.dialFailures,
+      ...(a.lastDialSuccess !== undefined && { lastDialSuccess: a.lastDialSuccess }),
+      ...(a.lastDialFailure !== undefined && { lastDialFailure: a.lastDialFailure }),
+      ...(a.dialFailures > 0 && { retryAt: view.retryAt(a) }),
+    })),
+    persistent: entry.persistent,
+    private: view.isPrivate,
+    score: { total: score.total, parts: { ...score.parts } },
+    behaviour: entry.behaviour,
+    dialFailures: totalDialFailures(entry),
+    ...(entry.lastConnected !== undefined && { lastConnected: entry.lastConnected }),
+    ...(entry.lastDisconnected !== undefined && { lastDisconnected: entry.lastDisconnected }),
+    ...(connection !== undefined && { direction: connection.direction, connectedSince: connection.since }),
+    ...(connection?.channels !== undefined && { channels: [...connection.channels].sort((a, b) => a - b) }),
+    ...(entry.bannedUntil !== undefined && { bannedUntil: entry.bannedUntil }),
+    inactive: entry.inactiveSince !== undefined,
+  };
+}

@@ -1,0 +1,100 @@
+import { QueueClosedError } from './errors.js';
+import { Waiters } from '../util/waiters.js';
+import type { EnqueueResult, Queue, QueueItem, QueueOptions, QueueStats } from './queue.js';
+
+/**
+ * Shared mechanics for queue plugins: closing, waiting producers/consumers,
+ * counters. A policy only decides how to store, pick and shed items.
+ */
+export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
+  protected readonly capacity: number;
+  protected readonly capacityBytes: number;
+  protected bytes = 0;
+  private enqueuedCount = 0;
+  private dequeuedCount = 0;
+  private readonly drops = new Map<number, number>();
+  private readonly notEmpty = new Waiters();
+  private readonly notFull = new Waiters();
+  private closedFlag = false;
+  private resolveClosed!: () => void;
+  readonly closed: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
+
+  constructor(options: QueueOptions) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError(`queue capacity must be an integer ≥ 1, got ${options.capacity}`);
+    }
+    this.capacity = options.capacity;
+    this.capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Stores the item if the policy allows; may shed others via `countDrop`. */
+  protected abstract offer(item: T): EnqueueResult;
+  /** Removes and returns the next item by policy order. */
+  protected abstract take(): T | undefined;
+  /** Items currently stored. */
+  abstract get length(): number;
+  /** Whether a blocked producer should keep waiting (lossless policies). */
+  protected abstract mustWait(item: T): boolean;
+
+  get isClosed(): boolean {
+    return this.closedFlag;
+  }
+
+  tryEnqueue(item: T): EnqueueResult {
+    if (this.closedFlag) return 'closed';
+    const result = this.offer(item);
+    if (result === 'accepted' || result === 'accepted-with-drop') {
+      this.enqueuedCount++;
+      this.notEmpty.wakeOne();
+    }
+    return result;
+  }
+
+  async enqueue(item: T, signal?: AbortSignal): Promise<EnqueueResult> {
+    for (;;) {
+      if (this.closedFlag) throw new QueueClosedError();
+      if (!this.mustWait(item)) return this.tryEnqueue(item);
+      await this.notFull.wait(signal);
+    }
+  }
+
+  tryDequeue(): T | undefined {
+    const item = this.take();
+    if (item !== undefined) {
+      this.dequeuedCount++;
+      this.notFull.wakeOne();
+    }
+    return item;
+  }
+
+  async dequeue(signal?: AbortSignal): Promise<T> {
+    for (;;) {
+      const item = this.tryDequeue();
+      if (item !== undefined) return item;
+      if (this.closedFlag) throw new QueueClosedError();
+      await this.notEmpty.wait(signal);
+    }
+  }
+
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.notEmpty.wakeAll();
+    this.notFull.wakeAll();
+    this.resolveClosed();
+  }
+
+  stats(): QueueStats {
+    return {
+      length: this.length,
+      bytes: this.bytes,
+      enqueued: this.enqueuedCount,
+      dequeued: this.dequeuedCount,
+      dropped: new Map(this.drops),
+    };
+  }
+
+  protected countDrop(channelId: number): void {
+    this.drops.set(channelId, (this.drops.get(channelId) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { injectable } from 'inversify';
+import type { ChannelDefinition } from '../router/channel-definition.js';
+import type { ChannelHandle } from '../router/channel.js';
+import type { MessageClass } from '../router/message-type.js';
+import type { NodeID } from '../identity/node-id.js';
+import type { PeerUpdate } from '../peer/types.js';
+import { META, appendMeta, type IntervalSpec, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
+import { reactorCatalog, type ReactorClass } from './catalog.js';
+
+/** Passed to every message handler next to the message. */
+export interface MessageContext<Inner = unknown> {
+  readonly from: NodeID;
+  readonly channelId: number;
+  readonly channel: ChannelHandle<Inner>;
+}
+
+/**
+ * Marks a class as a reactor and registers it under `name` (default: the
+ * class name) so configuration can enable it. The class is made injectable;
+ * its constructor dependencies use `@inject(TOKENS.X)`.
+ */
+export function Reactor(name?: string): ClassDecorator {
+  return (target) => {
+    const reactorName = name ?? target.name;
+    Reflect.defineMetadata(META.reactor, { name: reactorName }, target);
+    injectable()(target as never);
+    reactorCatalog.register(reactorName, target as unknown as ReactorClass);
+  };
+}
+
+/**
+ * Declares a channel the reactor uses; the scanner opens it at boot and
+ * assigns its handle to the property, typed from the channel's messages.
+ */
+export function Channel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>) {
+  return <K extends string | symbol>(target: { [P in K]: ChannelHandle<Inner> }, property: K): void => {
+    appendMeta<ChannelMeta>(META.channels, target.constructor, {
+      property,
+      definition: definition as ChannelDefinition<unknown, unknown>,
+    });
+  };
+}
+
+type Handler<T> = (message: T, context: MessageContext<any>) => unknown;
+
+/**
+ * Handles one inner message class on whichever of the reactor's channels
+ * carries it (pass `channel` when several do). Without a type it is the
+ * catch-all for messages no typed handler takes. A message with no handler
+ * at all is reported as a peer error.
+ */
+export function OnMessage<T>(type?: MessageClass<T>, options: { channel?: number } = {}) {
+  return <M extends Handler<T>>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
+    appendMeta<MessageHandlerMeta>(META.messageHandlers, target.constructor, {
+      method,
+      type: type as MessageClass | undefined,
+      channelId: options.channel,
+    });
+  };
+}
+
+/** Receives every PeerUpdate (up/down), in order, starting with peers already up. */
+export function OnPeerUpdate() {
+  return <M extends (update: PeerUpdate) => unknown>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
+    appendMeta<string | symbol>(META.peerUpdateHandlers, target.constructor, method);
+  };
+}
+
+/**
+ * Calls the method every `interval` while the node runs: milliseconds, a
+ * duration string ("5s"), or a function of the reactor instance (to read its
+ * options). A tick is skipped while the previous async run is still going.
+ */
+export function Every(interval: IntervalSpec) {
+  return <M extends () => unknown>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
+    appendMeta<TimerMeta>(META.timers, target.constructor, { method, interval });
+  };
+}
+
+/** Optional lifecycle hooks a reactor may implement. */
+export interface ReactorLifecycle {
+  /** After channels are open and the router runs. */
+  onStart?(): void | Promise<void>;
+  /** Before channels close. */
+  onStop?(): void | Promise<void>;
+}

@@ -1,0 +1,201 @@
+import type { Container } from 'inversify';
+import type { Subscription } from 'rxjs';
+import { P2PError, toError } from '../errors/base.js';
+import type { Logger } from '../logging/logger.js';
+import type { Router } from '../router/router.js';
+import type { Channel } from '../router/channel.js';
+import type { InboundEnvelope } from '../router/envelope.js';
+import type { MessageClass } from '../router/message-type.js';
+import type { PeerManager } from '../peer/peer-manager.js';
+import { parseDuration } from '../util/duration.js';
+import { META, readMeta, reactorMeta, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
+import type { ReactorClass } from './catalog.js';
+import type { MessageContext, ReactorLifecycle } from './decorators.js';
+
+/** A reactor's decorators do not add up (checked at boot, before any peer connects). */
+export class ReactorDefinitionError extends P2PError {
+  override name = 'ReactorDefinitionError';
+}
+
+/** A peer sent a message type the reactor has no handler for. */
+export class UnhandledMessageError extends P2PError {
+  override name = 'UnhandledMessageError';
+}
+
+interface WiredReactor {
+  readonly name: string;
+  readonly instance: object & ReactorLifecycle;
+  readonly channels: Channel<unknown, unknown>[];
+  readonly subscriptions: Subscription[];
+  readonly timers: NodeJS.Timeout[];
+  readonly timerSpecs: { method: string | symbol; intervalMs: number }[];
+}
+
+type AnyMethod = (...args: unknown[]) => unknown;
+
+/**
+ * Turns reactor metadata into wiring. `wire` runs before the router starts
+ * (so handshakes advertise the reactors' channels); `start` runs after it,
+ * starting timers and `onStart` hooks; `stop` undoes everything.
+ */
+export class ReactorScanner {
+  private readonly wired: WiredReactor[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly container: Container,
+    private readonly router: Router,
+    private readonly peerManager: PeerManager,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'reactors' });
+  }
+
+  /** Instantiates each reactor through the container and opens its channels. */
+  wire(classes: readonly ReactorClass[]): object[] {
+    for (const cls of classes) {
+      const meta = reactorMeta(cls);
+      if (!meta) throw new ReactorDefinitionError(`${cls.name} is not decorated with @Reactor()`);
+      const newable = cls as unknown as new (...args: any[]) => object & ReactorLifecycle;
+      if (!this.container.isBound(newable)) this.container.bind(newable).toSelf().inSingletonScope();
+      const instance = this.container.get(newable) as object & ReactorLifecycle;
+      this.wired.push(this.wireOne(meta.name, instance, cls));
+    }
+    return this.wired.map((w) => w.instance);
+  }
+
+  async start(): Promise<void> {
+    for (const reactor of this.wired) {
+      await reactor.instance.onStart?.();
+      for (const { method, intervalMs } of reactor.timerSpecs) {
+        reactor.timers.push(this.startTimer(reactor, method, intervalMs));
+      }
+      this.log.debug({ reactor: reactor.name, channels: reactor.channels.map((c) => c.id) }, 'reactor started');
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const reactor of [...this.wired].reverse()) {
+      for (const timer of reactor.timers) clearInterval(timer);
+      reactor.timers.length = 0;
+      try {
+        await reactor.instance.onStop?.();
+      } catch (error) {
+        this.log.error({ reactor: reactor.name, err: error }, 'reactor onStop failed');
+      }
+      for (const sub of reactor.subscriptions) sub.unsubscribe();
+    }
+  }
+
+  instances(): object[] {
+    return this.wired.map((w) => w.instance);
+  }
+
+  private wireOne(name: string, instance: object & ReactorLifecycle, cls: ReactorClass): WiredReactor {
+    const channelMetas = readMeta<ChannelMeta>(META.channels, cls);
+    const handlers = readMeta<MessageHandlerMeta>(META.messageHandlers, cls);
+    const reactor: WiredReactor = {
+      name,
+      instance,
+      channels: [],
+      subscriptions: [],
+      timers: [],
+      timerSpecs: readMeta<TimerMeta>(META.timers, cls).map((t) => ({
+        method: t.method,
+        intervalMs: parseDuration(typeof t.interval === 'function' ? t.interval(instance) : t.interval),
+      })),
+    };
+    for (const spec of reactor.timerSpecs) {
+      if (spec.intervalMs <= 0) throw new ReactorDefinitionError(`${name}.${String(spec.method)}: @Every interval must be > 0 ms`);
+    }
+    this.checkHandlers(name, channelMetas, handlers);
+
+    for (const { property, definition } of channelMetas) {
+      const channel = this.router.openChannel(definition);
+      reactor.channels.push(channel);
+      (instance as Record<string | symbol, unknown>)[property] = channel;
+      reactor.subscriptions.push(channel.inbound.subscribe((envelope) => this.dispatch(reactor, channel, handlers, envelope)));
+    }
+    for (const method of readMeta<string | symbol>(META.peerUpdateHandlers, cls)) {
+      const fn = this.method(instance, method);
+      reactor.subscriptions.push(
+        this.peerManager.subscribe().subscribe((update) => this.invoke(reactor, method, () => fn.call(instance, update))),
+      );
+    }
+    return reactor;
+  }
+
+  private checkHandlers(name: string, channels: readonly ChannelMeta[], handlers: readonly MessageHandlerMeta[]): void {
+    for (const handler of handlers) {
+      if (handler.type === undefined) continue;
+      const carriers = channels.filter(
+        (c) => (handler.channelId === undefined || c.definition.id === handler.channelId) && c.definition.innerTypes.includes(handler.type!),
+      );
+      if (carriers.length === 0) {
+        throw new ReactorDefinitionError(`${name}.${String(handler.method)} handles ${handler.type.name}, but none of the reactor's channels carries it`);
+      }
+      if (carriers.length > 1) {
+        throw new ReactorDefinitionError(`${name}.${String(handler.method)}: ${handler.type.name} is carried by several channels; pass { channel: id }`);
+      }
+    }
+  }
+
+  private dispatch(
+    reactor: WiredReactor,
+    channel: Channel<unknown, unknown>,
+    handlers: readonly MessageHandlerMeta[],
+    envelope: InboundEnvelope<unknown>,
+  ): void {
+    const type = (envelope.message as object).constructor as MessageClass;
+    const handler =
+      handlers.find((h) => h.type === type && (h.channelId === undefined || h.channelId === channel.id)) ??
+      handlers.find((h) => h.type === undefined && (h.channelId === undefined || h.channelId === channel.id));
+    if (handler === undefined) {
+      channel.errors.next({
+        nodeId: envelope.from,
+        error: new UnhandledMessageError(`reactor ${reactor.name} has no handler for ${type?.name ?? typeof envelope.message} on channel ${channel.definition.name}`),
+      });
+      return;
+    }
+    const context: MessageContext<unknown> = { from: envelope.from, channelId: channel.id, channel };
+    const fn = this.method(reactor.instance, handler.method);
+    this.invoke(reactor, handler.method, () => fn.call(reactor.instance, envelope.message, context), channel);
+  }
+
+  /** Runs a handler so that neither a throw nor a rejected promise escapes. */
+  private invoke(reactor: WiredReactor, method: string | symbol, run: () => unknown, channel?: Channel<unknown, unknown>): unknown {
+    const fail = (error: unknown) => {
+      channel?.countHandlerError();
+      this.log.error({ reactor: reactor.name, handler: String(method), err: toError(error) }, 'reactor handler failed');
+    };
+    try {
+      const result = run();
+      if (result instanceof Promise) return result.catch(fail);
+      return result;
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+  }
+
+  private startTimer(reactor: WiredReactor, method: string | symbol, intervalMs: number): NodeJS.Timeout {
+    const fn = this.method(reactor.instance, method);
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      const result = this.invoke(reactor, method, () => fn.call(reactor.instance));
+      if (result instanceof Promise) {
+        running = true;
+        void result.finally(() => (running = false));
+      }
+    }, intervalMs);
+    timer.unref();
+    return timer;
+  }
+
+  private method(instance: object, name: string | symbol): AnyMethod {
+    const fn = (instance as Record<string | symbol, unknown>)[name];
+    if (typeof fn !== 'function') throw new ReactorDefinitionError(`${instance.constructor.name}.${String(name)} is not a method`);
+    return fn as AnyMethod;
+  }
+}

@@ -1,0 +1,68 @@
+import type { ChannelStats } from './channel.js';
+
+export interface RouterMetricsSnapshot {
+  readonly dials: number;
+  readonly accepted: number;
+  readonly evictions: number;
+  readonly peerErrors: number;
+  /** Failures by error name, e.g. { DialError: 3, HandshakeTimeoutError: 1 }. */
+  readonly dialFailures: Readonly<Record<string, number>>;
+  readonly rejectedInbound: Readonly<Record<string, number>>;
+  /** Dials that connected but the PeerManager declined, by reason. */
+  readonly rejectedOutbound: Readonly<Record<string, number>>;
+  readonly loopErrors: Readonly<Record<string, number>>;
+  /** Successful dial-to-routed durations (ms): count, mean, max. */
+  readonly dialLatency: { readonly count: number; readonly meanMs: number; readonly maxMs: number };
+  readonly peers?: number;
+  readonly channels?: readonly ChannelStats[];
+  readonly peerDrops?: ReadonlyArray<{ nodeId: string; drops: Readonly<Record<string, number>> }>;
+}
+
+type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors';
+
+/** Plain counters the router bumps; exported as snapshots for operators. */
+export class RouterMetrics {
+  dials = 0;
+  accepted = 0;
+  evictions = 0;
+  peerErrors = 0;
+  private readonly keyed: Record<Keyed, Map<string, number>> = {
+    dialFailures: new Map(),
+    rejectedInbound: new Map(),
+    rejectedOutbound: new Map(),
+    loopErrors: new Map(),
+  };
+  private dialCount = 0;
+  private dialTotalMs = 0;
+  private dialMaxMs = 0;
+
+  count(kind: Keyed, key: string): void {
+    const map = this.keyed[kind];
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+
+  observeDial(ms: number): void {
+    this.dialCount++;
+    this.dialTotalMs += ms;
+    if (ms > this.dialMaxMs) this.dialMaxMs = ms;
+  }
+
+  snapshot(extra: Partial<RouterMetricsSnapshot> = {}): RouterMetricsSnapshot {
+    return {
+      dials: this.dials,
+      accepted: this.accepted,
+      evictions: this.evictions,
+      peerErrors: this.peerErrors,
+      dialFailures: Object.fromEntries(this.keyed.dialFailures),
+      rejectedInbound: Object.fromEntries(this.keyed.rejectedInbound),
+      rejectedOutbound: Object.fromEntries(this.keyed.rejectedOutbound),
+      loopErrors: Object.fromEntries(this.keyed.loopErrors),
+      dialLatency: {
+        count: this.dialCount,
+        meanMs: this.dialCount ? this.dialTotalMs / this.dialCount : 0,
+        maxMs: this.dialMaxMs,
+      },
+      ...extra,
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { InvalidArgumentError } from '../errors/base.js';
+
+export interface RouterOptions {
+  /** Dials in flight at once. Default 64; dialing never sleeps between dials. */
+  readonly maxConcurrentDials: number;
+  /** Per-endpoint TCP/transport dial timeout. Default 1000 ms (CometBFT's effective value). */
+  readonly dialTimeoutMs: number;
+  /** Whole handshake (encryption + NodeInfo) deadline. Default 6000 ms (CometBFT: 3 s per phase). */
+  readonly handshakeTimeoutMs: number;
+  /** DNS resolution timeout per address. Default 5000 ms. */
+  readonly resolveTimeoutMs: number;
+  /** Inbound handshakes in progress at once; extra connections are closed. Default 100. */
+  readonly maxConcurrentInboundHandshakes: number;
+  /** Per-peer outbound queue bound in messages. Default 1024. */
+  readonly peerQueueCapacity: number;
+  /** Per-peer outbound queue bound in bytes. Default 8 MiB. */
+  readonly peerQueueCapacityBytes: number;
+}
+
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
+  maxConcurrentDials: 64,
+  dialTimeoutMs: 1000,
+  handshakeTimeoutMs: 6000,
+  resolveTimeoutMs: 5000,
+  maxConcurrentInboundHandshakes: 100,
+  peerQueueCapacity: 1024,
+  peerQueueCapacityBytes: 8 * 1024 * 1024,
+};
+
+export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): RouterOptions {
+  const options = { ...DEFAULT_ROUTER_OPTIONS, ...partial };
+  for (const [key, value] of Object.entries(options)) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new InvalidArgumentError(`router option ${key} must be an integer ≥ 1, got ${String(value)}`);
+    }
+  }
+  return options;
+}

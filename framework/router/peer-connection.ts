@@ -1,0 +1,152 @@
+import type { NodeID } from '../identity/node-id.js';
+import type { NodeInfo } from '../identity/node-info.js';
+import type { Queue } from '../queue/queue.js';
+import type { Connection } from '../transport/transport.js';
+import { ConnectionClosedError } from '../transport/errors.js';
+import { P2PError, isErrorNamed, toError } from '../errors/base.js';
+import type { Channel } from './channel.js';
+import type { PeerError } from './envelope.js';
+import { DropCounter } from './drop-counter.js';
+
+/** A message encoded once and waiting in a peer's outbound queue. */
+export interface OutboundItem {
+  readonly channelId: number;
+  readonly size: number;
+  readonly bytes: Uint8Array;
+}
+
+/** A peer sent a message bigger than the channel allows. */
+export class MessageTooLargeError extends P2PError {
+  override name = 'MessageTooLargeError';
+}
+
+/** A peer sent a message on a channel this node has not opened. */
+export class UnknownChannelMessageError extends P2PError {
+  override name = 'UnknownChannelMessageError';
+}
+
+/** The router closed the connection because the PeerManager chose to evict the peer. */
+export class PeerEvictedError extends P2PError {
+  override name = 'PeerEvictedError';
+}
+
+export interface PeerRouting {
+  channel(id: number): Channel<unknown, unknown> | undefined;
+  peerError(error: PeerError): void;
+}
+
+export type ConnectionDirection = 'inbound' | 'outbound';
+
+/**
+ * One routed peer: its connection, its bounded outbound queue, and the two
+ * loops that move messages between them and the channels. Whichever loop ends
+ * first tears the whole peer down, so a dead connection never leaves a
+ * half-working peer behind.
+ */
+export class PeerConnection {
+  readonly channels: ReadonlySet<number>;
+  readonly connectedAt = Date.now();
+  readonly drops = new DropCounter();
+  messagesSent = 0;
+  messagesReceived = 0;
+  private readonly abort = new AbortController();
+  private closeReason?: Error;
+
+  constructor(
+    readonly nodeId: NodeID,
+    readonly direction: ConnectionDirection,
+    readonly connection: Connection,
+    readonly nodeInfo: NodeInfo,
+    readonly queue: Queue<OutboundItem>,
+    private readonly routing: PeerRouting,
+  ) {
+    this.channels = new Set(nodeInfo.channels);
+  }
+
+  /** Runs both loops; resolves with the reason the peer went away. */
+  async run(): Promise<Error | undefined> {
+    await Promise.race([this.sendLoop(), this.receiveLoop()]);
+    this.close(this.closeReason);
+    await this.connection.closed.catch(() => undefined);
+    return this.closeReason;
+  }
+
+  close(reason?: Error): void {
+    this.closeReason ??= reason;
+    this.abort.abort(reason);
+    this.queue.close();
+    this.connection.close(reason);
+  }
+
+  hasChannel(channelId: number): boolean {
+    return this.channels.has(channelId);
+  }
+
+  private async sendLoop(): Promise<void> {
+    const { queue, connection } = this;
+    const signal = this.abort.signal;
+    try {
+      for (;;) {
+        const item = queue.tryDequeue() ?? (await queue.dequeue(signal));
+        while (!connection.trySend(item.channelId, item.bytes)) {
+          if (connection.isClosed) throw new ConnectionClosedError();
+          await connection.writable(signal);
+        }
+        this.messagesSent++;
+      }
+    } catch (error) {
+      this.noteEnd(error);
+    }
+  }
+
+  private async receiveLoop(): Promise<void> {
+    const { connection, routing, nodeId } = this;
+    const signal = this.abort.signal;
+    try {
+      for (;;) {
+        const msg = connection.tryReceive() ?? (await connection.receive(signal));
+        const channel = routing.channel(msg.channelId);
+        if (channel === undefined) {
+          this.drops.count('unknown-channel');
+          routing.peerError({
+            nodeId,
+            error: new UnknownChannelMessageError(`peer ${nodeId} sent a message on unknown channel ${msg.channelId}`),
+          });
+          continue;
+        }
+        const limit = channel.definition.recvMessageCapacity;
+        if (msg.bytes.length > limit) {
+          throw new MessageTooLargeError(
+            `peer ${nodeId} sent ${msg.bytes.length} bytes on channel ${channel.definition.name}; the limit is ${limit}`,
+          );
+        }
+        let envelope;
+        try {
+          envelope = channel.decode(nodeId, msg.bytes);
+        } catch (error) {
+          this.drops.count('undecodable');
+          routing.peerError({ nodeId, error: toError(error), fatal: true, channelId: msg.channelId });
+          continue;
+        }
+        this.messagesReceived++;
+        let outcome = channel.queue.tryEnqueue(envelope);
+        // A full lossless queue parks this loop, which stops reading from the connection: backpressure.
+        if (outcome === 'full') outcome = await channel.queue.enqueue(envelope, signal);
+        if (outcome === 'full') this.drops.count('channel-queue-full');
+        else if (outcome === 'closed') this.drops.count('channel-closed');
+      }
+    } catch (error) {
+      if (isErrorNamed(error, 'QueueClosedError')) {
+        // The channel closed (node stopping); the peer goes with it.
+        this.noteEnd(new ConnectionClosedError('channel closed', { cause: error }));
+        return;
+      }
+      this.noteEnd(error);
+    }
+  }
+
+  private noteEnd(error: unknown): void {
+    if (isErrorNamed(error, 'AbortError') || isErrorNamed(error, 'QueueClosedError')) return;
+    this.closeReason ??= toError(error);
+  }
+}

@@ -1,0 +1,467 @@
+import { setMaxListeners } from 'node:events';
+import { inject, injectable, multiInject } from 'inversify';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { TOKENS } from '../tokens.js';
+import type { Logger } from '../logging/logger.js';
+import { AbortError, isErrorNamed, toError } from '../errors/base.js';
+import type { NodeID } from '../identity/node-id.js';
+import type { NodeInfo } from '../identity/node-info.js';
+import type { NodeKey } from '../identity/node-key.js';
+import { validatePeerHandshake } from '../identity/handshake-checks.js';
+import { IncompatiblePeerError } from '../identity/errors.js';
+import type { NodeAddress } from '../address/node-address.js';
+import type { Endpoint } from '../address/endpoint.js';
+import type { Connection, Transport } from '../transport/transport.js';
+import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
+import type { QueueFactory } from '../queue/queue.js';
+import type { PeerManager } from '../peer/peer-manager.js';
+import { PeerRejectedError } from '../peer/errors.js';
+import { Wakeup } from '../util/wakeup.js';
+import { Semaphore } from '../util/semaphore.js';
+import { deadlineSignal } from '../util/abort.js';
+import { Channel, type ChannelRoutes, type SendOutcome } from './channel.js';
+import type { ChannelDefinition } from './channel-definition.js';
+import { validateChannelDefinition } from './channel-definition.js';
+import type { PeerError } from './envelope.js';
+import { PeerConnection, PeerEvictedError, type ConnectionDirection, type OutboundItem } from './peer-connection.js';
+import type { RouterOptions } from './options.js';
+import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
+import type { RouterEvent } from './events.js';
+import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError } from './errors.js';
+
+/**
+ * The Router is the only concurrent part of a node. It owns connections and
+ * moves messages between channels and peers; every decision about *which*
+ * peers to connect to or drop belongs to the PeerManager, which the router
+ * asks and informs but never second-guesses.
+ *
+ * Loops (each one catches, logs and counts every error and keeps going;
+ * only `stop()` ends them):
+ *
+ * - dial loop (one): asks `peerManager.tryDialNext()` for an address and hands
+ *   it to a dial task; when there is nothing to dial it sleeps until the
+ *   PeerManager signals a change (`dialWake$`) or until `nextDialAt()`, the
+ *   moment a retry delay expires. Dial tasks run concurrently up to
+ *   `maxConcurrentDials`; there is no sleep between dials. A dial task
+ *   resolves the address, dials each endpoint with `dialTimeoutMs`, runs the
+ *   handshake within `handshakeTimeoutMs`, validates the remote (expected ID,
+ *   NodeInfo, compatibility), reports `dialed`/`dialFailed`, and routes the peer.
+ * - accept loop (one per transport): takes inbound connections; each gets a
+ *   handshake task (at most `maxConcurrentInboundHandshakes` at once; the
+ *   excess is closed at once), which validates the remote, reports `accepted`
+ *   and routes the peer.
+ * - evict loop (one): takes `peerManager.tryEvictNext()` and closes that
+ *   peer's connection; sleeps on `evictWake$` otherwise.
+ * - per peer (see PeerConnection): a send loop (peer queue → connection) and
+ *   a receive loop (connection → decode/unwrap → channel queue). The first to
+ *   end closes the connection and the queue; the router then reports
+ *   `disconnected`, which publishes the peer's `down` update.
+ * - per channel (see Channel): a deliver loop (channel queue → subscribers).
+ *   Outbound routing is synchronous: `send`/`broadcast` encode once and put
+ *   the bytes on each target peer's bounded queue, counting a drop when a
+ *   peer is unknown, lacks the channel, or its queue is full.
+ *
+ * Backpressure: a full channel queue parks the receive loops feeding it, which
+ * stop reading from their connections (TCP then slows the sender); a full
+ * connection parks the peer's send loop, which lets the peer queue fill, which
+ * makes further sends drop (counted) or `sendWhenRoom` wait.
+ */
+@injectable()
+export class Router {
+  private readonly channels = new Map<number, Channel<unknown, unknown>>();
+  private readonly peers = new Map<NodeID, PeerConnection>();
+  private readonly peerRuns = new Set<Promise<void>>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly dialWake = new Wakeup();
+  private readonly evictWake = new Wakeup();
+  private readonly dialSlots: Semaphore;
+  private readonly handshakeSlots: Semaphore;
+  private readonly eventSubject = new Subject<RouterEvent>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly counters = new RouterMetrics();
+  private readonly log: Logger;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  /** Lifecycle and routing events, for logging, metrics and tests. */
+  readonly events$: Observable<RouterEvent> = this.eventSubject.asObservable();
+
+  constructor(
+    @multiInject(TOKENS.Transport) private readonly transports: Transport[],
+    @inject(TOKENS.PeerManager) private readonly peerManager: PeerManager,
+    @inject(TOKENS.QueueFactory) private readonly queues: QueueFactory,
+    @inject(TOKENS.NodeKey) private readonly nodeKey: NodeKey,
+    @inject(TOKENS.NodeInfoTemplate) private readonly nodeInfoTemplate: Omit<NodeInfo, 'channels'>,
+    @inject(TOKENS.RouterOptions) private readonly options: RouterOptions,
+    @inject(TOKENS.Logger) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'router' });
+    // Every dial, handshake and loop listens on this one signal; the default cap of 10 listeners would warn.
+    setMaxListeners(0, this.abort.signal);
+    this.dialSlots = new Semaphore(options.maxConcurrentDials);
+    this.handshakeSlots = new Semaphore(options.maxConcurrentInboundHandshakes);
+  }
+
+  /** The NodeInfo this node presents: the template plus every open channel. */
+  nodeInfo(): NodeInfo {
+    return { ...this.nodeInfoTemplate, channels: Uint8Array.from(this.channels.keys()) };
+  }
+
+  /**
+   * Opens a channel. Open channels before `start()` so the first handshakes
+   * already advertise them; channels opened later appear in new handshakes only.
+   */
+  openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): Channel<Outer, Inner> {
+    validateChannelDefinition(definition as ChannelDefinition<unknown, unknown>);
+    if (this.channels.has(definition.id)) throw new ChannelAlreadyOpenError(`channel ${definition.id} is already open`);
+    if (this.state === 'stopping' || this.state === 'stopped') throw new RouterStateError(`cannot open a channel: router is ${this.state}`);
+    const channel = new Channel<Outer, Inner>(definition, this.routes, this.queues, (error) =>
+      this.loopError(`channel:${definition.name}`, error),
+    );
+    this.channels.set(definition.id, channel as Channel<unknown, unknown>);
+    if (this.state === 'running') channel.start();
+    return channel;
+  }
+
+  channel(id: number): Channel<unknown, unknown> | undefined {
+    return this.channels.get(id);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new RouterStateError(`cannot start: router is ${this.state}`);
+    this.state = 'running';
+    this.subscriptions.push(
+      this.peerManager.dialWake$.subscribe(() => this.dialWake.notify()),
+      this.peerManager.evictWake$.subscribe(() => this.evictWake.notify()),
+    );
+    for (const channel of this.channels.values()) channel.start();
+    for (const transport of this.transports) await transport.listen(this.abort.signal);
+    this.loops.push(this.dialLoop(), this.evictLoop(), ...this.transports.map((t) => this.acceptLoop(t)));
+    this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(String) }, 'router started');
+  }
+
+  /** Stops every loop, closes transports, connections and channels. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    this.abort.abort(new AbortError('router stopping'));
+    await Promise.allSettled(this.transports.map((t) => t.close()));
+    for (const peer of this.peers.values()) peer.close();
+    await Promise.allSettled([...this.loops, ...this.tasks]);
+    await Promise.allSettled([...this.peerRuns]);
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
+    this.state = 'stopped';
+    this.eventSubject.complete();
+    if (wasRunning) this.log.info({ metrics: this.counters.snapshot() }, 'router stopped');
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  endpoints(): Endpoint[] {
+    return this.transports.flatMap((t) => [...t.endpoints()]);
+  }
+
+  /** Node IDs of peers currently routed. */
+  connectedPeers(): NodeID[] {
+    return [...this.peers.keys()];
+  }
+
+  peer(nodeId: NodeID): PeerConnection | undefined {
+    return this.peers.get(nodeId);
+  }
+
+  metrics(): RouterMetricsSnapshot {
+    return this.counters.snapshot({
+      peers: this.peers.size,
+      channels: [...this.channels.values()].map((c) => c.stats()),
+      peerDrops: [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, drops: p.drops.snapshot() })),
+    });
+  }
+
+  // ---- outbound routing (called synchronously by channels) ----
+
+  private readonly routes: ChannelRoutes = {
+    unicast: (channelId, to, bytes) => this.unicast(channelId, to, bytes),
+    unicastWhenRoom: (channelId, to, bytes, signal) => this.unicastWhenRoom(channelId, to, bytes, signal),
+    broadcast: (channelId, bytes) => {
+      let queued = 0;
+      const item: OutboundItem = { channelId, bytes, size: bytes.length };
+      for (const peer of this.peers.values()) {
+        if (!peer.hasChannel(channelId)) continue;
+        const outcome = peer.queue.tryEnqueue(item);
+        if (outcome === 'accepted' || outcome === 'accepted-with-drop') queued++;
+        else peer.drops.count('peer-queue-full');
+      }
+      return queued;
+    },
+    peerError: (error) => this.handlePeerError(error),
+  };
+
+  private unicast(channelId: number, to: NodeID, bytes: Uint8Array): SendOutcome {
+    const peer = this.peers.get(to);
+    if (peer === undefined) return 'unknown-peer';
+    // CometBFT closes the connection on a packet for a channel it did not advertise.
+    if (!peer.hasChannel(channelId)) return 'peer-lacks-channel';
+    const outcome = peer.queue.tryEnqueue({ channelId, bytes, size: bytes.length });
+    return outcome === 'accepted' || outcome === 'accepted-with-drop' ? 'queued' : 'peer-queue-full';
+  }
+
+  private async unicastWhenRoom(channelId: number, to: NodeID, bytes: Uint8Array, signal?: AbortSignal): Promise<SendOutcome> {
+    const peer = this.peers.get(to);
+    if (peer === undefined) return 'unknown-peer';
+    if (!peer.hasChannel(channelId)) return 'peer-lacks-channel';
+    try {
+      const outcome = await peer.queue.enqueue({ channelId, bytes, size: bytes.length }, signal);
+      return outcome === 'accepted' || outcome === 'accepted-with-drop' ? 'queued' : 'peer-queue-full';
+    } catch (error) {
+      if (isErrorNamed(error, 'AbortError')) throw error;
+      return 'unknown-peer'; // the peer went away while we waited
+    }
+  }
+
+  private handlePeerError(peerError: PeerError): void {
+    this.counters.peerErrors++;
+    this.log.warn({ peer: peerError.nodeId, err: peerError.error, fatal: peerError.fatal ?? false, channel: peerError.channelId }, 'peer error');
+    this.emit({ type: 'peer-error', nodeId: peerError.nodeId, error: peerError.error, fatal: peerError.fatal ?? false });
+    try {
+      if (peerError.fatal) this.peerManager.errored(peerError.nodeId, peerError.error);
+      else this.peerManager.report(peerError.nodeId, { kind: 'bad', reason: peerError.error.message });
+    } catch (error) {
+      this.loopError('peer-error', toError(error));
+    }
+  }
+
+  // ---- loops ----
+
+  private async dialLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        await this.dialSlots.acquire(signal);
+        const address = this.peerManager.tryDialNext();
+        if (address === undefined) {
+          this.dialSlots.release();
+          await this.dialWake.wait(signal, this.peerManager.nextDialAt());
+          continue;
+        }
+        this.track(this.dialPeer(address).finally(() => this.dialSlots.release()));
+      } catch (error) {
+        if (signal.aborted) return;
+        this.loopError('dial', toError(error));
+      }
+    }
+  }
+
+  private async acceptLoop(transport: Transport): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const connection = await transport.accept(signal);
+        if (!this.handshakeSlots.tryAcquire()) {
+          this.counters.count('rejectedInbound', 'handshake-capacity');
+          connection.close(new DialError('too many inbound handshakes in progress'));
+          continue;
+        }
+        this.track(this.openInbound(connection).finally(() => this.handshakeSlots.release()));
+      } catch (error) {
+        if (signal.aborted) return;
+        this.loopError(`accept:${transport.name}`, toError(error));
+        // A closed transport fails every accept at once; give it a moment instead of spinning.
+        if (isErrorNamed(error, 'TransportClosedError')) await sleepUnlessAborted(1000, signal);
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  private async evictLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const nodeId = this.peerManager.tryEvictNext();
+        if (nodeId === undefined) {
+          await this.evictWake.wait(signal);
+          continue;
+        }
+        const peer = this.peers.get(nodeId);
+        this.counters.evictions++;
+        if (peer) peer.close(new PeerEvictedError(`peer ${nodeId} evicted by the peer manager`));
+        // Not routed (yet or any more): tell the manager so its state cannot stick at "evicting".
+        else this.peerManager.disconnected(nodeId);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.loopError('evict', toError(error));
+      }
+    }
+  }
+
+  // ---- connection setup ----
+
+  private async dialPeer(address: NodeAddress): Promise<void> {
+    const started = Date.now();
+    let connection: Connection | undefined;
+    try {
+      connection = await this.connect(address);
+      const remote = await this.handshake(connection, address.nodeId);
+      this.peerManager.dialed(address);
+      this.counters.dials++;
+      this.counters.observeDial(Date.now() - started);
+      this.routePeer(connection, remote.nodeInfo, 'outbound');
+    } catch (error) {
+      const err = toError(error);
+      connection?.close(err);
+      if (this.abort.signal.aborted) return;
+      if (err instanceof PeerRejectedError) {
+        // The dial worked; the manager declined the peer (e.g. it connected to us meanwhile).
+        this.counters.count('rejectedOutbound', err.reason);
+        this.log.debug({ address: address.toString(), reason: err.reason }, 'dialed peer rejected');
+        return;
+      }
+      this.counters.count('dialFailures', err.name);
+      this.log.debug({ address: address.toString(), err }, 'dial failed');
+      this.emit({ type: 'dial-failed', address: address.toString(), error: err });
+      try {
+        if (err instanceof IncompatiblePeerError) this.peerManager.inactivate(address.nodeId, err.message);
+        this.peerManager.dialFailed(address, err);
+      } catch (inner) {
+        this.loopError('dial', toError(inner));
+      }
+    }
+  }
+
+  private async connect(address: NodeAddress): Promise<Connection> {
+    const resolve = deadlineSignal(this.abort.signal, this.options.resolveTimeoutMs, () => new DialError(`resolving ${address} timed out`));
+    let endpoints: Endpoint[];
+    try {
+      endpoints = await address.resolve({ signal: resolve.signal });
+    } finally {
+      resolve.dispose();
+    }
+    const failures: Error[] = [];
+    for (const endpoint of endpoints) {
+      const transport = this.transports.find((t) => t.protocols().includes(endpoint.protocol));
+      if (transport === undefined) {
+        failures.push(new NoTransportForEndpointError(`no transport handles protocol "${endpoint.protocol}"`));
+        continue;
+      }
+      const dial = deadlineSignal(this.abort.signal, this.options.dialTimeoutMs, () => new DialError(`dialing ${address} timed out after ${this.options.dialTimeoutMs} ms`));
+      try {
+        return await transport.dial(endpoint, dial.signal);
+      } catch (error) {
+        failures.push(toError(error));
+      } finally {
+        dial.dispose();
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    throw new DialError(`could not dial ${address}: ${failures.map((f) => f.message).join('; ') || 'no endpoints'}`, {
+      cause: failures.length ? new AggregateError(failures) : undefined,
+    });
+  }
+
+  /** Runs the transport handshake and every identity/compatibility check. */
+  private async handshake(connection: Connection, expectedNodeId?: NodeID) {
+    const deadline = deadlineSignal(
+      this.abort.signal,
+      this.options.handshakeTimeoutMs,
+      () => new HandshakeTimeoutError(`handshake did not finish within ${this.options.handshakeTimeoutMs} ms`),
+    );
+    try {
+      const local = this.nodeInfo();
+      const remote = await connection.handshake(local, this.nodeKey, {
+        signal: deadline.signal,
+        channels: [...this.channels.values()].map((c) => c.definition),
+      });
+      validatePeerHandshake({ local, remote: remote.nodeInfo, remotePublicKey: remote.publicKey, expectedNodeId });
+      return remote;
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async openInbound(connection: Connection): Promise<void> {
+    try {
+      const remote = await this.handshake(connection);
+      this.peerManager.accepted(remote.nodeInfo.nodeId);
+      this.counters.accepted++;
+      this.routePeer(connection, remote.nodeInfo, 'inbound');
+    } catch (error) {
+      const err = toError(error);
+      connection.close(err);
+      if (this.abort.signal.aborted) return;
+      this.counters.count('rejectedInbound', err.name);
+      this.log.debug({ remote: String(connection.remoteEndpoint?.ip ?? connection.remoteEndpoint?.path), err }, 'inbound connection rejected');
+      this.emit({ type: 'connection-rejected', direction: 'inbound', error: err });
+    }
+  }
+
+  private routePeer(connection: Connection, nodeInfo: NodeInfo, direction: ConnectionDirection): void {
+    const nodeId = nodeInfo.nodeId;
+    const queue = this.queues.create<OutboundItem>({
+      capacity: this.options.peerQueueCapacity,
+      capacityBytes: this.options.peerQueueCapacityBytes,
+      channels: [...this.channels.values()].map((c) => ({ id: c.id, priority: c.definition.priority })),
+      label: `peer:${nodeId}`,
+    });
+    const peer = new PeerConnection(nodeId, direction, connection, nodeInfo, queue, {
+      channel: (id) => this.channels.get(id),
+      peerError: (error) => this.handlePeerError(error),
+    });
+    this.peers.set(nodeId, peer);
+    const run = (async () => {
+      try {
+        this.peerManager.ready(nodeId, peer.channels);
+        this.log.info({ peer: nodeId, direction, moniker: nodeInfo.moniker }, 'peer up');
+        this.emit({ type: 'peer-up', nodeId, direction });
+        const reason = await peer.run();
+        this.log.info({ peer: nodeId, reason: reason?.message }, 'peer down');
+        this.emit({ type: 'peer-down', nodeId, reason });
+      } catch (error) {
+        this.loopError('peer', toError(error));
+        peer.close(toError(error));
+      } finally {
+        this.peers.delete(nodeId);
+        try {
+          this.peerManager.disconnected(nodeId);
+        } catch (error) {
+          this.loopError('peer', toError(error));
+        }
+      }
+    })();
+    this.peerRuns.add(run);
+    void run.finally(() => this.peerRuns.delete(run));
+  }
+
+  // ---- helpers ----
+
+  private track(task: Promise<void>): void {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
+  }
+
+  private loopError(loop: string, error: Error): void {
+    this.counters.count('loopErrors', loop);
+    this.log.error({ loop, err: error }, 'router loop error (continuing)');
+    this.emit({ type: 'loop-error', loop, error });
+  }
+
+  private emit(event: RouterEvent): void {
+    if (!this.eventSubject.closed) this.eventSubject.next(event);
+  }
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,2 @@
+export * from './test-network.js';
+export { MemoryNetwork } from '../../plugins/transports/memory/memory-network.js';

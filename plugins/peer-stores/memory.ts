@@ -1,0 +1,41 @@
+import { injectable } from 'inversify';
+import { InvalidArgumentError, throwIfAborted } from '../../framework/errors/base.js';
+import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
+import type { PeerRecord, PeerStore } from '../../framework/peer/peer-store.js';
+
+/**
+ * Keeps peer records in a Map for the life of the process: for tests,
+ * in-process networks and nodes that need no address book across restarts.
+ * Records are deep-copied in both directions so neither the store nor the
+ * caller can change the other's objects. `close()` keeps the records, like a
+ * database that stays on disk, so a restarted PeerManager given the same
+ * instance finds them again.
+ */
+@injectable()
+export class MemoryPeerStore implements PeerStore {
+  readonly name = 'memory';
+  private readonly records = new Map<NodeID, PeerRecord>();
+
+  /** Number of records held. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  async load(signal?: AbortSignal): Promise<PeerRecord[]> {
+    throwIfAborted(signal);
+    return [...this.records.values()].map((r) => structuredClone(r));
+  }
+
+  async save(record: PeerRecord): Promise<void> {
+    if (typeof record !== 'object' || record === null || !isNodeID(record.nodeId)) {
+      throw new InvalidArgumentError(`MemoryPeerStore.save expects a PeerRecord with a valid node ID, got ${JSON.stringify(record?.nodeId ?? record)}`);
+    }
+    this.records.set(record.nodeId, structuredClone(record));
+  }
+
+  async delete(nodeId: NodeID): Promise<void> {
+    this.records.delete(nodeId);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,430 @@
+import { finished, type Duplex } from 'node:stream';
+import { InvalidArgumentError, P2PError, toError } from '../../../../framework/errors/base.js';
+import { ConnectionClosedError } from '../../../../framework/transport/errors.js';
+import { Waiters } from '../../../../framework/util/waiters.js';
+import { buildChannels, type ChannelState } from './channel-state.js';
+import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
+import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
+import { RateLimiter, monotonicClock } from './flow-rate.js';
+import { FrameReader } from './frame-reader.js';
+import { Keepalive } from './keepalive.js';
+import {
+  PACKET_PING_WIRE,
+  PACKET_PONG_WIRE,
+  decodePacket,
+  maxPacketBodySize,
+  varintSize,
+  type DecodedPacket,
+} from './packet-codec.js';
+import { ReadGate } from './read-gate.js';
+import { RECENTLY_SENT_DECAY_INTERVAL_MS, SendScheduler } from './scheduler.js';
+import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
+
+/** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
+const MAX_BATCHES_PER_TURN = 8;
+
+/**
+ * CometBFT's MConnection over any Duplex byte stream (SecretConnection,
+ * TCP, pipes): multiplexes channels into uvarint-delimited Packets, splits
+ * messages into PacketMsg chunks, schedules packets by priority, answers pings
+ * and pings the peer, and closes on any protocol violation (§2).
+ *
+ * Sending never blocks: trySend queues into a bounded per-channel queue and
+ * packets are written in batches of up to maxWriteBatchBytes, one write() per
+ * batch, pausing while the stream asks for 'drain'. Receiving is a callback
+ * plus pauseReading()/resumeReading(); pausing stops reading the stream, so
+ * the peer feels TCP backpressure.
+ */
+export class MConnection {
+  readonly options: ResolvedMConnectionOptions;
+  /** Resolves once closed and the stream is torn down, with the error that closed it (undefined for a plain close()). */
+  readonly closed: Promise<Error | undefined>;
+
+  private readonly stream: Duplex;
+  private readonly onMessage: MessageHandler;
+  private readonly channelList: readonly ChannelState[];
+  private readonly channelById: (ChannelState | undefined)[] = new Array(256).fill(undefined);
+  private readonly scheduler: SendScheduler;
+  private readonly reader: FrameReader;
+  private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
+  private readonly sendLimiter: RateLimiter;
+  private readonly maxFrameWireBytes: number;
+
+  private isClosedFlag = false;
+  private draining = false;
+  /** flushAndClose has ended the stream; nothing more may be written. */
+  private ended = false;
+  private resolveClosed!: (reason: Error | undefined) => void;
+
+  private pingPending = false;
+  private pongPending = false;
+  private waitingDrain = false;
+  private processing = false;
+  /** Why the stream stopped delivering data; we close once the packets read before that are delivered. */
+  private streamGoneReason: string | undefined;
+
+  private pumpImmediate: NodeJS.Immediate | undefined;
+  private processImmediate: NodeJS.Immediate | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private sendRateTimer: NodeJS.Timeout | undefined;
+  private readonly readGate: ReadGate;
+  private readonly keepalive: Keepalive;
+  private readonly decayTimer: NodeJS.Timeout;
+
+  private readonly anyWritable = new Waiters();
+  private readonly channelWritable = new Map<number, Waiters>();
+  private readonly drained = new Waiters();
+
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private packetsSent = 0;
+  private packetsReceived = 0;
+  private pingsSent = 0;
+  private pingsReceived = 0;
+  private pongsSent = 0;
+  private pongsReceived = 0;
+
+  private readonly onData = (chunk: Buffer | string): void => this.handleData(chunk);
+
+  constructor(stream: Duplex, init: MConnectionInit) {
+    this.options = resolveMConnectionOptions(init);
+    if (typeof init.onMessage !== 'function') throw new InvalidArgumentError('MConnection needs an onMessage handler');
+    this.channelList = buildChannels(init.channels, this.options.maxPacketMsgPayloadSize);
+    for (const channel of this.channelList) this.channelById[channel.id] = channel;
+    this.stream = stream;
+    this.onMessage = init.onMessage;
+    this.scheduler = new SendScheduler(this.channelList);
+    const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
+    this.maxFrameWireBytes = varintSize(maxBody) + maxBody;
+    this.reader = new FrameReader(maxBody);
+    const clock = init.clock ?? monotonicClock;
+    this.sendLimiter = new RateLimiter(this.options.sendRate, clock);
+    this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+
+    const { pingIntervalMs, pongTimeoutMs } = this.options;
+    this.keepalive = new Keepalive(
+      pingIntervalMs,
+      pongTimeoutMs,
+      () => {
+        this.pingPending = true;
+        this.schedulePump(true);
+      },
+      () => this.close(new PongTimeoutError(pongTimeoutMs)),
+    );
+    this.decayTimer = setInterval(() => this.scheduler.decay(), RECENTLY_SENT_DECAY_INTERVAL_MS).unref();
+
+    // The 'error' listener stays for the stream's lifetime so a late error cannot crash the process.
+    stream.on('error', (err) => this.close(new ConnectionClosedError('stream failed', { cause: err })));
+    stream.on('end', () => this.streamGone('remote closed the connection'));
+    stream.on('close', () => this.streamGone('stream closed'));
+    stream.on('drain', () => {
+      this.waitingDrain = false;
+      this.schedulePump(true);
+    });
+    if (stream.destroyed) {
+      queueMicrotask(() => this.close(new ConnectionClosedError('stream was already destroyed')));
+      return;
+    }
+    if (init.initialBytes !== undefined && init.initialBytes.length > 0) {
+      this.bytesReceived += init.initialBytes.length;
+      this.reader.push(init.initialBytes);
+      this.scheduleProcessing();
+    }
+    stream.on('data', this.onData);
+  }
+
+  get isClosed(): boolean {
+    return this.isClosedFlag;
+  }
+
+  get readingPaused(): boolean {
+    return this.readGate.pausedByOwner;
+  }
+
+  hasChannel(channelId: number): boolean {
+    return Number.isInteger(channelId) && this.channelById[channelId] !== undefined;
+  }
+
+  /**
+   * Queues a message on a channel. Returns false (and queues nothing) for an
+   * unknown channel, a full send queue, or a closed/closing connection. The
+   * bytes are sent as they are at write time: do not modify them afterwards.
+   */
+  trySend(channelId: number, bytes: Uint8Array): boolean {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`trySend expects a Uint8Array, got ${typeof bytes}`);
+    }
+    if (this.isClosedFlag || this.draining) return false;
+    const channel = this.channelById[channelId];
+    if (channel === undefined || !channel.enqueue(bytes)) return false;
+    this.schedulePump(false);
+    return true;
+  }
+
+  /**
+   * Resolves when trySend may succeed again: for `channelId`, once that
+   * channel's queue has room (at once if it has, or if the channel is
+   * unknown); without it, at once if no queue is full, else when any full
+   * queue frees a slot. Always resolves on close; rejects only on abort.
+   */
+  writable(signal?: AbortSignal, channelId?: number): Promise<void> {
+    if (this.isClosedFlag) return Promise.resolve();
+    if (channelId !== undefined) {
+      const channel = this.channelById[channelId];
+      if (channel === undefined || !channel.isFull) return Promise.resolve();
+      let waiters = this.channelWritable.get(channelId);
+      if (waiters === undefined) this.channelWritable.set(channelId, (waiters = new Waiters()));
+      return waiters.wait(signal);
+    }
+    if (!this.channelList.some((c) => c.isFull)) return Promise.resolve();
+    return this.anyWritable.wait(signal);
+  }
+
+  /** Stops consuming the stream (and delivering buffered packets) until resumeReading(). */
+  pauseReading(): void {
+    if (this.readGate.pausedByOwner || this.isClosedFlag) return;
+    this.readGate.setOwnerPaused(true);
+  }
+
+  resumeReading(): void {
+    if (!this.readGate.pausedByOwner || this.isClosedFlag) return;
+    this.readGate.setOwnerPaused(false);
+    // Packets already split off the stream would otherwise wait for the next chunk.
+    if (this.reader.buffered > 0 || this.streamGoneReason !== undefined) this.scheduleProcessing();
+  }
+
+  /**
+   * Sends everything queued, ends the stream once written, then closes (like
+   * CometBFT's FlushStop). New trySend calls fail meanwhile. If `signal`
+   * aborts first, the connection is closed with, and this rejects with, an AbortError.
+   */
+  async flushAndClose(signal?: AbortSignal): Promise<void> {
+    if (this.isClosedFlag) return;
+    this.draining = true;
+    this.schedulePump(true);
+    try {
+      if (!this.isDrained()) await this.drained.wait(signal);
+    } catch (err) {
+      this.close(toError(err));
+      throw err;
+    }
+    if (this.isClosedFlag) return;
+    this.ended = true;
+    this.stream.end(() => this.close());
+    await this.closed;
+  }
+
+  /** Stops timers, drops queued messages, destroys the stream. Idempotent. */
+  close(reason?: Error): void {
+    if (this.isClosedFlag) return;
+    this.isClosedFlag = true;
+    this.keepalive.stop();
+    this.readGate.stop();
+    clearInterval(this.decayTimer);
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.sendRateTimer);
+    if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
+    if (this.processImmediate !== undefined) clearImmediate(this.processImmediate);
+    this.stream.off('data', this.onData);
+    for (const channel of this.channelList) channel.clear();
+    this.anyWritable.wakeAll();
+    for (const waiters of this.channelWritable.values()) waiters.wakeAll();
+    this.drained.wakeAll();
+    this.stream.destroy();
+    finished(this.stream, () => this.resolveClosed(reason));
+  }
+
+  stats(): MConnectionStats {
+    return {
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      packetsSent: this.packetsSent,
+      packetsReceived: this.packetsReceived,
+      pingsSent: this.pingsSent,
+      pingsReceived: this.pingsReceived,
+      pongsSent: this.pongsSent,
+      pongsReceived: this.pongsReceived,
+      channels: this.channelList.map((c) => c.stats()),
+    };
+  }
+
+  // ---- sending ----
+
+  /** `urgent` skips the flush throttle (control packets, drain, rate-limit wake-ups). */
+  private schedulePump(urgent: boolean): void {
+    if (this.isClosedFlag || this.pumpImmediate !== undefined || this.waitingDrain) return;
+    const throttle = this.options.flushThrottleMs;
+    if (urgent || throttle === 0 || this.scheduler.pendingWireBytes() >= this.options.maxWriteBatchBytes) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.pumpImmediate = setImmediate(() => this.pump());
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => this.pump(), throttle).unref();
+    }
+  }
+
+  /** Writes batches of packets until nothing is pending, the stream wants 'drain', or the rate limit bites. */
+  private pump(): void {
+    this.pumpImmediate = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.isClosedFlag || this.waitingDrain || this.ended) return;
+    if (this.stream.destroyed || !this.stream.writable) {
+      this.close(new ConnectionClosedError('stream is no longer writable'));
+      return;
+    }
+    let dataDelay = 0;
+    for (let batches = 0; ; batches++) {
+      if (batches === MAX_BATCHES_PER_TURN) {
+        this.schedulePump(true);
+        break;
+      }
+      const control = this.pingPending || this.pongPending;
+      dataDelay = this.sendLimiter.delayMs();
+      const dataBound = dataDelay === 0 ? this.scheduler.pendingWireBytes() : 0;
+      if (!control && dataBound === 0) break;
+      if (!this.writeBatch(dataBound)) {
+        this.waitingDrain = true;
+        break;
+      }
+    }
+    if (dataDelay > 0 && this.sendRateTimer === undefined && this.scheduler.pick() !== undefined) {
+      this.sendRateTimer = setTimeout(() => {
+        this.sendRateTimer = undefined;
+        this.schedulePump(true);
+      }, dataDelay).unref();
+    }
+    if (this.draining && this.isDrained()) this.drained.wakeAll();
+  }
+
+  /** Builds one batch (control packets first) and writes it; returns stream.write's verdict. */
+  private writeBatch(dataBound: number): boolean {
+    const maxBatch = this.options.maxWriteBatchBytes;
+    const limit = this.sendLimiter.unlimited ? maxBatch : Math.min(maxBatch, this.sendLimiter.allowance());
+    const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
+    const out = Buffer.allocUnsafe(size);
+    let off = 0;
+    if (this.pongPending) {
+      this.pongPending = false;
+      out.set(PACKET_PONG_WIRE, off);
+      off += PACKET_PONG_WIRE.length;
+      this.pongsSent++;
+      this.packetsSent++;
+    }
+    if (this.pingPending) {
+      this.pingPending = false;
+      out.set(PACKET_PING_WIRE, off);
+      off += PACKET_PING_WIRE.length;
+      this.pingsSent++;
+      this.packetsSent++;
+    }
+    const dataStart = off;
+    let freed = false;
+    if (dataBound > 0) {
+      const end = dataStart + limit;
+      while (off < end) {
+        const channel = this.scheduler.pick();
+        if (channel === undefined) break;
+        off = channel.writeNextPacket(out, off);
+        this.packetsSent++;
+        if (channel.slotFreed) {
+          channel.slotFreed = false;
+          freed = true;
+          this.channelWritable.get(channel.id)?.wakeAll();
+        }
+      }
+    }
+    this.sendLimiter.consume(off - dataStart);
+    this.bytesSent += off;
+    if (freed) this.anyWritable.wakeAll();
+    return this.stream.write(off === size ? out : out.subarray(0, off));
+  }
+
+  private isDrained(): boolean {
+    return !this.pingPending && !this.pongPending && !this.waitingDrain && this.scheduler.pick() === undefined;
+  }
+
+  // ---- receiving ----
+
+  private handleData(chunk: Buffer | string): void {
+    if (this.isClosedFlag) return;
+    if (typeof chunk === 'string') {
+      this.close(new P2PError('stream delivered strings; MConnection needs a byte stream (no setEncoding)'));
+      return;
+    }
+    this.bytesReceived += chunk.length;
+    this.reader.push(chunk);
+    this.processFrames();
+    this.readGate.received(chunk.length);
+  }
+
+  private scheduleProcessing(): void {
+    if (this.processImmediate !== undefined) return;
+    this.processImmediate = setImmediate(() => {
+      this.processImmediate = undefined;
+      this.processFrames();
+    });
+  }
+
+  /** Decodes and dispatches buffered packets until none is complete, the owner pauses, or an error closes us. */
+  private processFrames(): void {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (!this.isClosedFlag && !this.readGate.pausedByOwner) {
+        const frame = this.reader.next();
+        if (frame === undefined) break;
+        this.handlePacket(frame);
+      }
+    } catch (err) {
+      this.close(toError(err));
+    } finally {
+      this.processing = false;
+    }
+    if (this.streamGoneReason !== undefined && !this.readGate.pausedByOwner) {
+      this.close(new ConnectionClosedError(this.streamGoneReason));
+    }
+  }
+
+  /**
+   * The stream ended or closed. Packets already read are still delivered
+   * (an owner that paused reading gets them after resumeReading), as
+   * CometBFT's receive loop handles everything before EOF; then we close.
+   */
+  private streamGone(reason: string): void {
+    this.streamGoneReason ??= reason;
+    this.processFrames();
+  }
+
+  private handlePacket(frame: Uint8Array): void {
+    const packet = decodePacket(frame, 0, frame.length, this.decoded);
+    this.packetsReceived++;
+    if (packet.kind === 'ping') {
+      this.pingsReceived++;
+      this.pongPending = true;
+      this.schedulePump(true);
+      return;
+    }
+    if (packet.kind === 'pong') {
+      this.pongsReceived++;
+      this.keepalive.pongReceived();
+      return;
+    }
+    const id = packet.channelId;
+    const channel = id >= 0 && id <= 0xff ? this.channelById[id] : undefined;
+    if (channel === undefined) throw new UnknownChannelError(id);
+    channel.receivedPackets++;
+    channel.receivedBytes += varintSize(frame.length) + frame.length;
+    const message = channel.receive(packet.data, packet.eof);
+    if (message === undefined) return;
+    channel.receivedMessages++;
+    try {
+      this.onMessage(channel.id, message);
+    } catch (err) {
+      throw new MessageHandlerError(`onMessage handler threw for channel 0x${channel.id.toString(16)}`, {
+        cause: err,
+      });
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import type { ChannelDescriptor } from '../../../../framework/transport/transport.js';
+import type { ChannelStats } from './channel-state.js';
+import type { MConnectionOptions } from './config.js';
+import type { Clock } from './flow-rate.js';
+
+/** Receives each complete message, synchronously on the read path; keep it fast or call pauseReading(). */
+export type MessageHandler = (channelId: number, bytes: Uint8Array) => void;
+
+export interface MConnectionInit extends MConnectionOptions {
+  /** Local channels, in priority tie-break order (first registered wins ties). Zero fields get CometBFT defaults. */
+  readonly channels: readonly ChannelDescriptor[];
+  readonly onMessage: MessageHandler;
+  /** Bytes an earlier phase (e.g. the NodeInfo exchange) read past its own message; parsed before the stream. */
+  readonly initialBytes?: Uint8Array;
+  /** Time source for the rate limiters. Default performance.now. */
+  readonly clock?: Clock;
+}
+
+export interface MConnectionStats {
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  readonly pingsSent: number;
+  readonly pingsReceived: number;
+  readonly pongsSent: number;
+  readonly pongsReceived: number;
+  readonly channels: readonly ChannelStats[];
+}

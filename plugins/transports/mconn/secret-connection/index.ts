@@ -1,0 +1,21 @@
+export * from './errors.js';
+export { DelimitedReader, encodeDelimited, encodeUvarint, uvarintLength, writeUvarint, MAX_UVARINT_LENGTH } from './delimited.js';
+export {
+  DATA_MAX_SIZE,
+  SEALED_FRAME_SIZE,
+  TOTAL_FRAME_SIZE,
+  FrameOpener,
+  FrameSealer,
+  frameNonce,
+  type FrameCipherOptions,
+} from './frame-cipher.js';
+export { SealedFrameReader } from './frame-reader.js';
+export {
+  makeSecretConnection,
+  SecretConnection,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  READABLE_HIGH_WATER_MARK,
+  WRITABLE_HIGH_WATER_MARK,
+  type SecretConnectionKey,
+  type SecretConnectionOptions,
+} from './secret-connection.js';

@@ -1,0 +1,312 @@
+import { Duplex } from 'node:stream';
+import { AbortError, InvalidArgumentError, P2PError } from '../../../../framework/errors/base.js';
+import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
+import { DelimitedReader } from './delimited.js';
+import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from './frame-cipher.js';
+import { SealedFrameReader } from './frame-reader.js';
+import {
+  computeHandshakeSecrets,
+  decodeEphemeralKey,
+  ED25519_KEY_LENGTH,
+  encodeAuthSigMessage,
+  encodeEphemeralKeyMessage,
+  HANDSHAKE_MAX_MESSAGE_SIZE,
+  verifyAuthSigMessage,
+} from './handshake.js';
+import { generateEphemeralKeyPair } from './keys.js';
+
+/** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
+/** Decrypted bytes buffered for the reader before the socket is paused. */
+export const READABLE_HIGH_WATER_MARK = 256 * 1024;
+/** Plaintext bytes buffered for writing before write() asks callers to wait. */
+export const WRITABLE_HIGH_WATER_MARK = 64 * 1024;
+
+/** The local node's identity key: anything that can sign with an ed25519 key (e.g. NodeKey). */
+export interface SecretConnectionKey {
+  /** 32-byte ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  /** 64-byte RFC 8032 signature over `message`. */
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export interface SecretConnectionOptions {
+  /** Aborting rejects with AbortError and destroys the socket. Default: none. */
+  readonly signal?: AbortSignal;
+  /** Handshake deadline in ms; the socket is destroyed when it passes. Default 3000; Infinity disables it. */
+  readonly timeoutMs?: number;
+}
+
+interface SecretConnectionState {
+  readonly socket: Duplex;
+  readonly sealer: FrameSealer;
+  readonly frames: SealedFrameReader;
+  readonly remotePublicKey: Uint8Array;
+  /** Decrypted bytes that arrived behind the remote's AuthSigMessage. */
+  readonly initialData: readonly Uint8Array[];
+}
+
+/**
+ * An authenticated, encrypted byte stream over `socket`. Built by
+ * makeSecretConnection(); the constructor is not public API.
+ *
+ * Writes: each _write/_writev seals everything it is given into as few
+ * frames as possible and issues one socket write, so writes queued while the
+ * socket was busy are coalesced without a timer. Reads: frames are opened as
+ * soon as they are complete; the socket is paused while the reader lags.
+ * A bad frame destroys the stream with FrameDecryptionError/FrameLengthError;
+ * a close in the middle of a frame with ConnectionClosedError.
+ */
+export class SecretConnection extends Duplex {
+  /** The remote's ed25519 public key, proven during the handshake. */
+  readonly remotePublicKey: Uint8Array;
+  readonly #socket: Duplex;
+  readonly #sealer: FrameSealer;
+  readonly #frames: SealedFrameReader;
+  #socketPaused = false;
+  #eof = false;
+
+  /** @internal use makeSecretConnection() */
+  constructor(state: SecretConnectionState) {
+    super({ allowHalfOpen: false, readableHighWaterMark: READABLE_HIGH_WATER_MARK, writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
+    this.#socket = state.socket;
+    this.#sealer = state.sealer;
+    this.#frames = state.frames;
+    this.remotePublicKey = state.remotePublicKey;
+    for (const chunk of state.initialData) this.push(chunk);
+    this.#socket.on('data', this.#onData);
+    this.#socket.on('end', this.#onEnd);
+    this.#socket.on('error', this.#onError);
+    this.#socket.on('close', this.#onClose);
+    if (this.#socket.readableEnded) this.#onEnd();
+    else this.#socket.resume();
+  }
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    if (this.destroyed) return;
+    let payloads: Buffer[];
+    try {
+      payloads = this.#frames.push(chunk);
+    } catch (err) {
+      this.destroy(err as Error);
+      return;
+    }
+    if (payloads.length === 0) return;
+    // One push per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
+    const data = payloads.length === 1 ? payloads[0] : Buffer.concat(payloads);
+    if (!this.push(data) && !this.#socketPaused) {
+      this.#socketPaused = true;
+      this.#socket.pause();
+    }
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.destroyed || this.#eof) return;
+    const pending = this.#frames.pendingBytes;
+    if (pending > 0) {
+      this.destroy(new ConnectionClosedError(`SecretConnection closed by the remote in the middle of a frame (${pending} of ${SEALED_FRAME_SIZE} bytes received)`));
+      return;
+    }
+    this.#eof = true;
+    this.push(null);
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.destroy(new ConnectionClosedError(`SecretConnection socket failed: ${err.message}`, { cause: err }));
+  };
+
+  readonly #onClose = (): void => {
+    if (this.destroyed || this.#eof) return;
+    const pending = this.#frames.pendingBytes;
+    const where = pending > 0 ? ` in the middle of a frame (${pending} of ${SEALED_FRAME_SIZE} bytes received)` : '';
+    this.destroy(new ConnectionClosedError(`SecretConnection socket closed without an orderly end${where}`));
+  };
+
+  override _read(): void {
+    if (this.#socketPaused) {
+      this.#socketPaused = false;
+      this.#socket.resume();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send([chunk], callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    const list = new Array<Uint8Array>(chunks.length);
+    for (let i = 0; i < chunks.length; i++) list[i] = chunks[i].chunk;
+    this.#send(list, callback);
+  }
+
+  #send(list: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
+    let sealed: Buffer;
+    try {
+      sealed = this.#sealer.seal(list);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (sealed.length === 0) {
+      callback();
+      return;
+    }
+    if (this.#socket.destroyed || this.#socket.writableEnded) {
+      callback(new ConnectionClosedError('SecretConnection cannot write: the underlying socket is closed'));
+      return;
+    }
+    // Completing on the socket's callback (not on 'drain') bounds what sits in
+    // the socket to one sealed batch; everything written meanwhile is batched into the next _writev.
+    this.#socket.write(sealed, (err?: Error | null) => {
+      callback(err ? new ConnectionClosedError(`SecretConnection write failed: ${err.message}`, { cause: err }) : undefined);
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.#socket.destroyed && !this.#socket.writableEnded) this.#socket.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onClose);
+    // Keep an error listener: a late socket error must not become an uncaught exception.
+    this.#socket.off('error', this.#onError);
+    this.#socket.on('error', ignoreError);
+    this.#socket.destroy();
+    callback(error);
+  }
+}
+
+function ignoreError(): void {}
+
+/** setTimeout fires at once for larger delays, so they are refused rather than silently broken. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function describeKey(key: Uint8Array): string {
+  return key instanceof Uint8Array ? `${key.length} bytes` : typeof key;
+}
+
+/**
+ * Runs the symmetric SecretConnection handshake (STS over X25519 with a
+ * Merlin transcript, CometBFT v0.38 wire format) on `socket` and resolves
+ * with the encrypted stream. Both sides write immediately and read in
+ * parallel; there are no initiator/responder roles.
+ *
+ * On failure the socket is destroyed and the promise rejects with:
+ * HandshakeError ("EOF" when the remote closed early), InvalidEphemeralKeyError,
+ * LowOrderPointError, AuthSignatureError, FrameDecryptionError, FrameLengthError,
+ * MessageTooLargeError/InvalidVarintError, HandshakeTimeoutError or AbortError.
+ */
+export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionKey, options: SecretConnectionOptions = {}): Promise<SecretConnection> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const signal = options.signal;
+  if (!(localKey?.publicKey instanceof Uint8Array) || localKey.publicKey.length !== ED25519_KEY_LENGTH || typeof localKey.sign !== 'function') {
+    return Promise.reject(new InvalidArgumentError(`localKey must have a ${ED25519_KEY_LENGTH}-byte ed25519 publicKey and a sign() method, got a publicKey of ${describeKey(localKey?.publicKey)}`));
+  }
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
+    return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of milliseconds in (0, ${MAX_TIMER_MS}] or Infinity, got ${String(timeoutMs)}`));
+  }
+  if (signal?.aborted) {
+    socket.destroy();
+    return Promise.reject(new AbortError('SecretConnection handshake aborted before it started', { cause: signal.reason }));
+  }
+  if (socket.destroyed || socket.readableEnded) {
+    socket.destroy();
+    return Promise.reject(new HandshakeError('unexpected EOF: the socket was already closed when the SecretConnection handshake started'));
+  }
+
+  return new Promise<SecretConnection>((resolve, reject) => {
+    const ephemeral = generateEphemeralKeyPair();
+    const keyReader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    const authReader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    let keys: { sealer: FrameSealer; frames: SealedFrameReader; challenge: Uint8Array } | undefined;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+
+    const waitingFor = (): string => (keys ? 'AuthSigMessage' : 'ephemeral key');
+    const cleanup = (): void => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      cleanup();
+      socket.on('error', ignoreError);
+      socket.destroy();
+      reject(err instanceof P2PError ? err : new HandshakeError(`SecretConnection handshake failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+    };
+
+    const onEphemeralKey = (body: Uint8Array): void => {
+      const remoteEphemeral = decodeEphemeralKey(body);
+      const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
+      const sealer = new FrameSealer(secrets.sendKey);
+      keys = { sealer, frames: new SealedFrameReader(new FrameOpener(secrets.recvKey)), challenge: secrets.challenge };
+      const signature = localKey.sign(secrets.challenge);
+      socket.write(sealer.seal(encodeAuthSigMessage(localKey.publicKey, signature)));
+    };
+
+    const onEncrypted = (chunk: Uint8Array): void => {
+      const k = keys!;
+      let remotePublicKey: Uint8Array | undefined;
+      const after: Uint8Array[] = [];
+      for (const payload of k.frames.push(chunk)) {
+        if (remotePublicKey) {
+          after.push(payload);
+          continue;
+        }
+        authReader.push(payload);
+        const body = authReader.next();
+        if (body) {
+          remotePublicKey = verifyAuthSigMessage(body, k.challenge);
+          after.push(...authReader.takeBuffered());
+        }
+      }
+      if (!remotePublicKey) return;
+      cleanup();
+      resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after }));
+    };
+
+    const onData = (chunk: Uint8Array): void => {
+      if (settled) return;
+      try {
+        if (keys) {
+          onEncrypted(chunk);
+          return;
+        }
+        keyReader.push(chunk);
+        const body = keyReader.next();
+        if (!body) return;
+        onEphemeralKey(body);
+        // Whatever followed the key message is already encrypted traffic.
+        for (const rest of keyReader.takeBuffered()) {
+          if (settled) break;
+          onEncrypted(rest);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    };
+    const onEnd = (): void => fail(new HandshakeError(`unexpected EOF: the remote closed the connection during the SecretConnection handshake (waiting for its ${waitingFor()})`));
+    const onClose = (): void => fail(new HandshakeError(`unexpected EOF: the socket closed during the SecretConnection handshake (waiting for the remote's ${waitingFor()})`));
+    const onError = (err: Error): void => fail(new HandshakeError(`socket error during the SecretConnection handshake: ${err.message}`, { cause: err }));
+    const onAbort = (): void => fail(new AbortError('SecretConnection handshake aborted', { cause: signal?.reason }));
+
+    if (Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => fail(new HandshakeTimeoutError(`SecretConnection handshake did not complete within ${timeoutMs} ms (waiting for the remote's ${waitingFor()})`)), timeoutMs);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    socket.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
+    socket.resume();
+  });
+}

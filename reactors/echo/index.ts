@@ -1,0 +1,2 @@
+export * from './echo-channel.js';
+export * from './echo-reactor.js';

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { inject } from 'inversify';
+import { tmp2p } from '../../proto/gen/messages.js';
+import { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext } from '../../framework/reactor/decorators.js';
+import { defineChannel } from '../../framework/router/channel-definition.js';
+import type { ChannelHandle } from '../../framework/router/channel.js';
+import type { PeerUpdate } from '../../framework/peer/types.js';
+import { TOKENS } from '../../framework/tokens.js';
+import type { NodeConfig } from '../../framework/config/node-config.js';
+import { createTestNetwork, type TestNetwork } from '../../framework/testing/test-network.js';
+import { createNode } from '../../framework/container/create-node.js';
+import { ReactorDefinitionError } from '../../framework/reactor/scanner.js';
+import { UnknownReactorError } from '../../framework/reactor/catalog.js';
+import { silentLogger } from '../../framework/logging/logger.js';
+
+const { Ping, Pong } = tmp2p.echo;
+type Ping = tmp2p.echo.Ping;
+
+// A channel whose message type is Ping itself (no wrapper).
+const CounterChannel = defineChannel({ id: 0x71, name: 'counter', messageType: Ping, priority: 2 });
+
+@Reactor('test-counter')
+class CounterReactor {
+  @Channel(CounterChannel) readonly counter!: ChannelHandle<Ping>;
+  readonly received: Array<{ from: string; content: string }> = [];
+  readonly updates: PeerUpdate[] = [];
+  ticks = 0;
+  started = false;
+  stopped = false;
+
+  constructor(@inject(TOKENS.Config) readonly config: NodeConfig) {}
+
+  @Every('10ms')
+  tick(): void {
+    this.ticks++;
+    this.counter.broadcast(Ping.create({ content: `${this.config.moniker}:${this.ticks}` }));
+  }
+
+  @OnMessage(Ping)
+  onPing(message: Ping, context: MessageContext): void {
+    this.received.push({ from: context.from, content: message.content });
+  }
+
+  @OnPeerUpdate()
+  onPeer(update: PeerUpdate): void {
+    this.updates.push(update);
+  }
+
+  onStart(): void {
+    this.started = true;
+  }
+
+  onStop(): void {
+    this.stopped = true;
+  }
+}
+
+describe('reactors declared with decorators', function () {
+  this.timeout(20_000);
+  let net: TestNetwork | undefined;
+  afterEach(async () => {
+    await net?.stop();
+    net = undefined;
+  });
+
+  it('are discovered by name from config, wired at boot, and unwired at stop', async () => {
+    net = await createTestNetwork({ nodes: 3, config: { reactors: { enabled: ['test-counter'] } } });
+    await net.waitForFullMesh();
+    const reactors = net.nodes.map((n) => n.reactor(CounterReactor));
+    await net.waitFor(() => reactors.every((r) => new Set(r.received.map((m) => m.from)).size === 2), { what: 'messages from both peers' });
+    for (const [i, r] of reactors.entries()) {
+      assert.equal(r.started, true);
+      assert.equal(r.config.moniker, `node-${i}`, 'constructor injection works');
+      assert.ok(r.ticks > 0);
+      assert.deepEqual(r.updates.filter((u) => u.status === 'up').length, 2);
+      assert.ok(r.updates.every((u) => u.channels.has(0x71) || u.status === 'down'));
+      assert.ok(net.node(i).nodeInfo.channels.includes(0x71), 'the channel is advertised in NodeInfo');
+    }
+    const node0 = net.node(0);
+    await node0.stop();
+    assert.equal(reactors[0]!.stopped, true);
+    const ticks = reactors[0]!.ticks;
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(reactors[0]!.ticks, ticks, 'timers stop with the node');
+  });
+
+  it('rejects a handler for a type none of its channels carries', async () => {
+    @Reactor('test-bad-handler')
+    class BadReactor {
+      @Channel(CounterChannel) readonly counter!: ChannelHandle<Ping>;
+      @OnMessage(Pong)
+      onPong(): void {}
+    }
+    await assert.rejects(
+      createNode({ values: { p2p: { laddr: 'memory', transports: ['memory'] }, reactors: { enabled: [] } } }, { reactors: [BadReactor], logger: silentLogger() }),
+      (error: Error) => error instanceof ReactorDefinitionError && /onPong handles Pong, but none of the reactor's channels carries it/.test(error.message),
+    );
+  });
+
+  it('rejects an unknown reactor name with the list of known ones', async () => {
+    await assert.rejects(
+      createNode({ values: { p2p: { laddr: 'memory', transports: ['memory'] }, reactors: { enabled: ['nope'] } } }, { logger: silentLogger() }),
+      (error: Error) => error instanceof UnknownReactorError && /no reactor named "nope"; known reactors: .*echo/.test(error.message),
+    );
+  });
+
+  it('reports a message with no handler as a peer error', async () => {
+    @Reactor('test-deaf')
+    class DeafReactor {
+      @Channel(defineChannel({ id: 0x72, messageType: Ping })) readonly deaf!: ChannelHandle<Ping>;
+    }
+    net = await createTestNetwork({ nodes: 2, reactors: [DeafReactor] });
+    await net.waitForFullMesh();
+    const errors: string[] = [];
+    net.node(1).events$.subscribe((e) => e.type === 'peer-error' && errors.push(e.error.name));
+    net.node(0).reactor(DeafReactor).deaf.broadcast(Ping.create({ content: 'hello?' }));
+    await net.waitFor(() => errors.length > 0, { what: 'a peer error' });
+    assert.deepEqual(errors, ['UnhandledMessageError']);
+  });
+});
