@@ -34,6 +34,7 @@ export interface P2PConfig {
   readonly dialTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly maxConcurrentInboundHandshakes: number;
+  readonly maxPeerErrors: number;
   readonly queueType: string;
   readonly peerQueueCapacity: number;
   readonly peerQueueCapacityBytes: number;
@@ -87,6 +88,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       dialTimeoutMs: parseDuration(p.dial_timeout),
       handshakeTimeoutMs: parseDuration(p.handshake_timeout),
       maxConcurrentInboundHandshakes: p.max_concurrent_inbound_handshakes,
+      maxPeerErrors: p.max_peer_errors,
       queueType: p.queue_type,
       peerQueueCapacity: p.peer_queue_capacity,
       peerQueueCapacityBytes: p.peer_queue_capacity_bytes,

@@ -47,6 +47,7 @@ export const rawConfigSchema = z
         dial_timeout: duration,
         handshake_timeout: duration,
         max_concurrent_inbound_handshakes: count(1),
+        max_peer_errors: count(0),
         queue_type: pluginRef,
         peer_queue_capacity: count(1),
         peer_queue_capacity_bytes: count(1),

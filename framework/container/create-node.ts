@@ -75,6 +75,7 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
       maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes,
       peerQueueCapacity: nodeConfig.p2p.peerQueueCapacity,
       peerQueueCapacityBytes: nodeConfig.p2p.peerQueueCapacityBytes,
+      maxPeerErrors: nodeConfig.p2p.maxPeerErrors,
     }),
   );
   container.bind(TOKENS.PeerManagerOptions).toConstantValue(peerManagerOptions(nodeConfig, nodeKey));

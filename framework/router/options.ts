@@ -15,6 +15,11 @@ export interface RouterOptions {
   readonly peerQueueCapacity: number;
   /** Per-peer outbound queue bound in bytes. Default 8 MiB. */
   readonly peerQueueCapacityBytes: number;
+  /**
+   * Non-fatal peer errors (e.g. unhandled message types) a peer may cause
+   * before it is disconnected as if the error were fatal. Default 100.
+   */
+  readonly maxPeerErrors: number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
@@ -25,13 +30,15 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   maxConcurrentInboundHandshakes: 100,
   peerQueueCapacity: 1024,
   peerQueueCapacityBytes: 8 * 1024 * 1024,
+  maxPeerErrors: 100,
 };
 
 export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): RouterOptions {
   const options = { ...DEFAULT_ROUTER_OPTIONS, ...partial };
   for (const [key, value] of Object.entries(options)) {
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new InvalidArgumentError(`router option ${key} must be an integer ≥ 1, got ${String(value)}`);
+    const min = key === 'maxPeerErrors' ? 0 : 1;
+    if (!Number.isInteger(value) || (value as number) < min) {
+      throw new InvalidArgumentError(`router option ${key} must be an integer ≥ ${min}, got ${String(value)}`);
     }
   }
   return options;

@@ -49,6 +49,8 @@ export class PeerConnection {
   readonly drops = new DropCounter();
   messagesSent = 0;
   messagesReceived = 0;
+  /** Non-fatal errors this peer caused; the router disconnects it past a bound. */
+  peerErrors = 0;
   private readonly abort = new AbortController();
   private closeReason?: Error;
 

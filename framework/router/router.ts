@@ -226,10 +226,15 @@ export class Router {
 
   private handlePeerError(peerError: PeerError): void {
     this.counters.peerErrors++;
-    this.log.warn({ peer: peerError.nodeId, err: peerError.error, fatal: peerError.fatal ?? false, channel: peerError.channelId }, 'peer error');
-    this.emit({ type: 'peer-error', nodeId: peerError.nodeId, error: peerError.error, fatal: peerError.fatal ?? false });
+    const peer = this.peers.get(peerError.nodeId);
+    // A peer that keeps misbehaving in small ways is cut off rather than reported forever.
+    const fatal = (peerError.fatal ?? false) || (peer !== undefined && ++peer.peerErrors > this.options.maxPeerErrors);
+    if (peer === undefined || peer.peerErrors <= this.options.maxPeerErrors + 1) {
+      this.log.warn({ peer: peerError.nodeId, err: peerError.error, fatal, channel: peerError.channelId }, 'peer error');
+    }
+    this.emit({ type: 'peer-error', nodeId: peerError.nodeId, error: peerError.error, fatal });
     try {
-      if (peerError.fatal) this.peerManager.errored(peerError.nodeId, peerError.error);
+      if (fatal) this.peerManager.errored(peerError.nodeId, peerError.error);
       else this.peerManager.report(peerError.nodeId, { kind: 'bad', reason: peerError.error.message });
     } catch (error) {
       this.loopError('peer-error', toError(error));

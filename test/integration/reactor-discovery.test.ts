@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { filter, firstValueFrom } from 'rxjs';
 import { inject } from 'inversify';
 import { tmp2p } from '../../proto/gen/messages.js';
 import { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext } from '../../framework/reactor/decorators.js';
@@ -116,5 +117,21 @@ describe('reactors declared with decorators', function () {
     net.node(0).reactor(DeafReactor).deaf.broadcast(Ping.create({ content: 'hello?' }));
     await net.waitFor(() => errors.length > 0, { what: 'a peer error' });
     assert.deepEqual(errors, ['UnhandledMessageError']);
+    assert.equal(net.node(1).peers().length, 1, 'one unhandled message is not worth a disconnect');
+  });
+
+  it('disconnects a peer that keeps sending messages nobody handles', async () => {
+    @Reactor('test-deaf-2')
+    class DeafReactor {
+      @Channel(defineChannel({ id: 0x73, messageType: Ping })) readonly deaf!: ChannelHandle<Ping>;
+    }
+    net = await createTestNetwork({ nodes: 2, reactors: [DeafReactor], config: { p2p: { max_peer_errors: 5 } } });
+    await net.waitForFullMesh();
+    const fatal: boolean[] = [];
+    net.node(1).events$.subscribe((e) => e.type === 'peer-error' && fatal.push(e.fatal));
+    const down = firstValueFrom(net.node(1).events$.pipe(filter((e) => e.type === 'peer-down')));
+    for (let i = 0; i < 10; i++) net.node(0).reactor(DeafReactor).deaf.broadcast(Ping.create({ content: String(i) }));
+    await down;
+    assert.deepEqual(fatal.slice(0, 6), [false, false, false, false, false, true], 'the sixth error is fatal');
   });
 });
