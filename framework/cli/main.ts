@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerNodeCommands } from './commands/node-commands.js';
+import { registerPeersCommand } from './commands/peers.js';
 import { TMP2P_VERSION } from '../container/create-node.js';
 
 /** Entry point of the `tmp2p` command. */
@@ -10,6 +11,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   program.name('tmp2p').description('tmp2p: an ADR-062 peer-to-peer framework, wire-compatible with CometBFT v0.38').version(TMP2P_VERSION);
   registerDemo(program);
   registerNodeCommands(program);
+  registerPeersCommand(program);
   await program.parseAsync(argv);
 }
 

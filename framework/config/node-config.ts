@@ -11,6 +11,8 @@ export interface NodeConfig {
   /** Node home directory (keys, data); set by the CLI, undefined for in-memory nodes. */
   readonly home?: string;
   readonly p2p: P2PConfig;
+  /** Operator status endpoint; empty laddr = off. */
+  readonly status: { readonly laddr: string };
   readonly reactors: { readonly enabled: readonly string[]; readonly options: Readonly<Record<string, Record<string, unknown>>> };
   readonly plugins: { readonly modules: readonly string[] };
 }
@@ -101,6 +103,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       pingIntervalMs: parseDuration(p.ping_interval),
       pongTimeoutMs: parseDuration(p.pong_timeout),
     },
+    status: { laddr: raw.status.laddr },
     reactors: { enabled, options },
     plugins: { modules: raw.plugins.modules },
   };

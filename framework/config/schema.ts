@@ -61,6 +61,11 @@ export const rawConfigSchema = z
         pong_timeout: duration,
       })
       .strict(),
+    status: z
+      .object({
+        laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
+      })
+      .strict(),
     reactors: z
       .object({ enabled: z.array(pluginRef) })
       .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),

@@ -14,6 +14,7 @@ import type { RouterEvent } from '../router/events.js';
 import type { ReactorScanner } from '../reactor/scanner.js';
 import type { ReactorClass } from '../reactor/catalog.js';
 import { P2PError } from '../errors/base.js';
+import { StatusServer } from '../status/status-server.js';
 
 export class NodeStateError extends P2PError {
   override name = 'NodeStateError';
@@ -22,6 +23,9 @@ export class NodeStateError extends P2PError {
 /** A running tmp2p node: its container, router, peer manager and reactors. */
 export class Node {
   private state: 'new' | 'running' | 'stopped' = 'new';
+  private statusServer?: StatusServer;
+  /** URL of the status endpoint while it runs (config `status.laddr`). */
+  statusUrl?: string;
 
   constructor(
     readonly config: NodeConfig,
@@ -81,6 +85,10 @@ export class Node {
     await this.peerManager.start();
     await this.router.start();
     await this.scanner.start();
+    if (this.config.status.laddr) {
+      this.statusServer = new StatusServer(this, this.logger);
+      this.statusUrl = await this.statusServer.listen(this.config.status.laddr);
+    }
     this.logger.info({ nodeId: this.nodeId, addresses: this.addresses().map(String) }, 'node started');
   }
 
@@ -89,6 +97,7 @@ export class Node {
     if (this.state === 'stopped') return;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
+    await this.statusServer?.close();
     if (wasRunning) await this.scanner.stop();
     await this.router.stop();
     await this.peerManager.close();

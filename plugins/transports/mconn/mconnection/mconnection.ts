@@ -42,6 +42,8 @@ export class MConnection {
 
   private readonly stream: Duplex;
   private readonly onMessage: MessageHandler;
+  private readonly onClose: ((reason: Error | undefined) => void) | undefined;
+  private closeReasonValue: Error | undefined;
   private readonly channelList: readonly ChannelState[];
   private readonly channelById: (ChannelState | undefined)[] = new Array(256).fill(undefined);
   private readonly scheduler: SendScheduler;
@@ -93,6 +95,7 @@ export class MConnection {
     for (const channel of this.channelList) this.channelById[channel.id] = channel;
     this.stream = stream;
     this.onMessage = init.onMessage;
+    this.onClose = init.onClose;
     this.scheduler = new SendScheduler(this.channelList);
     const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
     this.maxFrameWireBytes = varintSize(maxBody) + maxBody;
@@ -136,6 +139,11 @@ export class MConnection {
 
   get isClosed(): boolean {
     return this.isClosedFlag;
+  }
+
+  /** The error the connection was closed with (undefined while open or after a plain close()). */
+  get closeReason(): Error | undefined {
+    return this.closeReasonValue;
   }
 
   get readingPaused(): boolean {
@@ -219,6 +227,14 @@ export class MConnection {
   close(reason?: Error): void {
     if (this.isClosedFlag) return;
     this.isClosedFlag = true;
+    this.closeReasonValue = reason;
+    if (this.onClose !== undefined) {
+      try {
+        this.onClose(reason);
+      } catch {
+        // The owner's hook must not stop the teardown below.
+      }
+    }
     this.keepalive.stop();
     this.readGate.stop();
     clearInterval(this.decayTimer);

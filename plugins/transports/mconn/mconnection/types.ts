@@ -14,6 +14,12 @@ export interface MConnectionInit extends MConnectionOptions {
   readonly initialBytes?: Uint8Array;
   /** Time source for the rate limiters. Default performance.now. */
   readonly clock?: Clock;
+  /**
+   * Called synchronously when the connection starts closing, with the reason
+   * (undefined for a plain close()), before waiting writers are woken — so an
+   * owner can record why it closed before anyone observes it closed. Default: none.
+   */
+  readonly onClose?: (reason: Error | undefined) => void;
 }
 
 export interface MConnectionStats {

@@ -1,0 +1,118 @@
+import type { Duplex } from 'node:stream';
+import { AbortError, P2PError } from '../../../framework/errors/base.js';
+import { decodeNodeInfo, encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
+import { InvalidNodeInfoError, InvalidPeerNodeInfoError } from '../../../framework/identity/errors.js';
+import { HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
+import { reasonOf } from '../../../framework/util/abort.js';
+import { DelimitedReader, encodeDelimited } from './secret-connection/delimited.js';
+import { MessageTooLargeError as DelimitedTooLargeError } from './secret-connection/errors.js';
+import { NodeInfoTooLargeError } from './errors.js';
+
+export interface NodeInfoExchangeOptions {
+  /** Deadline in ms; CometBFT allows 3000. Required: there is no safe "forever" on an untrusted peer. */
+  readonly timeoutMs: number;
+  /** Aborting rejects with the signal's reason. Default: none. */
+  readonly signal?: AbortSignal;
+}
+
+export interface NodeInfoExchangeResult {
+  /** The remote's NodeInfo, decoded but not validated (the router validates). */
+  readonly nodeInfo: NodeInfo;
+  /** Bytes the remote sent right behind its NodeInfo: the start of its MConnection stream. */
+  readonly rest: Uint8Array;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The NodeInfo exchange inside the encrypted stream (wire-protocol §3.2):
+ * write ours uvarint-delimited at once, read theirs concurrently with a
+ * 10240-byte limit. There is no acknowledgement; the remote may start
+ * MConnection traffic straight after its NodeInfo, so the stream is paused
+ * the moment the NodeInfo is complete and whatever followed it is returned
+ * in `rest` for the MConnection to parse first.
+ *
+ * The stream is left paused and otherwise untouched on success; on failure
+ * the caller owns tearing it down. Rejects with NodeInfoTooLargeError,
+ * InvalidPeerNodeInfoError (undecodable), HandshakeTimeoutError,
+ * HandshakeError (EOF), the stream's own typed error (e.g.
+ * FrameDecryptionError), or the signal's reason.
+ */
+export function exchangeNodeInfo(stream: Duplex, local: NodeInfo, options: NodeInfoExchangeOptions): Promise<NodeInfoExchangeResult> {
+  const { signal, timeoutMs } = options;
+  // Encode first: a NodeInfo we cannot send is our bug and must not look like the peer's fault.
+  const ours = encodeDelimited(encodeNodeInfo(local));
+  if (signal?.aborted) return Promise.reject(reasonOf(signal));
+  if (stream.destroyed || stream.readableEnded) {
+    return Promise.reject(new HandshakeError('unexpected EOF: the connection was already closed when the NodeInfo exchange started'));
+  }
+
+  return new Promise<NodeInfoExchangeResult>((resolve, reject) => {
+    const reader = new DelimitedReader(MAX_NODE_INFO_SIZE);
+    let settled = false;
+
+    const cleanup = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onClose);
+      stream.off('error', onError);
+    };
+    const fail = (err: Error): void => {
+      if (settled) return;
+      cleanup();
+      reject(err);
+    };
+
+    const onData = (chunk: Uint8Array): void => {
+      if (settled) return;
+      let body: Uint8Array | undefined;
+      try {
+        reader.push(chunk);
+        body = reader.next();
+      } catch (err) {
+        if (err instanceof DelimitedTooLargeError) {
+          fail(new NodeInfoTooLargeError(`peer's NodeInfo is too large: ${err.message} (CometBFT maxNodeInfoSize)`, { cause: err }));
+        } else {
+          fail(new HandshakeError(`peer sent a malformed NodeInfo length prefix: ${(err as Error).message}`, { cause: err }));
+        }
+        return;
+      }
+      if (body === undefined) return;
+      // Pause before detaching: later chunks must wait for the MConnection, not be emitted to nobody.
+      stream.pause();
+      let nodeInfo: NodeInfo;
+      try {
+        nodeInfo = decodeNodeInfo(body);
+      } catch (err) {
+        fail(err instanceof InvalidNodeInfoError ? new InvalidPeerNodeInfoError(err) : new HandshakeError(`cannot decode the peer's NodeInfo: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
+      const rest = concat(reader.takeBuffered());
+      cleanup();
+      resolve({ nodeInfo, rest: rest.length === 0 ? new Uint8Array(0) : rest });
+    };
+    const onEnd = (): void => fail(new HandshakeError('unexpected EOF: the remote closed the connection during the NodeInfo exchange'));
+    const onClose = (): void => fail(new HandshakeError('unexpected EOF: the connection closed during the NodeInfo exchange'));
+    const onError = (err: Error): void =>
+      fail(err instanceof P2PError ? err : new HandshakeError(`connection failed during the NodeInfo exchange: ${err.message}`, { cause: err }));
+    const onAbort = (): void => fail(signal ? reasonOf(signal) : new AbortError('NodeInfo exchange aborted'));
+
+    const timer = setTimeout(
+      () => fail(new HandshakeTimeoutError(`NodeInfo exchange did not complete within ${timeoutMs} ms (${reader.bufferedBytes} bytes of the peer's NodeInfo received)`)),
+      timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('end', onEnd);
+    stream.on('close', onClose);
+    stream.on('error', onError);
+    stream.write(ours);
+    stream.on('data', onData);
+    if (stream.isPaused()) stream.resume();
+  });
+}

@@ -1,0 +1,84 @@
+import { InvalidArgumentError } from '../../../framework/errors/base.js';
+import type { NodeConfig } from '../../../framework/config/node-config.js';
+import { resolveMConnectionOptions, type MConnectionOptions, type ResolvedMConnectionOptions } from './mconnection/config.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './secret-connection/secret-connection.js';
+
+/**
+ * DI token for optional MConnTransportOptions. A `Symbol.for` key like every
+ * token in framework/tokens.ts, so binding it from another copy of tmp2p works.
+ */
+export const MCONN_TRANSPORT_OPTIONS = Symbol.for('tmp2p.MConnTransportOptions');
+
+/** Tuning of the mconn transport that has no `[p2p]` config key. */
+export interface MConnTransportOptions {
+  /** Accepted sockets waiting for accept() before further ones are destroyed (and counted). Default 128. */
+  readonly backlog?: number;
+  /**
+   * Deadline of each handshake phase, SecretConnection and NodeInfo exchange
+   * separately, in ms. Default 3000, CometBFT's per-phase deadline. The
+   * router's `handshake_timeout` still bounds both together.
+   */
+  readonly handshakePhaseTimeoutMs?: number;
+  /** Received messages buffered per connection before reading from the socket pauses. Default 1024. */
+  readonly inboxCapacity?: number;
+  /**
+   * Received bytes buffered per connection before reading pauses. Default
+   * 16 MiB. One message is always accepted, however large (its size is
+   * bounded by the channel's recvMessageCapacity).
+   */
+  readonly inboxCapacityBytes?: number;
+  /** MConnection settings that override those taken from `[p2p]` (e.g. shorter pings in tests). Default none. */
+  readonly mconnection?: MConnectionOptions;
+}
+
+export interface ResolvedMConnTransportOptions {
+  readonly backlog: number;
+  readonly handshakePhaseTimeoutMs: number;
+  readonly inboxCapacity: number;
+  readonly inboxCapacityBytes: number;
+  readonly mconnection: ResolvedMConnectionOptions;
+}
+
+export const DEFAULT_MCONN_TRANSPORT_OPTIONS = Object.freeze({
+  backlog: 128,
+  handshakePhaseTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  inboxCapacity: 1024,
+  inboxCapacityBytes: 16 * 1024 * 1024,
+});
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`mconn transport option ${name} must be an integer in 1..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** MConnection settings named in `[p2p]`: payload size, rates, flush throttle, keepalive. */
+export function mconnectionOptionsFromConfig(config: NodeConfig): MConnectionOptions {
+  const p = config.p2p;
+  return {
+    maxPacketMsgPayloadSize: p.maxPacketMsgPayloadSize,
+    sendRate: p.sendRate,
+    recvRate: p.recvRate,
+    flushThrottleMs: p.flushThrottleMs,
+    pingIntervalMs: p.pingIntervalMs,
+    pongTimeoutMs: p.pongTimeoutMs,
+  };
+}
+
+/**
+ * Fills defaults and validates everything at construction, so a bad value
+ * fails the node's boot instead of every later handshake.
+ */
+export function resolveMConnTransportOptions(config: NodeConfig | undefined, options: MConnTransportOptions = {}): ResolvedMConnTransportOptions {
+  const d = DEFAULT_MCONN_TRANSPORT_OPTIONS;
+  return Object.freeze({
+    backlog: positiveInteger('backlog', options.backlog ?? d.backlog),
+    handshakePhaseTimeoutMs: positiveInteger('handshakePhaseTimeoutMs', options.handshakePhaseTimeoutMs ?? d.handshakePhaseTimeoutMs, MAX_TIMER_MS),
+    inboxCapacity: positiveInteger('inboxCapacity', options.inboxCapacity ?? d.inboxCapacity),
+    inboxCapacityBytes: positiveInteger('inboxCapacityBytes', options.inboxCapacityBytes ?? d.inboxCapacityBytes),
+    mconnection: resolveMConnectionOptions({ ...(config ? mconnectionOptionsFromConfig(config) : {}), ...options.mconnection }),
+  });
+}

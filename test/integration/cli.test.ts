@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+// bin/tmp2p.js runs the compiled CLI; find it from dist/test/integration (npm test) or test/integration (tsx).
+const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p) && !p.includes('/dist/'))!;
+
+async function tmp2p(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe('tmp2p command line', function () {
+  this.timeout(60_000);
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'tmp2p-cli-'));
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('init writes a loadable config and a CometBFT node key, and refuses to overwrite the key', async () => {
+    const first = await tmp2p(['init', '--home', home, '--moniker', 'cli-test', '--network', 'cli-chain']);
+    assert.equal(first.code, 0, first.stderr);
+    const id = /node ID ([0-9a-f]{40})/.exec(first.stdout)?.[1];
+    assert.ok(id, first.stdout);
+    const key = JSON.parse(await readFile(join(home, 'config', 'node_key.json'), 'utf8'));
+    assert.equal(key.priv_key.type, 'tendermint/PrivKeyEd25519');
+    const config = await readFile(join(home, 'config', 'config.toml'), 'utf8');
+    assert.match(config, /^moniker = "cli-test"$/m);
+    assert.match(config, /^network = "cli-chain"$/m);
+    assert.match(config, /^laddr = "127\.0\.0\.1:26680"$/m);
+    const shown = await tmp2p(['show-node-id', '--home', home]);
+    assert.equal(shown.stdout.trim(), id);
+    const again = await tmp2p(['init', '--home', home]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /NodeKeyExistsError/);
+    assert.equal((await tmp2p(['show-node-id', '--home', home])).stdout.trim(), id, 'the key was not replaced');
+  });
+
+  it('start runs a node until SIGTERM, and peers reads its status endpoint', async () => {
+    assert.equal((await tmp2p(['init', '--home', home])).code, 0);
+    const child = spawn(
+      process.execPath,
+      [bin, 'start', '--home', home, '--set', 'p2p.transports=memory', '--set', 'p2p.laddr=memory', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const statusUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no status line in: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /status endpoint (http:\/\/[^/\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`node exited early with ${code}: ${out}`)));
+    });
+    const status = (await (await fetch(`${statusUrl}/status`)).json()) as { nodeId: string; moniker: string };
+    assert.equal(status.moniker, 'tmp2p-node');
+    assert.match(status.nodeId, /^[0-9a-f]{40}$/);
+    const peers = await tmp2p(['peers', '--status', statusUrl.replace('http://', '')]);
+    assert.equal(peers.code, 0, peers.stderr);
+    assert.equal(peers.stdout.trim(), 'no known peers');
+    assert.equal((await fetch(`${statusUrl}/nope`)).status, 404);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(out, /shutting down/);
+  });
+
+  it('demo --json ends with one JSON summary line', async () => {
+    const result = await tmp2p(['demo', '--nodes', '3', '--duration', '1', '--ping-interval', '100ms', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]!);
+    assert.equal(summary.nodes, 3);
+    assert.equal(summary.peersUp, 6);
+    assert.equal(summary.fullMesh, true);
+    assert.ok(summary.pingsSent > 0 && summary.pongsReceived > 0, JSON.stringify(summary));
+    assert.equal(summary.errors, 0);
+  });
+
+  it('rejects bad flags and config with a clear message and exit code 1', async () => {
+    const nodes = await tmp2p(['demo', '--nodes', 'lots']);
+    assert.equal(nodes.code, 1);
+    assert.match(nodes.stderr, /--nodes must be an integer from 2 to 500, got "lots"/);
+    const set = await tmp2p(['start', '--home', home, '--set', 'p2p.max_connections=zero']);
+    assert.equal(set.code, 1);
+    assert.match(set.stderr, /ConfigError: --set p2p\.max_connections: config key "p2p\.max_connections" = "zero" is invalid: expected a number/);
+    const missing = await tmp2p(['show-node-id', '--home', join(home, 'nothing-here')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /node_key\.json/);
+  });
+});
