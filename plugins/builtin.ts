@@ -1,6 +1,9 @@
 import { pluginRegistry } from '../framework/container/plugin-registry.js';
 import { MemoryTransport } from './transports/memory/memory-transport.js';
+import { MConnTransport } from './transports/mconn/mconn-transport.js';
 import { FifoQueueFactory } from './queues/fifo.js';
+import { PriorityQueueFactory } from './queues/priority.js';
+import { WdrrQueueFactory } from './queues/wdrr.js';
 import { MemoryPeerStore } from './peer-stores/memory.js';
 import { DefaultScoringStrategy } from './scoring/default.js';
 import { FixedScoringStrategy } from './scoring/fixed.js';
@@ -8,7 +11,10 @@ import { FixedScoringStrategy } from './scoring/fixed.js';
 /** Registers the plugins that ship with tmp2p under their configuration names. */
 export function registerBuiltinPlugins(): void {
   pluginRegistry.register({ slot: 'transport', name: 'memory', implementation: MemoryTransport });
+  pluginRegistry.register({ slot: 'transport', name: 'mconn', implementation: MConnTransport });
   pluginRegistry.register({ slot: 'queue', name: 'fifo', implementation: FifoQueueFactory });
+  pluginRegistry.register({ slot: 'queue', name: 'priority', implementation: PriorityQueueFactory });
+  pluginRegistry.register({ slot: 'queue', name: 'wdrr', implementation: WdrrQueueFactory });
   pluginRegistry.register({ slot: 'peerStore', name: 'memory', implementation: MemoryPeerStore });
   pluginRegistry.register({ slot: 'scoring', name: 'default', implementation: DefaultScoringStrategy });
   pluginRegistry.register({ slot: 'scoring', name: 'fixed', implementation: FixedScoringStrategy });

@@ -1,1 +1,2 @@
 export * from './echo/index.js';
+export * from './pex/index.js';

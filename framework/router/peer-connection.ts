@@ -68,9 +68,12 @@ export class PeerConnection {
   /** Runs both loops; resolves with the reason the peer went away. */
   async run(): Promise<Error | undefined> {
     await Promise.race([this.sendLoop(), this.receiveLoop()]);
-    this.close(this.closeReason);
-    await this.connection.closed.catch(() => undefined);
-    return this.closeReason;
+    const noted = this.closeReason;
+    this.close(noted);
+    const closedWith = await this.connection.closed.catch((error: unknown) => toError(error));
+    // A loop may only have seen "connection closed"; the connection knows what really closed it.
+    if (closedWith && (noted === undefined || isErrorNamed(noted, 'ConnectionClosedError'))) return closedWith;
+    return noted;
   }
 
   close(reason?: Error): void {

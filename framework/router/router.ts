@@ -105,7 +105,17 @@ export class Router {
 
   /** The NodeInfo this node presents: the template plus every open channel. */
   nodeInfo(): NodeInfo {
-    return { ...this.nodeInfoTemplate, channels: Uint8Array.from(this.channels.keys()) };
+    return { ...this.nodeInfoTemplate, listenAddr: this.listenAddr(), channels: Uint8Array.from(this.channels.keys()) };
+  }
+
+  /** A configured port 0 means "any free port": advertise the one the transport actually got. */
+  private listenAddr(): string {
+    const configured = this.nodeInfoTemplate.listenAddr;
+    if (!/:0$/.test(configured)) return configured;
+    const bound = this.endpoints().find((e) => e.ip !== undefined && e.port);
+    if (bound === undefined) return configured;
+    const host = bound.ip!.includes(':') ? `[${bound.ip}]` : bound.ip;
+    return `tcp://${host}:${bound.port}`;
   }
 
   /**
@@ -248,10 +258,13 @@ export class Router {
     while (!signal.aborted) {
       try {
         await this.dialSlots.acquire(signal);
+        // Read the retry deadline before asking: if a cooldown expires between the two calls,
+        // the deadline is already past and the wait returns at once instead of sleeping forever.
+        const wakeAt = this.peerManager.nextDialAt();
         const address = this.peerManager.tryDialNext();
         if (address === undefined) {
           this.dialSlots.release();
-          await this.dialWake.wait(signal, this.peerManager.nextDialAt());
+          await this.dialWake.wait(signal, wakeAt ?? this.peerManager.nextDialAt());
           continue;
         }
         this.track(this.dialPeer(address).finally(() => this.dialSlots.release()));

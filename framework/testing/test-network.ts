@@ -65,7 +65,7 @@ export class TestNetwork {
       for (let i = 0; i < options.nodes; i++) await network.addNode();
       if ((options.topology ?? 'full-mesh') === 'full-mesh') {
         for (let i = 0; i < network.nodes.length; i++) {
-          for (let j = i + 1; j < network.nodes.length; j++) network.nodes[i]!.addPeer(`memory:${network.nodes[j]!.nodeId}`);
+          for (let j = i + 1; j < network.nodes.length; j++) network.connect(i, j);
         }
       }
     } catch (error) {
@@ -79,6 +79,17 @@ export class TestNetwork {
     const node = this.nodes[index];
     if (!node) throw new RangeError(`no node ${index}; the network has ${this.nodes.length}`);
     return node;
+  }
+
+  /**
+   * Tells node `from` every address node `to` listens on (`memory:<id>`,
+   * `mconn://<id>@127.0.0.1:<port>`, …); its PeerManager dials when it sees fit.
+   */
+  connect(from: number, to: number): void {
+    const target = this.node(to);
+    const addresses = target.addresses();
+    if (addresses.length === 0) throw new RangeError(`node ${to} listens on no address; check p2p.laddr and p2p.transports`);
+    for (const address of addresses) this.node(from).addPeer(address);
   }
 
   /** Adds and starts one more node (not connected to anyone yet). */
@@ -104,6 +115,7 @@ export class TestNetwork {
   async restartNode(index: number): Promise<Node> {
     const old = this.node(index);
     const known = old.peerManager.snapshot().flatMap((p) => p.addresses);
+    this.pinListenPort(index, old);
     await old.stop();
     const node = await this.boot(index);
     this.nodes[index] = node;
@@ -131,6 +143,18 @@ export class TestNetwork {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.nodes.map((n) => n.stop()));
+  }
+
+  /**
+   * A node that listened on "tcp://host:0" comes back on the port it had, so
+   * the addresses its peers already know stay valid across the restart.
+   */
+  private pinListenPort(index: number, node: Node): void {
+    const config = this.configs[index]!;
+    const match = /^(tcp:\/\/)?(.+):0$/.exec(config.p2p.laddr);
+    const port = node.router.endpoints().find((e) => e.port !== undefined && e.port > 0)?.port;
+    if (match === null || port === undefined) return;
+    this.configs[index] = { ...config, p2p: { ...config.p2p, laddr: `${match[1] ?? ''}${match[2]}:${port}` } };
   }
 
   private boot(index: number): Promise<Node> {

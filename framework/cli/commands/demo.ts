@@ -33,7 +33,7 @@ export function registerDemo(program: Command): void {
     .option('-n, --nodes <n>', 'number of nodes', intOption('--nodes', 2, 500), 4)
     .option('-d, --duration <seconds>', 'how long to run (0 = until Ctrl-C)', intOption('--duration', 0, 86_400), 10)
     .option('--ping-interval <duration>', 'echo ping interval', '1s')
-    .option('--transport <name>', 'memory (in-process) or tcp (loopback with SecretConnection)', 'memory')
+    .option('--transport <name>', 'tcp (loopback with SecretConnection, the default) or memory (in-process)', 'tcp')
     .option('--json', 'print the summary as one JSON object on the last line')
     .option('--log-level <level>', 'node log level (stderr)', 'warn')
     .action(async (opts: { nodes: number; duration: number; pingInterval: string; transport: string; json?: boolean; logLevel: string }) => {

@@ -265,7 +265,7 @@ export class MConnConnection implements Connection {
 
   private handshakeFailure(err: unknown, external: AbortSignal | undefined): Error {
     if (external?.aborted) return reasonOf(external);
-    if (this.closeReason !== undefined && this.lifetime.signal.aborted && !(err instanceof P2PError && err.name !== 'AbortError')) {
+    if (this.lifetime.signal.aborted) {
       return new HandshakeError('connection closed during the handshake', { cause: this.closeReason });
     }
     if (err instanceof P2PError) return err;

@@ -44,7 +44,12 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 export function exchangeNodeInfo(stream: Duplex, local: NodeInfo, options: NodeInfoExchangeOptions): Promise<NodeInfoExchangeResult> {
   const { signal, timeoutMs } = options;
   // Encode first: a NodeInfo we cannot send is our bug and must not look like the peer's fault.
-  const ours = encodeDelimited(encodeNodeInfo(local));
+  let ours: Uint8Array;
+  try {
+    ours = encodeDelimited(encodeNodeInfo(local));
+  } catch (err) {
+    return Promise.reject(err);
+  }
   if (signal?.aborted) return Promise.reject(reasonOf(signal));
   if (stream.destroyed || stream.readableEnded) {
     return Promise.reject(new HandshakeError('unexpected EOF: the connection was already closed when the NodeInfo exchange started'));

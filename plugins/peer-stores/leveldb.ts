@@ -1,0 +1,285 @@
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { inject, injectable, optional } from 'inversify';
+import { ClassicLevel } from 'classic-level';
+import { throwIfAborted, toError } from '../../framework/errors/base.js';
+import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
+import type { NodeConfig } from '../../framework/config/node-config.js';
+import type { PeerRecord, PeerStore } from '../../framework/peer/peer-store.js';
+import type { PeerManagerLogger } from '../../framework/peer/types.js';
+import { TOKENS } from '../../framework/tokens.js';
+import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreOpenError, PeerStoreWriteError } from './errors.js';
+import { assertNodeID, assertSaveable, decodeRecordJSON, encodeRecordJSON } from './record-codec.js';
+import { storeLogger } from './store-logger.js';
+
+/** Options of {@link LevelPeerStore}; bind them to {@link LEVEL_PEER_STORE_OPTIONS} to override config. */
+export interface LevelPeerStoreOptions {
+  /**
+   * Database directory. Default: config `p2p.peer_store_path` once it exists
+   * (relative to the home), else `<home>/data/peerstore`. Required for a node
+   * without a home.
+   */
+  readonly path?: string;
+  /**
+   * fsync each write batch. Default false, like tm-db's goleveldb: a write is
+   * in the OS page cache when its promise resolves, so it survives the process
+   * dying (kill -9) but not necessarily an OS crash or power loss.
+   */
+  readonly sync?: boolean;
+  /** Most operations committed in one LevelDB batch. Default 512. */
+  readonly maxBatchSize?: number;
+  /** Most operations queued; further save/delete calls wait for room. Default 10 000. */
+  readonly maxPendingWrites?: number;
+}
+
+/** DI token for {@link LevelPeerStoreOptions} (optional). */
+export const LEVEL_PEER_STORE_OPTIONS = Symbol.for('tmp2p.LevelPeerStoreOptions');
+
+/** Records live under `peer/<node id>`; the prefix leaves room for other key spaces (e.g. a format marker). */
+export const LEVEL_KEY_PREFIX = 'peer/';
+/** Exclusive end of the record key range ('0' is the character after '/'). */
+const KEY_RANGE_END = 'peer0';
+/** Corrupted records logged one by one at load; the rest are only counted. */
+const CORRUPT_LOG_LIMIT = 20;
+/** Entries read per iterator step; the AbortSignal is checked between steps. */
+const LOAD_CHUNK = 256;
+
+/** Counters of a {@link LevelPeerStore}. */
+export interface LevelPeerStoreStats {
+  readonly path: string;
+  readonly open: boolean;
+  /** Valid records returned by the last load. */
+  readonly loaded: number;
+  /** Records skipped by loads because they did not parse or validate. */
+  readonly corrupt: number;
+  /** Operations (puts and deletes) committed. */
+  readonly writes: number;
+  /** LevelDB batches committed (writes / batches = average group size). */
+  readonly batches: number;
+  /** Operations waiting to be committed. */
+  readonly pending: number;
+}
+
+interface QueuedOp {
+  readonly op: { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** The key of a node's record. */
+export function levelKeyOf(nodeId: NodeID): string {
+  return `${LEVEL_KEY_PREFIX}${nodeId}`;
+}
+
+/**
+ * Peer store in an embedded LevelDB (classic-level) under the node's home:
+ * one key per peer, the value a versioned JSON record. Writes are group
+ * committed: operations that arrive while a batch is being written go out
+ * together in the next one, so many concurrent callers cost few disk writes
+ * and a single caller waits for one put. Each batch is atomic in LevelDB's
+ * log, so a crash leaves every record either old or new, never torn. Loading
+ * never throws for a bad value: it is logged, counted and skipped. The
+ * database is opened on first use and holds LevelDB's LOCK file until
+ * `close()`, so two processes cannot share one home by accident.
+ */
+@injectable()
+export class LevelPeerStore implements PeerStore {
+  readonly name = 'leveldb';
+  readonly path: string;
+  private readonly sync: boolean;
+  private readonly maxBatchSize: number;
+  private readonly maxPending: number;
+  private readonly log: PeerManagerLogger;
+  private db: ClassicLevel<string, string> | undefined;
+  private opening: Promise<ClassicLevel<string, string>> | undefined;
+  private readonly queue: QueuedOp[] = [];
+  private readonly roomWaiters: (() => void)[] = [];
+  private draining = false;
+  private drained: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0 };
+
+  constructor(
+    @inject(TOKENS.Config) @optional() config?: NodeConfig,
+    @inject(LEVEL_PEER_STORE_OPTIONS) @optional() options?: LevelPeerStoreOptions,
+    @inject(TOKENS.Logger) @optional() logger?: PeerManagerLogger,
+  ) {
+    this.path = resolveLevelPath(config, options);
+    this.sync = options?.sync ?? false;
+    this.maxBatchSize = positiveInt(options?.maxBatchSize, 512, 'maxBatchSize');
+    this.maxPending = positiveInt(options?.maxPendingWrites, 10_000, 'maxPendingWrites');
+    this.log = storeLogger(logger, this.name);
+  }
+
+  stats(): LevelPeerStoreStats {
+    return { path: this.path, open: this.db?.status === 'open', ...this.counters, pending: this.queue.length };
+  }
+
+  async load(signal?: AbortSignal): Promise<PeerRecord[]> {
+    throwIfAborted(signal);
+    const db = await this.ensureOpen();
+    await this.idle(); // read our own queued writes
+    throwIfAborted(signal);
+    const records: PeerRecord[] = [];
+    let corrupt = 0;
+    const iterator = db.iterator({ gte: LEVEL_KEY_PREFIX, lt: KEY_RANGE_END });
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(LOAD_CHUNK);
+        if (entries.length === 0) break;
+        throwIfAborted(signal);
+        for (const [key, value] of entries) {
+          const id = key.slice(LEVEL_KEY_PREFIX.length);
+          const checked = isNodeID(id) ? decodeRecordJSON(value, id) : { ok: false as const, problem: `key ${JSON.stringify(key)} does not end in a node ID` };
+          if (checked.ok) {
+            records.push(checked.record);
+          } else if (++corrupt <= CORRUPT_LOG_LIMIT) {
+            this.log.warn({ key, problem: checked.problem, path: this.path }, 'corrupted peer record skipped');
+          }
+        }
+      }
+    } finally {
+      await iterator.close();
+    }
+    if (corrupt > CORRUPT_LOG_LIMIT) this.log.warn({ corrupt, path: this.path }, `${corrupt - CORRUPT_LOG_LIMIT} more corrupted peer records skipped`);
+    this.counters.corrupt += corrupt;
+    this.counters.loaded = records.length;
+    this.log.debug({ loaded: records.length, corrupt, path: this.path }, 'peer store loaded');
+    return records;
+  }
+
+  async save(record: PeerRecord): Promise<void> {
+    assertSaveable(record, 'LevelPeerStore');
+    const value = encodeRecordJSON(record); // encodes now: later changes to `record` cannot leak in
+    return this.enqueue({ type: 'put', key: levelKeyOf(record.nodeId), value });
+  }
+
+  /** Saves many records in as few batches as possible; resolves when all are committed. */
+  async saveMany(records: readonly PeerRecord[]): Promise<void> {
+    const ops = records.map((record) => {
+      assertSaveable(record, 'LevelPeerStore');
+      return { type: 'put' as const, key: levelKeyOf(record.nodeId), value: encodeRecordJSON(record) };
+    });
+    await Promise.all(ops.map((op) => this.enqueue(op)));
+  }
+
+  async delete(nodeId: NodeID): Promise<void> {
+    assertNodeID(nodeId, 'LevelPeerStore');
+    return this.enqueue({ type: 'del', key: levelKeyOf(nodeId) });
+  }
+
+  /** Commits what is queued, then closes the database and releases its lock. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    await this.idle();
+    const db = this.db ?? (await this.opening?.catch(() => undefined));
+    this.db = undefined;
+    if (db !== undefined && db.status !== 'closed') await db.close();
+    this.log.debug({ path: this.path, ...this.counters }, 'peer store closed');
+  }
+
+  private async enqueue(op: QueuedOp['op']): Promise<void> {
+    this.assertOpen();
+    await this.ensureOpen();
+    while (this.queue.length >= this.maxPending) {
+      await new Promise<void>((wake) => this.roomWaiters.push(wake));
+      this.assertOpen();
+    }
+    this.assertOpen();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        this.drained = this.drain();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatchSize);
+        for (const wake of this.roomWaiters.splice(0, this.maxPending - this.queue.length)) wake();
+        try {
+          await this.db!.batch(
+            batch.map((q) => q.op),
+            { sync: this.sync },
+          );
+          this.counters.writes += batch.length;
+          this.counters.batches++;
+          for (const q of batch) q.resolve();
+        } catch (cause) {
+          const error = new PeerStoreWriteError(`writing ${batch.length} peer record(s) to LevelDB at ${this.path} failed: ${toError(cause).message}`, { cause });
+          for (const q of batch) q.reject(error);
+        }
+      }
+    } finally {
+      // Cleared synchronously after the last emptiness check, so an operation queued from now on starts a new drain.
+      this.draining = false;
+    }
+  }
+
+  /** Resolves once every queued operation has been attempted. */
+  private async idle(): Promise<void> {
+    while (this.draining) await this.drained;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new PeerStoreClosedError(`the LevelDB peer store at ${this.path} is closed`);
+  }
+
+  private ensureOpen(): Promise<ClassicLevel<string, string>> {
+    this.opening ??= this.open().catch((error: unknown) => {
+      this.opening = undefined; // let a later call try again (e.g. after the other process let go of the lock)
+      throw error;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<ClassicLevel<string, string>> {
+    try {
+      await mkdir(this.path, { recursive: true });
+    } catch (cause) {
+      throw new PeerStoreOpenError(`cannot create the peer store directory ${this.path}: ${toError(cause).message}`, { cause });
+    }
+    const db = new ClassicLevel<string, string>(this.path, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: true });
+    try {
+      await db.open();
+    } catch (cause) {
+      const inner = (cause as { cause?: { code?: string } }).cause;
+      const hint = inner?.code === 'LEVEL_LOCKED' ? ' (another process, or another store in this process, holds its LOCK: is a node with the same home running?)' : '';
+      throw new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${hint}: ${toError(inner ?? cause).message}`, { cause });
+    }
+    if (this.closing !== undefined) {
+      await db.close();
+      throw new PeerStoreClosedError(`the LevelDB peer store at ${this.path} was closed while opening`);
+    }
+    this.db = db;
+    this.log.debug({ path: this.path }, 'peer store opened');
+    return db;
+  }
+}
+
+/** Where the database lives: explicit option, then config, then the home's default. */
+export function resolveLevelPath(config: NodeConfig | undefined, options: LevelPeerStoreOptions | undefined): string {
+  const home = config?.home;
+  const configured = options?.path ?? (config?.p2p as { peerStorePath?: unknown } | undefined)?.peerStorePath;
+  if (typeof configured === 'string' && configured.length > 0) {
+    return isAbsolute(configured) || home === undefined ? resolve(configured) : resolve(home, configured);
+  }
+  if (home !== undefined && home.length > 0) return resolve(join(home, 'data', 'peerstore'));
+  throw new PeerStoreConfigError(
+    'the "leveldb" peer store needs a directory: run the node with a home (--home) or bind LEVEL_PEER_STORE_OPTIONS with { path }',
+  );
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new PeerStoreConfigError(`LevelPeerStore option ${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}

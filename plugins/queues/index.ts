@@ -1,0 +1,10 @@
+export { FifoQueue, FifoQueueFactory } from './fifo.js';
+export {
+  FlowQueue,
+  DEFAULT_FLOW_QUEUE_CAPACITY_BYTES,
+  UNLISTED_CHANNEL_PRIORITY,
+  type Flow,
+  type FlowQueueSettings,
+} from './flow-queue.js';
+export { PriorityQueue, PriorityQueueFactory, PRIORITY_QUEUE_OPTIONS, type PriorityQueueSettings } from './priority.js';
+export { WdrrQueue, WdrrQueueFactory, WDRR_QUEUE_OPTIONS, DEFAULT_WDRR_QUANTUM_PER_PRIORITY, type WdrrQueueSettings } from './wdrr.js';

@@ -1,0 +1,13 @@
+export { MConnTransport, type MConnTransportStats } from './mconn-transport.js';
+export { MConnConnection, type MConnConnectionStats } from './mconn-connection.js';
+export {
+  MCONN_TRANSPORT_OPTIONS,
+  DEFAULT_MCONN_TRANSPORT_OPTIONS,
+  resolveMConnTransportOptions,
+  mconnectionOptionsFromConfig,
+  type MConnTransportOptions,
+  type ResolvedMConnTransportOptions,
+} from './options.js';
+export { exchangeNodeInfo, type NodeInfoExchangeOptions, type NodeInfoExchangeResult } from './node-info-exchange.js';
+export { parseListenAddress, type ListenAddress } from './listen-address.js';
+export { NodeInfoTooLargeError, ListenError, InvalidListenAddressError } from './errors.js';

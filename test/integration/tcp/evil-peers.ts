@@ -1,0 +1,291 @@
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Endpoint } from '../../../framework/address/endpoint.js';
+import { NodeKey } from '../../../framework/identity/node-key.js';
+import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
+import { DelimitedReader, encodeDelimited } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
+import {
+  computeHandshakeSecrets,
+  decodeEphemeralKey,
+  encodeAuthSigMessage,
+  encodeEphemeralKeyMessage,
+  HANDSHAKE_MAX_MESSAGE_SIZE,
+  verifyAuthSigMessage,
+  type HandshakeSecrets,
+} from '../../../plugins/transports/mconn/secret-connection/handshake.js';
+import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
+import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
+
+/*
+ * Hostile peers for a running tmp2p node, built from the SecretConnection
+ * primitives so each one can break exactly one rule of the wire protocol.
+ * Every `evil*` function connects to `endpoint`, misbehaves, and returns the
+ * peer so the test can close it; the node is expected to drop the connection.
+ */
+
+/** A network other than the node's, to be rejected as incompatible. */
+export const OTHER_NETWORK = 'not-the-same-chain';
+
+/**
+ * The canonical order-8 X25519 point
+ * 0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800
+ * (DH with it yields all zeros for every private key).
+ */
+export const LOW_ORDER_POINT = Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex');
+
+export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): NodeInfo {
+  return {
+    protocolVersion: { p2p: 8, block: 11, app: 0 },
+    nodeId: key.nodeId,
+    listenAddr: 'tcp://127.0.0.1:1',
+    network: 'tmp2p-devnet',
+    version: 'evil',
+    channels: Uint8Array.of(0x70),
+    moniker: 'evil',
+    other: { txIndex: '', rpcAddress: '' },
+    ...overrides,
+  };
+}
+
+/** Reads exact byte counts from a socket; writes are raw. */
+export class RawPeer {
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  private ended = false;
+  private wake: (() => void) | undefined;
+  readonly closed: Promise<void>;
+
+  constructor(readonly socket: Socket) {
+    this.closed = socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      this.wake?.();
+    });
+    const end = () => {
+      this.ended = true;
+      this.wake?.();
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+    socket.on('error', () => {});
+  }
+
+  static async connect(endpoint: Endpoint): Promise<RawPeer> {
+    const socket = connect({ host: endpoint.ip!, port: endpoint.port! });
+    const peer = new RawPeer(socket);
+    await once(socket, 'connect');
+    return peer;
+  }
+
+  async read(n: number): Promise<Buffer> {
+    while (this.buffered < n) {
+      if (this.ended) throw new Error(`RawPeer: the node closed the connection with ${this.buffered} of ${n} bytes read`);
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks.length = 0;
+    const rest = all.subarray(n);
+    if (rest.length > 0) this.chunks.push(rest);
+    this.buffered = rest.length;
+    return all.subarray(0, n);
+  }
+
+  async readDelimited(): Promise<Uint8Array> {
+    const reader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    for (;;) {
+      reader.push(await this.read(1));
+      const message = reader.next();
+      if (message) return message;
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A peer past the key exchange: it can seal and open frames but has not authenticated. */
+export interface RawSession {
+  readonly peer: RawPeer;
+  readonly secrets: HandshakeSecrets;
+  readonly sealer: FrameSealer;
+  readonly opener: FrameOpener;
+}
+
+export async function rawKeyExchange(peer: RawPeer): Promise<RawSession> {
+  const ephemeral = generateEphemeralKeyPair();
+  peer.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
+  const secrets = computeHandshakeSecrets(ephemeral, decodeEphemeralKey(await peer.readDelimited()));
+  return { peer, secrets, sealer: new FrameSealer(secrets.sendKey), opener: new FrameOpener(secrets.recvKey) };
+}
+
+/** The next delimited message in the decrypted stream (frames opened one at a time). */
+async function readSealedMessage(session: RawSession, maxSize: number): Promise<Uint8Array> {
+  const reader = new DelimitedReader(maxSize);
+  for (;;) {
+    reader.push(session.opener.open(await session.peer.read(SEALED_FRAME_SIZE)));
+    const message = reader.next();
+    if (message) return message;
+  }
+}
+
+/**
+ * An honest SecretConnection handshake and NodeInfo exchange as `key`:
+ * returns once the node's NodeInfo has been read, so whatever is sent next
+ * arrives after the node has its handshake result.
+ */
+export async function rawHonestHandshake(peer: RawPeer, key: NodeKey, nodeInfo: NodeInfo = evilNodeInfo(key)): Promise<RawSession & { remotePublicKey: Uint8Array }> {
+  const session = await rawKeyExchange(peer);
+  peer.write(session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge))));
+  const remotePublicKey = verifyAuthSigMessage(await readSealedMessage(session, HANDSHAKE_MAX_MESSAGE_SIZE), session.secrets.challenge);
+  peer.write(session.sealer.seal(encodeDelimited(encodeNodeInfo(nodeInfo))));
+  await readSealedMessage(session, MAX_NODE_INFO_SIZE);
+  return { ...session, remotePublicKey };
+}
+
+async function connectedAndHandshaken(endpoint: Endpoint, nodeInfo?: (key: NodeKey) => NodeInfo) {
+  const peer = await RawPeer.connect(endpoint);
+  const key = NodeKey.generate();
+  const session = await rawHonestHandshake(peer, key, nodeInfo?.(key));
+  return { peer, key, session };
+}
+
+// ---- during the SecretConnection handshake ----
+
+/** Connects and hangs up without sending its ephemeral key. */
+export async function evilNoEphemeralKey(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  peer.socket.end();
+  return peer;
+}
+
+/** Sends a delimited message that is not a BytesValue (field 1 encoded as a varint). */
+export async function evilGarbageKey(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  peer.write(Uint8Array.of(0x02, 0x08, 0x01));
+  return peer;
+}
+
+/** Offers a low-order point as its ephemeral key. */
+export async function evilLowOrderKey(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  peer.write(encodeEphemeralKeyMessage(LOW_ORDER_POINT));
+  return peer;
+}
+
+/** Signs the challenge with one key but presents another in its AuthSigMessage. */
+export async function evilBadAuthSig(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  const session = await rawKeyExchange(peer);
+  const signer = NodeKey.generate();
+  const claimed = NodeKey.generate();
+  peer.write(session.sealer.seal(encodeAuthSigMessage(claimed.publicKey, signer.sign(session.secrets.challenge))));
+  return peer;
+}
+
+/** Sends the first half of its AuthSig frame and then nothing, keeping the socket open. */
+export async function evilSlowloris(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  const session = await rawKeyExchange(peer);
+  const key = NodeKey.generate();
+  const frame = session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge)));
+  peer.write(frame.subarray(0, SEALED_FRAME_SIZE / 2));
+  return peer;
+}
+
+// ---- during the NodeInfo exchange ----
+
+/** Authenticates honestly but is on another chain. */
+export async function evilIncompatibleNetwork(endpoint: Endpoint): Promise<RawPeer> {
+  return (await connectedAndHandshaken(endpoint, (key) => evilNodeInfo(key, { network: OTHER_NETWORK }))).peer;
+}
+
+// ---- after the handshake ----
+
+/** A valid data frame with one ciphertext bit flipped (bad Poly1305 tag). */
+export async function evilTamperedFrame(endpoint: Endpoint): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  const frame = session.sealer.seal(Uint8Array.of(0x02, 0x0a, 0x00));
+  frame[20] ^= 0x01;
+  peer.write(frame);
+  return peer;
+}
+
+/** A correctly sealed frame whose plaintext length field says 1025 (> 1024). */
+export async function evilFrameLength(endpoint: Endpoint): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  const plain = Buffer.alloc(TOTAL_FRAME_SIZE);
+  plain.writeUInt32LE(1025, 0);
+  const sealed = Buffer.alloc(SEALED_FRAME_SIZE);
+  session.sealer.sealFrame(plain, sealed, 0);
+  peer.write(sealed);
+  return peer;
+}
+
+/** A PacketMsg carrying 2000 bytes: its body exceeds the 1034-byte packet limit. */
+export async function evilOversizedPacket(endpoint: Endpoint, channelId: number): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  peer.write(session.sealer.seal(encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data: new Uint8Array(2000) })));
+  return peer;
+}
+
+/** Valid 1024-byte packets on `channelId` adding up to more than its `capacity`. */
+export async function evilOverCapacityMessage(endpoint: Endpoint, channelId: number, capacity: number): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  const packets = Math.ceil((capacity + 1) / 1024);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < packets; i++) {
+    parts.push(encodeDelimitedPacket({ kind: 'msg', channelId, eof: i === packets - 1, data: new Uint8Array(1024).fill(i) }));
+  }
+  peer.write(session.sealer.seal(parts));
+  return peer;
+}
+
+/** A PacketMsg on a channel the node never opened. */
+export async function evilUnknownChannel(endpoint: Endpoint, channelId: number): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  peer.write(session.sealer.seal(encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data: Uint8Array.of(1) })));
+  return peer;
+}
+
+/** A zero-length Packet: none of ping, pong or msg set. */
+export async function evilEmptyPacket(endpoint: Endpoint): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint);
+  peer.write(session.sealer.seal(Uint8Array.of(0x00)));
+  return peer;
+}
+
+// ---- as a dial target ----
+
+/**
+ * A listener that completes every handshake honestly as `key`: dialing it
+ * under any other node ID must fail the dialer's identity check.
+ */
+export async function impostorListener(key: NodeKey): Promise<{ server: Server; endpoint: Endpoint; peers: RawPeer[]; close(): Promise<void> }> {
+  const peers: RawPeer[] = [];
+  const server = createServer((socket) => {
+    const peer = new RawPeer(socket);
+    peers.push(peer);
+    rawHonestHandshake(peer, key).catch(() => peer.close());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    endpoint: { protocol: 'mconn', ip: '127.0.0.1', port },
+    peers,
+    close: async () => {
+      for (const peer of peers) peer.close();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RouterEvent } from '../../framework/router/events.js';
+import type { PeerConnection } from '../../framework/router/peer-connection.js';
+import { PexReactor, type PexStats } from '../../reactors/pex/pex-reactor.js';
+import { CometBFTNode, ensureCometBFT, type NetInfoPeer } from './support/cometbft.js';
+import { pollUntil, sleep } from './support/poll.js';
+import { describeEvent, Tmp2pInteropNode } from './support/tmp2p-node.js';
+
+/**
+ * tmp2p against one real CometBFT v0.38.17 node (kvstore app, single validator, loopback only).
+ *
+ * Two tmp2p nodes stay connected to it for the whole suite: `dialer` dials CometBFT (persistent
+ * peer) and `listener` is dialed by CometBFT (/dial_peers). The keepalive check (3) measures those
+ * same two connections, so it runs last and only waits out whatever is left of its 90 s window
+ * after checks 1, 2, 4 and 5 — the other checks run inside that window instead of after it.
+ */
+
+/** How long both connections must stay up (CometBFT pings every 60 s, so this spans one of its pings). */
+const SOAK_MS = 90_000;
+/** tmp2p's keepalive in this suite: ~45 pings in the window, each answered within 1 s or the connection drops. */
+const PING_INTERVAL = '2s';
+const PONG_TIMEOUT = '1s';
+/** CometBFT's own ping interval (hard-coded 60 s in v0.38); the window must contain at least one. */
+const COMETBFT_PING_INTERVAL_MS = 60_000;
+/** Fewest pings tmp2p must have sent at a 2 s interval over 90 s; loose so a busy machine cannot fail it. */
+const MIN_PINGS_IN_WINDOW = 20;
+/** PEX channel id, the channel tmp2p shares with CometBFT; 0x70 is tmp2p's echo channel. */
+const PEX_CHANNEL = 0x00;
+const ECHO_CHANNEL = 0x70;
+
+function goAvailable(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** NodeInfo.channels as /net_info shows it: one hex string, two digits per channel. */
+function channelIds(hex: string): number[] {
+  assert.match(hex, /^(?:[0-9a-fA-F]{2})*$/, `channels ${JSON.stringify(hex)} should be hex pairs`);
+  return (hex.match(/../g) ?? []).map((pair) => parseInt(pair, 16));
+}
+
+/** CometBFT's ConnectionStatus.Duration in ms, or undefined if the RPC shape is not the expected one. */
+function connectionAgeMs(peer: NetInfoPeer): number | undefined {
+  const status = peer.connection_status as { Duration?: unknown } | null | undefined;
+  const raw = status?.Duration;
+  const ns = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : typeof raw === 'number' ? raw : undefined;
+  return ns === undefined ? undefined : ns / 1e6;
+}
+
+describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
+  let cmt: CometBFTNode | undefined;
+  let dialer: Tmp2pInteropNode | undefined;
+  let listener: Tmp2pInteropNode | undefined;
+  const others: Tmp2pInteropNode[] = [];
+  let logDir: string | undefined;
+  let anyFailed = false;
+  /** The routed peers for CometBFT as first seen; check 3 asserts they are still the same objects. */
+  let dialerPeer: PeerConnection | undefined;
+  let listenerPeer: PeerConnection | undefined;
+
+  before(async function () {
+    if (!goAvailable()) {
+      console.warn('    skipping tmp2p ↔ CometBFT interop tests: `go` is not on PATH, so CometBFT v0.38.17 cannot be built');
+      this.skip();
+    }
+    const binary = await ensureCometBFT();
+    logDir = await mkdtemp(join(tmpdir(), 'tmp2p-interop-'));
+    // pex:debug logs every PEX message CometBFT receives and sends, with the peer id: the evidence for check 4.
+    cmt = await CometBFTNode.create({ binary, moniker: 'cometbft-interop', logLevel: 'pex:debug,*:info' });
+    await cmt.start();
+    await cmt.waitForHeight(1, { timeoutMs: 30_000 });
+    const common = { network: cmt.chainId, logDir, pingInterval: PING_INTERVAL, pongTimeout: PONG_TIMEOUT };
+    dialer = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-dialer', persistentPeers: [cmt.p2pAddress] });
+    listener = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-listener' });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') anyFailed = true;
+  });
+
+  after(async function () {
+    const nodes = [dialer, listener, ...others].filter((n): n is Tmp2pInteropNode => n !== undefined);
+    if (anyFailed) {
+      for (const n of nodes) {
+        console.error(`--- tmp2p ${n.node.config.moniker} (${n.nodeId}) events ---${n.describeEvents()}`);
+        console.error(`--- tmp2p ${n.node.config.moniker} log tail (${n.logFile}) ---\n${await n.logTail(40)}`);
+      }
+      if (cmt) console.error(`--- CometBFT log tail (${cmt.logFile}) ---\n${cmt.logTail(120)}`);
+    }
+    // Everything is stopped even if one stop throws; the first error is reported afterwards.
+    const results = await Promise.allSettled([...nodes.map((n) => n.stop()), ...(cmt ? [cmt.cleanup()] : [])]);
+    if (logDir !== undefined) {
+      if (anyFailed) console.error(`tmp2p logs kept in ${logDir}`);
+      else await rm(logDir, { recursive: true, force: true });
+    }
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+  });
+
+  /** The harness objects, for tests that run after a successful `before`. */
+  function setup(): { cmt: CometBFTNode; dialer: Tmp2pInteropNode; listener: Tmp2pInteropNode } {
+    assert.ok(cmt && dialer && listener, 'suite setup did not complete');
+    return { cmt, dialer, listener };
+  }
+
+  /** CometBFT log lines that mention `nodeId` and match `pattern`, from the whole log file. */
+  async function cometLinesAbout(nodeId: string, pattern: RegExp): Promise<string[]> {
+    const { cmt } = setup();
+    return (await cmt.grepLogFile(pattern)).filter((line) => line.includes(nodeId));
+  }
+
+  function pexStats(node: Tmp2pInteropNode): PexStats {
+    return node.node.reactor(PexReactor).stats;
+  }
+
+  it('1. tmp2p dials CometBFT: /net_info lists its node ID and moniker, and tmp2p has CometBFT as a ready peer', async function () {
+    const { cmt, dialer } = setup();
+    const seen = await cmt.waitForPeer(dialer.nodeId, { timeoutMs: 30_000 });
+    assert.equal(seen.node_info.id, dialer.nodeId);
+    assert.equal(seen.node_info.moniker, 'tmp2p-dialer');
+    assert.equal(seen.is_outbound, false, 'tmp2p dialed, so the connection is inbound for CometBFT');
+    assert.equal(seen.remote_ip, '127.0.0.1');
+    assert.equal(seen.node_info.network, cmt.chainId);
+    assert.deepEqual(seen.node_info.protocol_version, { p2p: '8', block: '11', app: '0' });
+    assert.equal(seen.node_info.listen_addr, `tcp://127.0.0.1:${dialer.port}`);
+    assert.deepEqual(channelIds(seen.node_info.channels).sort((a, b) => a - b), [PEX_CHANNEL, ECHO_CHANNEL]);
+
+    dialerPeer = await dialer.waitForPeer(cmt.nodeId, { timeoutMs: 30_000 });
+    assert.equal(dialerPeer.direction, 'outbound');
+    assert.ok(dialer.node.peers().includes(cmt.nodeId));
+    assert.equal(dialerPeer.nodeInfo.nodeId, cmt.nodeId);
+    assert.equal(dialerPeer.nodeInfo.network, cmt.chainId);
+    assert.equal(dialerPeer.nodeInfo.moniker, 'cometbft-interop');
+    assert.equal(dialerPeer.nodeInfo.version, '0.38.17');
+    assert.equal(dialerPeer.nodeInfo.protocolVersion.block, 11);
+    assert.ok(dialerPeer.hasChannel(PEX_CHANNEL), 'CometBFT advertises PEX');
+    assert.ok(!dialerPeer.hasChannel(ECHO_CHANNEL), 'CometBFT has no echo channel');
+    const up = dialer.events.find((e) => e.type === 'peer-up' && e.nodeId === cmt.nodeId);
+    assert.ok(up && up.type === 'peer-up' && up.direction === 'outbound', `expected an outbound peer-up; events: ${dialer.describeEvents()}`);
+  });
+
+  it('2. CometBFT dials tmp2p (/dial_peers): the connection is outbound on CometBFT’s side', async function () {
+    const { cmt, listener } = setup();
+    await cmt.dialPeers([listener.p2pAddress], true);
+    const seen = await cmt.waitForPeer(listener.nodeId, { timeoutMs: 30_000 });
+    assert.equal(seen.is_outbound, true, 'CometBFT dialed, so the connection is outbound for it');
+    assert.equal(seen.node_info.moniker, 'tmp2p-listener');
+    assert.equal(seen.node_info.listen_addr, `tcp://127.0.0.1:${listener.port}`);
+
+    listenerPeer = await listener.waitForPeer(cmt.nodeId, { timeoutMs: 30_000 });
+    assert.equal(listenerPeer.direction, 'inbound');
+    assert.equal(listenerPeer.nodeInfo.network, cmt.chainId);
+    const dialedBy = await cometLinesAbout(listener.nodeId, /Dialing peer|Starting Peer service/);
+    assert.ok(dialedBy.length > 0, 'CometBFT should log starting the peer it dialed');
+  });
+
+  it('4. PEX: tmp2p’s request is answered by CometBFT, and CometBFT’s requests are answered by tmp2p without a disconnect', async function () {
+    const { cmt, dialer, listener } = setup();
+    // tmp2p → CometBFT: the dialer asks its new outbound peer once it is up.
+    const asked = await pollUntil(
+      async () => {
+        const s = pexStats(dialer);
+        return s.requestsSent >= 1 && s.responsesReceived >= 1 ? { ...s } : undefined;
+      },
+      () => `dialer PEX stats never showed a request answered: ${JSON.stringify(pexStats(dialer))}`,
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(asked.errors, 0, `dialer PEX reported errors: ${JSON.stringify(asked)}`);
+    const requestsSeen = await cometLinesAbout(dialer.nodeId, /Received message.*chId=0\b/);
+    assert.ok(requestsSeen.length >= 1, 'CometBFT should log the PexRequest it received from the dialer');
+
+    // CometBFT → tmp2p: CometBFT asks each new outbound peer while its address book is short.
+    const answered = await pollUntil(
+      async () => {
+        const s = pexStats(listener);
+        return s.requestsReceived >= 1 && s.responsesSent >= 1 ? { ...s } : undefined;
+      },
+      () => `listener PEX stats never showed CometBFT's request answered: ${JSON.stringify(pexStats(listener))}`,
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(answered.errors, 0, `listener PEX reported errors: ${JSON.stringify(answered)}`);
+    // Our answer reached CometBFT's PEX reactor (which would drop and ban us for an invalid or unsolicited list).
+    await pollUntil(
+      async () => ((await cometLinesAbout(listener.nodeId, /Received message.*chId=0\b/)).length > 0 ? true : undefined),
+      () => `CometBFT never logged receiving the listener's PexAddrs\n${cmt.logTail()}`,
+      { timeoutMs: 10_000 },
+    );
+    const requested = await cometLinesAbout(listener.nodeId, /Request addrs/);
+    assert.ok(requested.length >= 1, 'CometBFT should log asking the listener for addresses');
+
+    for (const node of [dialer, listener]) {
+      const stopped = await cometLinesAbout(node.nodeId, /Stopping peer for error/);
+      assert.deepEqual(stopped, [], `CometBFT dropped ${node.node.config.moniker}`);
+    }
+    const peers = (await cmt.netInfo()).peers.map((p) => p.node_info.id);
+    assert.ok(peers.includes(dialer.nodeId), 'CometBFT still lists the dialer after the PEX exchange');
+    assert.ok(peers.includes(listener.nodeId), 'CometBFT still lists the listener after the PEX exchange');
+  });
+
+  it('5. a tmp2p node on another network is rejected by both sides, and tmp2p reports why', async function () {
+    const { cmt } = setup();
+    assert.ok(logDir);
+    const network = `${cmt.chainId}-other`;
+    const wrong = await Tmp2pInteropNode.start({
+      moniker: 'tmp2p-wrong-network',
+      network,
+      persistentPeers: [cmt.p2pAddress],
+      logDir,
+    });
+    others.push(wrong);
+
+    const failed = await wrong.waitForEvent(
+      (e): e is Extract<RouterEvent, { type: 'dial-failed' }> => e.type === 'dial-failed' && e.address.includes(cmt.nodeId),
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(failed.error.name, 'IncompatiblePeerError', describeEvent(failed));
+    assert.equal((failed.error as Error & { reason?: unknown }).reason, 'network', describeEvent(failed));
+    assert.match(failed.error.message, new RegExp(network));
+
+    const rejected = await pollUntil(
+      async () => {
+        const lines = cmt.grepLog(/Inbound Peer rejected.*incompatible: peer is on a different network/);
+        return lines.some((l) => l.includes(network)) ? lines : undefined;
+      },
+      () => `CometBFT never logged rejecting the ${network} peer\n${cmt.logTail()}`,
+      { timeoutMs: 30_000 },
+    );
+    assert.ok(rejected.some((l) => l.includes(`Got ${network}, expected ${cmt.chainId}`)), rejected.join('\n'));
+    assert.ok(!(await cmt.netInfo()).peers.some((p) => p.node_info.id === wrong.nodeId), 'CometBFT must not list it');
+    assert.deepEqual(wrong.node.peers(), []);
+    assert.ok(!wrong.events.some((e) => e.type === 'peer-up'), `it never came up; events: ${wrong.describeEvents()}`);
+    await wrong.stop();
+  });
+
+  it('3. both connections stay up ≥ 90 s with pings answered both ways, and CometBFT never drops tmp2p', async function () {
+    const { cmt, dialer, listener } = setup();
+    assert.ok(dialerPeer && listenerPeer, 'checks 1 and 2 must have connected both nodes');
+    const pairs = [
+      { node: dialer, peer: dialerPeer },
+      { node: listener, peer: listenerPeer },
+    ];
+    const downs = (): string[] =>
+      pairs.flatMap(({ node }) =>
+        node.events.filter((e) => e.type === 'peer-down' && e.nodeId === cmt.nodeId).map((e) => `${node.node.config.moniker}: ${describeEvent(e)}`),
+      );
+    // Wait out the rest of the window, failing as soon as either connection drops.
+    const until = Math.max(...pairs.map(({ peer }) => peer.connectedAt)) + SOAK_MS;
+    while (Date.now() < until) {
+      assert.deepEqual(downs(), [], 'a connection to CometBFT went down during the soak');
+      await sleep(Math.min(1000, Math.max(0, until - Date.now())));
+    }
+    assert.deepEqual(downs(), []);
+
+    const info = await cmt.netInfo();
+    for (const { node, peer } of pairs) {
+      const name = node.node.config.moniker;
+      assert.equal(node.peer(cmt.nodeId), peer, `${name}: the original connection should still be the routed one (no reconnect)`);
+      const stats = node.connectionStats(cmt.nodeId)?.mconnection;
+      assert.ok(stats, `${name}: no MConnection stats`);
+      // With a 1 s pong timeout a single unanswered ping would have dropped the connection.
+      assert.ok(stats.pingsSent >= MIN_PINGS_IN_WINDOW, `${name}: only ${stats.pingsSent} pings sent: ${JSON.stringify(stats)}`);
+      assert.ok(stats.pongsReceived >= stats.pingsSent - 1, `${name}: CometBFT left pings unanswered: ${JSON.stringify(stats)}`);
+      // CometBFT pings every 60 s; the window holds at least one, which we must have answered.
+      assert.ok(SOAK_MS > COMETBFT_PING_INTERVAL_MS);
+      assert.ok(stats.pingsReceived >= 1, `${name}: CometBFT never pinged: ${JSON.stringify(stats)}`);
+      assert.ok(stats.pongsSent >= 1, `${name}: we never answered CometBFT's ping: ${JSON.stringify(stats)}`);
+
+      const seen = info.peers.find((p) => p.node_info.id === node.nodeId);
+      assert.ok(seen, `${name}: CometBFT no longer lists it`);
+      const age = connectionAgeMs(seen);
+      if (age !== undefined) assert.ok(age >= SOAK_MS, `${name}: CometBFT's connection is only ${age} ms old (reconnected?)`);
+      const errors = await cometLinesAbout(node.nodeId, /^E\[|Stopping peer for error|pong timeout/);
+      assert.deepEqual(errors, [], `${name}: CometBFT logged errors about it`);
+    }
+    assert.deepEqual(cmt.grepLog(/pong timeout/), [], 'CometBFT timed out on a pong');
+  });
+});
