@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { formatNumber, type BenchRow, type Scenario } from './harness.js';
 import { memoryStackScenario } from './memory-stack.js';
+import { tcpScenario } from './tcp.js';
 
-const scenarios: Scenario[] = [memoryStackScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in

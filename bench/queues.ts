@@ -135,7 +135,12 @@ const WORKER_TAG = 'tmp2p-queue-bench';
  */
 function measureInWorker(name: string): Promise<CaseResult[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { tag: WORKER_TAG, plugin: name } });
+    const self = JSON.stringify(import.meta.url);
+    // From source (tsx) the worker needs tsx's loader too; Node 20 does not carry it into workers.
+    const entry = import.meta.url.endsWith('.ts')
+      ? `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${self});`
+      : `await import(${self});`;
+    const worker = new Worker(entry, { eval: true, workerData: { tag: WORKER_TAG, plugin: name } });
     worker.once('message', (rows: CaseResult[]) => resolve(rows));
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`queue bench worker for ${name} exited with code ${code}`))));

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createServer } from 'node:net';
+import { createNode } from '../framework/container/create-node.js';
+import { silentLogger } from '../framework/logging/logger.js';
+import { EchoReactor } from '../reactors/echo/echo-reactor.js';
+import { BenchBytesReactor } from './tcp-channel.js';
+
+/**
+ * The far side of the TCP benchmarks, in its own thread (its own core), as a
+ * remote peer would be: a tmp2p node on loopback plus a raw TCP sink for the
+ * bare-socket ceiling. The main thread tells it what to expect.
+ */
+const port = parentPort!;
+const node = await createNode(
+  { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_peers: 2048, max_concurrent_inbound_handshakes: 512 }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
+  { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
+);
+const sink = node.reactor(BenchBytesReactor);
+
+let rawBytes = 0;
+let rawTarget = Infinity;
+const raw = createServer((socket) => {
+  socket.on('data', (chunk) => {
+    rawBytes += chunk.length;
+    if (rawBytes >= rawTarget) {
+      port.postMessage({ type: 'raw-done', bytes: rawBytes });
+      rawTarget = Infinity;
+    }
+  });
+});
+await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+port.on('message', async (message: { type: string; count?: number; bytes?: number }) => {
+  if (message.type === 'expect') {
+    sink.received = 0;
+    sink.receivedBytes = 0;
+    sink.target = message.count!;
+    sink.onTarget = () => port.postMessage({ type: 'done', bytes: sink.receivedBytes });
+    port.postMessage({ type: 'ready' });
+  } else if (message.type === 'expect-raw') {
+    rawBytes = 0;
+    rawTarget = message.bytes!;
+    port.postMessage({ type: 'ready' });
+  } else if (message.type === 'stop') {
+    raw.close();
+    await node.stop();
+    port.postMessage({ type: 'stopped' });
+  }
+});
+port.postMessage({ type: 'listening', address: node.addresses()[0]!.toString(), rawPort: (raw.address() as { port: number }).port, config: workerData });
