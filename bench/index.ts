@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { formatNumber, type BenchRow, type Scenario } from './harness.js';
 import { memoryStackScenario } from './memory-stack.js';
 import { tcpScenario } from './tcp.js';
+import { queueSchedulerScenario } from './queues.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in

@@ -1,4 +1,5 @@
 import { QueueClosedError } from './errors.js';
+import { InvalidArgumentError } from '../errors/base.js';
 import { Waiters } from '../util/waiters.js';
 import type { EnqueueResult, Queue, QueueItem, QueueOptions, QueueStats } from './queue.js';
 
@@ -21,7 +22,7 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
 
   constructor(options: QueueOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
-      throw new RangeError(`queue capacity must be an integer ≥ 1, got ${options.capacity}`);
+      throw new InvalidArgumentError(`queue capacity must be an integer ≥ 1, got ${options.capacity}`);
     }
     this.capacity = options.capacity;
     this.capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
