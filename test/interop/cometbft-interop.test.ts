@@ -14,23 +14,39 @@ import { describeEvent, Tmp2pInteropNode } from './support/tmp2p-node.js';
  * tmp2p against one real CometBFT v0.38.17 node (kvstore app, single validator, loopback only).
  *
  * Two tmp2p nodes stay connected to it for the whole suite: `dialer` dials CometBFT (persistent
- * peer) and `listener` is dialed by CometBFT (/dial_peers). The keepalive check (3) measures those
- * same two connections, so it runs last and only waits out whatever is left of its 90 s window
- * after checks 1, 2, 4 and 5 — the other checks run inside that window instead of after it.
+ * peer) and `listener` is dialed by CometBFT (/dial_peers); a third, `extra`, is known only to the
+ * listener at first, so the listener's PEX answers to CometBFT carry a real address. The keepalive
+ * check (3) measures the dialer's and listener's connections, so it runs after checks 1, 2, 4a and 5
+ * and only waits out what is left of its 90 s window: the other checks run inside that window
+ * instead of after it. Check 4b then judges all PEX traffic of the window.
+ *
+ * On failure the suite prints every tmp2p node's router events and log tail and CometBFT's log tail,
+ * and keeps the tmp2p logs (set TMP2P_KEEP_COMETBFT_HOME=1 to keep CometBFT's home and log as well).
  */
 
-/** How long both connections must stay up (CometBFT pings every 60 s, so this spans one of its pings). */
+/**
+ * How long both connections must stay up. CometBFT v0.38 pings every 60 s (not configurable), so the
+ * window always holds at least one of its pings, which tmp2p must answer within 45 s.
+ */
 const SOAK_MS = 90_000;
 /** tmp2p's keepalive in this suite: ~45 pings in the window, each answered within 1 s or the connection drops. */
 const PING_INTERVAL = '2s';
 const PONG_TIMEOUT = '1s';
-/** CometBFT's own ping interval (hard-coded 60 s in v0.38); the window must contain at least one. */
-const COMETBFT_PING_INTERVAL_MS = 60_000;
 /** Fewest pings tmp2p must have sent at a 2 s interval over 90 s; loose so a busy machine cannot fail it. */
 const MIN_PINGS_IN_WINDOW = 20;
 /** PEX channel id, the channel tmp2p shares with CometBFT; 0x70 is tmp2p's echo channel. */
 const PEX_CHANNEL = 0x00;
 const ECHO_CHANNEL = 0x70;
+/**
+ * The dialer asks for addresses this often (tmp2p's default is CometBFT's 30 s). CometBFT disconnects
+ * and bans a peer whose third or later request comes < 10 s after the previous one, so 12 s keeps
+ * tmp2p's pacing close to that edge for the whole window.
+ */
+const PEX_REQUEST_INTERVAL = '12s';
+/** CometBFT's pex:debug line for a PexRequest it received (an empty message prints as nothing). */
+const PEX_REQUEST_RECEIVED = /Received message.*chId=0 msg=\s*$/;
+/** CometBFT lines that mean it dropped or banned a peer (MarkBad logs "Add address to blacklist"). */
+const DROPPED_OR_BANNED = /Stopping peer for error|Add address to blacklist|pong timeout/;
 
 function goAvailable(): boolean {
   try {
@@ -47,7 +63,7 @@ function channelIds(hex: string): number[] {
   return (hex.match(/../g) ?? []).map((pair) => parseInt(pair, 16));
 }
 
-/** CometBFT's ConnectionStatus.Duration in ms, or undefined if the RPC shape is not the expected one. */
+/** CometBFT's ConnectionStatus.Duration (an int64 of nanoseconds, JSON-encoded as a string) in ms; undefined if absent. */
 function connectionAgeMs(peer: NetInfoPeer): number | undefined {
   const status = peer.connection_status as { Duration?: unknown } | null | undefined;
   const raw = status?.Duration;
@@ -59,6 +75,8 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
   let cmt: CometBFTNode | undefined;
   let dialer: Tmp2pInteropNode | undefined;
   let listener: Tmp2pInteropNode | undefined;
+  /** A tmp2p node only the listener knows at first; the address the listener gossips to CometBFT. */
+  let extra: Tmp2pInteropNode | undefined;
   const others: Tmp2pInteropNode[] = [];
   let logDir: string | undefined;
   let anyFailed = false;
@@ -78,8 +96,17 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
     await cmt.start();
     await cmt.waitForHeight(1, { timeoutMs: 30_000 });
     const common = { network: cmt.chainId, logDir, pingInterval: PING_INTERVAL, pongTimeout: PONG_TIMEOUT };
-    dialer = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-dialer', persistentPeers: [cmt.p2pAddress] });
-    listener = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-listener' });
+    dialer = await Tmp2pInteropNode.start({
+      ...common,
+      moniker: 'tmp2p-dialer',
+      persistentPeers: [cmt.p2pAddress],
+      pex: { request_interval_ms: PEX_REQUEST_INTERVAL },
+    });
+    // The listener knows one peer CometBFT does not (extra), so its answer to CometBFT's PexRequest is
+    // not an empty list: CometBFT then has real entries to validate, and bans a peer for any bad one.
+    extra = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-extra' });
+    listener = await Tmp2pInteropNode.start({ ...common, moniker: 'tmp2p-listener', persistentPeers: [extra.p2pAddress] });
+    await listener.waitForPeer(extra.nodeId, { timeoutMs: 30_000 });
   });
 
   afterEach(function () {
@@ -87,7 +114,7 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
   });
 
   after(async function () {
-    const nodes = [dialer, listener, ...others].filter((n): n is Tmp2pInteropNode => n !== undefined);
+    const nodes = [dialer, listener, extra, ...others].filter((n): n is Tmp2pInteropNode => n !== undefined);
     if (anyFailed) {
       for (const n of nodes) {
         console.error(`--- tmp2p ${n.node.config.moniker} (${n.nodeId}) events ---${n.describeEvents()}`);
@@ -135,7 +162,7 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
 
     dialerPeer = await dialer.waitForPeer(cmt.nodeId, { timeoutMs: 30_000 });
     assert.equal(dialerPeer.direction, 'outbound');
-    assert.ok(dialer.node.peers().includes(cmt.nodeId));
+    assert.ok(dialer.node.peers().some((id) => id === cmt.nodeId));
     assert.equal(dialerPeer.nodeInfo.nodeId, cmt.nodeId);
     assert.equal(dialerPeer.nodeInfo.network, cmt.chainId);
     assert.equal(dialerPeer.nodeInfo.moniker, 'cometbft-interop');
@@ -143,6 +170,8 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
     assert.equal(dialerPeer.nodeInfo.protocolVersion.block, 11);
     assert.ok(dialerPeer.hasChannel(PEX_CHANNEL), 'CometBFT advertises PEX');
     assert.ok(!dialerPeer.hasChannel(ECHO_CHANNEL), 'CometBFT has no echo channel');
+    const started = await cometLinesAbout(dialer.nodeId, /Starting Peer service/);
+    assert.ok(started.some((l) => l.includes(`${dialer.nodeId} in}`)), `CometBFT should log an inbound peer:\n${started.join('\n')}`);
     const up = dialer.events.find((e) => e.type === 'peer-up' && e.nodeId === cmt.nodeId);
     assert.ok(up && up.type === 'peer-up' && up.direction === 'outbound', `expected an outbound peer-up; events: ${dialer.describeEvents()}`);
   });
@@ -158,12 +187,13 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
     listenerPeer = await listener.waitForPeer(cmt.nodeId, { timeoutMs: 30_000 });
     assert.equal(listenerPeer.direction, 'inbound');
     assert.equal(listenerPeer.nodeInfo.network, cmt.chainId);
-    const dialedBy = await cometLinesAbout(listener.nodeId, /Dialing peer|Starting Peer service/);
-    assert.ok(dialedBy.length > 0, 'CometBFT should log starting the peer it dialed');
+    const started = await cometLinesAbout(listener.nodeId, /Starting Peer service/);
+    assert.ok(started.some((l) => l.includes(`${listener.nodeId} out}`)), `CometBFT should log an outbound peer:\n${started.join('\n')}`);
   });
 
-  it('4. PEX: tmp2p’s request is answered by CometBFT, and CometBFT’s requests are answered by tmp2p without a disconnect', async function () {
+  it('4a. PEX: tmp2p’s PexRequest gets CometBFT’s PexAddrs, and CometBFT accepts tmp2p’s PexAddrs to its own request', async function () {
     const { cmt, dialer, listener } = setup();
+    assert.ok(extra);
     // tmp2p → CometBFT: the dialer asks its new outbound peer once it is up.
     const asked = await pollUntil(
       async () => {
@@ -174,7 +204,7 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
       { timeoutMs: 30_000 },
     );
     assert.equal(asked.errors, 0, `dialer PEX reported errors: ${JSON.stringify(asked)}`);
-    const requestsSeen = await cometLinesAbout(dialer.nodeId, /Received message.*chId=0\b/);
+    const requestsSeen = await cometLinesAbout(dialer.nodeId, PEX_REQUEST_RECEIVED);
     assert.ok(requestsSeen.length >= 1, 'CometBFT should log the PexRequest it received from the dialer');
 
     // CometBFT → tmp2p: CometBFT asks each new outbound peer while its address book is short.
@@ -187,18 +217,25 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
       { timeoutMs: 30_000 },
     );
     assert.equal(answered.errors, 0, `listener PEX reported errors: ${JSON.stringify(answered)}`);
-    // Our answer reached CometBFT's PEX reactor (which would drop and ban us for an invalid or unsolicited list).
-    await pollUntil(
-      async () => ((await cometLinesAbout(listener.nodeId, /Received message.*chId=0\b/)).length > 0 ? true : undefined),
-      () => `CometBFT never logged receiving the listener's PexAddrs\n${cmt.logTail()}`,
+    assert.ok((await cometLinesAbout(listener.nodeId, /Request addrs/)).length >= 1, 'CometBFT should log asking the listener');
+    // CometBFT's PEX reactor decoded our PexAddrs, entry by entry (it bans a peer for any invalid one),
+    // and it carried the extra node's id, IP literal and port.
+    const extraId = extra.nodeId;
+    const received = await pollUntil(
+      async () => {
+        const lines = (await cometLinesAbout(listener.nodeId, /Received message.*chId=0\b/)).filter((l) => l.includes(extraId));
+        return lines.length > 0 ? lines : undefined;
+      },
+      () => `CometBFT never logged the listener's PexAddrs carrying ${extraId}\n${cmt.logTail()}`,
       { timeoutMs: 10_000 },
     );
-    const requested = await cometLinesAbout(listener.nodeId, /Request addrs/);
-    assert.ok(requested.length >= 1, 'CometBFT should log asking the listener for addresses');
+    // CometBFT's logger escapes the quotes of the printed message: addrs:<id:\"…\" ip:\"127.0.0.1\" port:N >
+    const q = '\\\\?"';
+    assert.match(received[0]!, new RegExp(`id:${q}${extraId}${q} ip:${q}127\\.0\\.0\\.1${q} port:${extra.port}\\b`));
 
     for (const node of [dialer, listener]) {
-      const stopped = await cometLinesAbout(node.nodeId, /Stopping peer for error/);
-      assert.deepEqual(stopped, [], `CometBFT dropped ${node.node.config.moniker}`);
+      const dropped = await cometLinesAbout(node.nodeId, DROPPED_OR_BANNED);
+      assert.deepEqual(dropped, [], `CometBFT dropped or banned ${node.node.config.moniker}`);
     }
     const peers = (await cmt.netInfo()).peers.map((p) => p.node_info.id);
     assert.ok(peers.includes(dialer.nodeId), 'CometBFT still lists the dialer after the PEX exchange');
@@ -268,18 +305,47 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
       // With a 1 s pong timeout a single unanswered ping would have dropped the connection.
       assert.ok(stats.pingsSent >= MIN_PINGS_IN_WINDOW, `${name}: only ${stats.pingsSent} pings sent: ${JSON.stringify(stats)}`);
       assert.ok(stats.pongsReceived >= stats.pingsSent - 1, `${name}: CometBFT left pings unanswered: ${JSON.stringify(stats)}`);
-      // CometBFT pings every 60 s; the window holds at least one, which we must have answered.
-      assert.ok(SOAK_MS > COMETBFT_PING_INTERVAL_MS);
+      // CometBFT's own 60 s ping fell inside the window, and we answered it.
       assert.ok(stats.pingsReceived >= 1, `${name}: CometBFT never pinged: ${JSON.stringify(stats)}`);
       assert.ok(stats.pongsSent >= 1, `${name}: we never answered CometBFT's ping: ${JSON.stringify(stats)}`);
 
       const seen = info.peers.find((p) => p.node_info.id === node.nodeId);
       assert.ok(seen, `${name}: CometBFT no longer lists it`);
       const age = connectionAgeMs(seen);
-      if (age !== undefined) assert.ok(age >= SOAK_MS, `${name}: CometBFT's connection is only ${age} ms old (reconnected?)`);
-      const errors = await cometLinesAbout(node.nodeId, /^E\[|Stopping peer for error|pong timeout/);
+      assert.ok(age !== undefined, `${name}: no connection_status.Duration in /net_info: ${JSON.stringify(seen.connection_status).slice(0, 200)}`);
+      assert.ok(age >= SOAK_MS, `${name}: CometBFT's connection is only ${age} ms old (reconnected?)`);
+      const errors = await cometLinesAbout(node.nodeId, /^E\[|Stopping peer for error|Add address to blacklist|pong timeout/);
       assert.deepEqual(errors, [], `${name}: CometBFT logged errors about it`);
     }
     assert.deepEqual(cmt.grepLog(/pong timeout/), [], 'CometBFT timed out on a pong');
+  });
+  // Runs after the 90 s window of check 3, so it judges all the PEX traffic of that window.
+  it('4b. PEX over the whole window: repeated requests are answered, and CometBFT never drops or bans tmp2p', async function () {
+    const { cmt, dialer, listener } = setup();
+    assert.ok(extra);
+    const stats = pexStats(dialer);
+    // The first two requests go to CometBFT for certain: until its second answer CometBFT is the
+    // dialer's only peer and the only source of addresses.
+    const fromDialer = await cometLinesAbout(dialer.nodeId, PEX_REQUEST_RECEIVED);
+    assert.ok(fromDialer.length >= 2, `CometBFT received ${fromDialer.length} PexRequests from the dialer; stats ${JSON.stringify(stats)}`);
+    assert.ok(stats.responsesReceived >= stats.requestsSent - 1, `dialer requests went unanswered: ${JSON.stringify(stats)}`);
+    // CometBFT's later answers hold the listener and extra, which the dialer did not know.
+    assert.ok(stats.addressesLearned >= 1, `dialer learned nothing from CometBFT: ${JSON.stringify(stats)}`);
+    for (const node of [dialer, listener, extra]) {
+      assert.equal(pexStats(node).errors, 0, `${node.node.config.moniker} PEX errors: ${JSON.stringify(pexStats(node))}`);
+    }
+    for (const node of [dialer, listener]) {
+      const dropped = await cometLinesAbout(node.nodeId, DROPPED_OR_BANNED);
+      assert.deepEqual(dropped, [], `CometBFT dropped or banned ${node.node.config.moniker}`);
+    }
+    const peers = (await cmt.netInfo()).peers;
+    const ids = peers.map((p) => p.node_info.id);
+    assert.ok(ids.includes(dialer.nodeId) && ids.includes(listener.nodeId), `CometBFT lists ${ids.join(', ')}`);
+    // Informational: CometBFT dials addresses it learned by PEX on its own 30 s schedule, picked at random.
+    const extraSeen = peers.find((p) => p.node_info.id === extra!.nodeId);
+    console.log(
+      `      CometBFT received ${fromDialer.length} PexRequests from the dialer (tmp2p sent ${stats.requestsSent} in all); ` +
+        `extra node ${extraSeen ? `is connected to CometBFT (outbound for it: ${extraSeen.is_outbound})` : 'is not connected to CometBFT'}`,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { Subscription } from 'rxjs';
 import { createNode } from '../../../framework/container/create-node.js';
 import type { Node } from '../../../framework/container/node.js';
+import { parseNodeID, type NodeID } from '../../../framework/identity/node-id.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import type { PeerConnection } from '../../../framework/router/peer-connection.js';
 import { MConnConnection, type MConnConnectionStats } from '../../../plugins/transports/mconn/mconn-connection.js';
@@ -31,8 +32,8 @@ export interface Tmp2pNodeOptions {
   readonly logDir: string;
   /** pino level for that file. Default "debug". */
   readonly logLevel?: string;
-  /** Extra config values, merged over the above (nested snake_case, as in config.toml). */
-  readonly extra?: Record<string, unknown>;
+  /** `[reactors.pex]` options (snake_case, as in config.toml), e.g. `{ request_interval_ms: '12s' }`. Default none. */
+  readonly pex?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
 }
 
@@ -75,8 +76,7 @@ export class Tmp2pInteropNode {
             // Redial a dropped CometBFT peer quickly rather than after minutes of backoff.
             max_retry_time_persistent: '5s',
           },
-          reactors: { enabled: [...(options.reactors ?? ['echo', 'pex'])] },
-          ...options.extra,
+          reactors: { enabled: [...(options.reactors ?? ['echo', 'pex'])], pex: { ...options.pex } },
         },
       },
       { logger },
@@ -84,7 +84,7 @@ export class Tmp2pInteropNode {
     return new Tmp2pInteropNode(node, port, logFile);
   }
 
-  get nodeId(): string {
+  get nodeId(): NodeID {
     return this.node.nodeId;
   }
 
@@ -95,7 +95,7 @@ export class Tmp2pInteropNode {
 
   /** The routed peer `nodeId`, if it is connected and ready. */
   peer(nodeId: string): PeerConnection | undefined {
-    return this.node.router.peer(nodeId);
+    return this.node.router.peer(parseNodeID(nodeId));
   }
 
   /** MConnection-level stats (pings, pongs, bytes) of the connection to `nodeId`; undefined if not connected. */

@@ -24,7 +24,7 @@ describe('configuration', () => {
     assert.equal(config.p2p.maxRetryTimeMs, 30 * 60_000);
     assert.equal(config.p2p.queueType, 'fifo');
     assert.equal(config.p2p.sendRate, 5_120_000);
-    assert.deepEqual(config.reactors.enabled, ['echo']);
+    assert.deepEqual(config.reactors.enabled, ['echo', 'pex']);
     assert.deepEqual(config.reactors.options.echo, { pingInterval: '5s', content: 'hello' });
   });
 
