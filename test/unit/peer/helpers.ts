@@ -18,23 +18,9 @@ export function addr(n: number, host = `8.8.${Math.floor(n / 250) % 250}.${(n % 
   return NodeAddress.parse(`mconn://${nid(n)}@${host}:${port}`);
 }
 
-export class FakeClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { FakeClock, FixedRandom } from '../../support/fakes.js';
 
-/** Always returns the same value. */
-export class FixedRandom implements RandomSource {
-  constructor(public value = 0.5) {}
-  next(): number {
-    return this.value;
-  }
-}
+export { FakeClock, FixedRandom };
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 export class SeededRandom implements RandomSource {

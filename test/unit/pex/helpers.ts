@@ -12,6 +12,7 @@ import type { InboundEnvelope, OutboundEnvelope, PeerError } from '../../../fram
 import { MemoryPeerStore } from '../../../plugins/peer-stores/memory.js';
 import { DefaultScoringStrategy } from '../../../plugins/scoring/default.js';
 import { PexChannel, type PexMessage } from '../../../reactors/pex/pex-channel.js';
+import { FixedRandom as SharedFixedRandom } from '../../support/fakes.js';
 import { PexReactor, type PexRouter } from '../../../reactors/pex/pex-reactor.js';
 import type { PexOptions } from '../../../reactors/pex/options.js';
 
@@ -22,20 +23,14 @@ export function nid(n: number | string): NodeID {
 
 export const SELF = nid('self');
 
-export class FakeClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { FakeClock } from '../../support/fakes.js';
 
-export class FixedRandom implements RandomSource {
-  constructor(public value = 0) {}
-  next(): number {
-    return this.value;
+export { FakeClock };
+
+/** PEX tests default to 0 so "pick a random peer" picks the first. */
+export class FixedRandom extends SharedFixedRandom {
+  constructor(value = 0) {
+    super(value);
   }
 }
 
