@@ -5,6 +5,8 @@ import { FifoQueueFactory } from './queues/fifo.js';
 import { PriorityQueueFactory } from './queues/priority.js';
 import { WdrrQueueFactory } from './queues/wdrr.js';
 import { MemoryPeerStore } from './peer-stores/memory.js';
+import { LevelPeerStore } from './peer-stores/leveldb.js';
+import { MongoPeerStore } from './peer-stores/mongodb/mongo-peer-store.js';
 import { DefaultScoringStrategy } from './scoring/default.js';
 import { FixedScoringStrategy } from './scoring/fixed.js';
 
@@ -16,6 +18,8 @@ export function registerBuiltinPlugins(): void {
   pluginRegistry.register({ slot: 'queue', name: 'priority', implementation: PriorityQueueFactory });
   pluginRegistry.register({ slot: 'queue', name: 'wdrr', implementation: WdrrQueueFactory });
   pluginRegistry.register({ slot: 'peerStore', name: 'memory', implementation: MemoryPeerStore });
+  pluginRegistry.register({ slot: 'peerStore', name: 'leveldb', implementation: LevelPeerStore });
+  pluginRegistry.register({ slot: 'peerStore', name: 'mongodb', implementation: MongoPeerStore });
   pluginRegistry.register({ slot: 'scoring', name: 'default', implementation: DefaultScoringStrategy });
   pluginRegistry.register({ slot: 'scoring', name: 'fixed', implementation: FixedScoringStrategy });
 }

@@ -117,6 +117,7 @@ export class LevelPeerStore implements PeerStore {
 
   async load(signal?: AbortSignal): Promise<PeerRecord[]> {
     throwIfAborted(signal);
+    this.assertOpen();
     const db = await this.ensureOpen();
     await this.idle(); // read our own queued writes
     throwIfAborted(signal);
@@ -183,14 +184,17 @@ export class LevelPeerStore implements PeerStore {
     this.log.debug({ path: this.path, ...this.counters }, 'peer store closed');
   }
 
+  /**
+   * Queues at once when there is room (so a call made before `close()` is
+   * committed by it, even before the database is open); otherwise waits for
+   * room, and is rejected if the store closes meanwhile.
+   */
   private async enqueue(op: QueuedOp['op']): Promise<void> {
     this.assertOpen();
-    await this.ensureOpen();
     while (this.queue.length >= this.maxPending) {
       await new Promise<void>((wake) => this.roomWaiters.push(wake));
       this.assertOpen();
     }
-    this.assertOpen();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
       if (!this.draining) {
@@ -202,11 +206,19 @@ export class LevelPeerStore implements PeerStore {
 
   private async drain(): Promise<void> {
     try {
+      let db: ClassicLevel<string, string>;
+      try {
+        db = await this.ensureOpen();
+      } catch (error) {
+        for (const q of this.queue.splice(0)) q.reject(toError(error));
+        for (const wake of this.roomWaiters.splice(0)) wake();
+        return;
+      }
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatchSize);
         for (const wake of this.roomWaiters.splice(0, this.maxPending - this.queue.length)) wake();
         try {
-          await this.db!.batch(
+          await db.batch(
             batch.map((q) => q.op),
             { sync: this.sync },
           );
@@ -254,10 +266,6 @@ export class LevelPeerStore implements PeerStore {
       const inner = (cause as { cause?: { code?: string } }).cause;
       const hint = inner?.code === 'LEVEL_LOCKED' ? ' (another process, or another store in this process, holds its LOCK: is a node with the same home running?)' : '';
       throw new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${hint}: ${toError(inner ?? cause).message}`, { cause });
-    }
-    if (this.closing !== undefined) {
-      await db.close();
-      throw new PeerStoreClosedError(`the LevelDB peer store at ${this.path} was closed while opening`);
     }
     this.db = db;
     this.log.debug({ path: this.path }, 'peer store opened');

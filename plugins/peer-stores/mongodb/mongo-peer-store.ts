@@ -1,84 +1,44 @@
 import { inject, injectable, optional } from 'inversify';
-import { MongoClient, type Collection, type Filter } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection } from 'mongodb';
 import { AbortError, InvalidArgumentError, throwIfAborted, toError } from '../../../framework/errors/base.js';
 import type { NodeConfig } from '../../../framework/config/node-config.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
-import type { PeerAddressRecord, PeerRecord, PeerStore } from '../../../framework/peer/peer-store.js';
+import type { PeerRecord, PeerStore } from '../../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../../framework/peer/types.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import { deadlineSignal, raceSignal } from '../../../framework/util/abort.js';
 import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreConflictError, PeerStoreError, PeerStoreUnavailableError } from '../errors.js';
-import { PEER_RECORD_FORMAT_VERSION, assertNodeID, assertSaveable, checkRecord, checkVersioned } from '../record-codec.js';
+import { assertNodeID, assertSaveable, checkRecord, checkVersioned } from '../record-codec.js';
 import { storeLogger } from '../store-logger.js';
+import { DocumentWriter } from './document-writer.js';
+import { isTransientMongoError } from './mongo-errors.js';
 import { MONGO_PEER_STORE_OPTIONS, resolveMongoOptions, type MongoPeerStoreOptions, type ResolvedMongoOptions } from './options.js';
-import { isDuplicateKeyError, isTransientMongoError } from './mongo-errors.js';
-import { mergeRecords } from './record-merge.js';
-import { RevisionCache, type KnownRevision } from './revision-cache.js';
+import { stripBookkeeping, type PeerDocument } from './peer-document.js';
+import { PeerLocks, type LockDocument } from './peer-locks.js';
+import { RevisionCache } from './revision-cache.js';
+import { backoffDelay, redact, type MongoPeerStoreStatus, type MongoStoreState } from './status.js';
 import { WriteBuffer, type BufferedWrite } from './write-buffer.js';
-
-/** A peer's document: the record's fields plus bookkeeping. `_id` is the node ID, so duplicates are impossible even before the indexes exist. */
-export interface PeerDocument {
-  _id: string;
-  nodeId: string;
-  /** Record format version ({@link PEER_RECORD_FORMAT_VERSION}). */
-  v: number;
-  /** Incremented by every write; writes are conditional on the revision they merged into. */
-  rev: number;
-  /** Time of the last write (index for load order). */
-  updatedAt: Date;
-  addresses: PeerAddressRecord[];
-  lastConnected?: number;
-  lastDisconnected?: number;
-  inactive?: boolean;
-  bannedUntil?: number;
-  mutableScore?: number;
-}
-
-/** `up`: the last operation reached the database; `down`: it did not, writes are buffered and retried. */
-export type MongoStoreState = 'connecting' | 'up' | 'down' | 'closed';
-
-/** What an operator needs to see an outage and its cost. Counters are since construction. */
-export interface MongoPeerStoreStatus {
-  readonly state: MongoStoreState;
-  /** When the current state began (epoch ms). */
-  readonly since: number;
-  /** Message of the last failure that made or kept the store down. */
-  readonly lastError?: string;
-  /** Writes buffered: waiting or being executed. */
-  readonly pending: number;
-  readonly written: number;
-  readonly deleted: number;
-  /** Writes discarded: buffer full during an outage, or still buffered when close gave up. */
-  readonly dropped: number;
-  /** Writes replaced by a newer write of the same peer before they ran. */
-  readonly coalesced: number;
-  /** Conditional writes that found another writer's revision and merged again. */
-  readonly conflicts: number;
-  /** Writes the database rejected for good (logged, not retried). */
-  readonly failed: number;
-  /** Writes put back after a transient failure. */
-  readonly retries: number;
-  /** Transitions to `down`. */
-  readonly outages: number;
-  /** Valid records returned by the last load. */
-  readonly loaded: number;
-  /** Documents skipped by loads as corrupted. */
-  readonly corrupt: number;
-}
 
 /** Warn again about a continuing outage at most this often. */
 const OUTAGE_REMINDER_MS = 60_000;
+/** Corrupted documents logged one by one per load; the rest are only counted. */
+const CORRUPT_LOG_LIMIT = 20;
+
+/** Result of one buffered write: done, dropped for good, or put back after a transient failure. */
+type Outcome = 'ok' | 'rejected' | { readonly transient: unknown };
+type SaveWrite = [NodeID, { readonly kind: 'save'; readonly record: PeerRecord }];
 
 /**
- * Peer store in a MongoDB collection (`peers` by default), shared safely by
- * several nodes. Each peer is one document keyed by node ID; every write is a
- * read-merge-conditional-replace on a revision number (see `mergeRecords`),
- * so concurrent writers never roll back each other's newer facts. Writes are
- * write-behind: `save`/`delete` return once buffered (bounded, coalesced per
- * peer) and a background loop applies them; when the database is unreachable
- * the loop backs off exponentially, `status()` reports `down`, and it catches
- * up when the database returns. `load()` first drains the buffer, then reads,
- * within `loadTimeoutMs` and the caller's AbortSignal.
+ * Peer store in a MongoDB collection (`peers` by default) that several nodes
+ * may share. One document per peer, keyed by node ID; writes merge into the
+ * stored document and replace it only at the revision they merged into (see
+ * `DocumentWriter`, `mergeRecords`), so concurrent writers never roll back
+ * each other's newer facts. Writes are write-behind: `save`/`delete` return
+ * once buffered (bounded, coalesced per peer) and a background loop applies
+ * them. While the database is unreachable the loop backs off exponentially,
+ * `status()` says `down` (and the outage is logged), and it catches up when
+ * the database returns. `load()` first drains the buffer, then reads, within
+ * `loadTimeoutMs` and the caller's AbortSignal.
  */
 @injectable()
 export class MongoPeerStore implements PeerStore {
@@ -87,10 +47,11 @@ export class MongoPeerStore implements PeerStore {
   private readonly client: MongoClient;
   private readonly collection: Collection<PeerDocument>;
   private readonly buffer: WriteBuffer;
-  private readonly revisions: RevisionCache;
+  private readonly writer: DocumentWriter;
   private readonly log: PeerManagerLogger;
   private readonly target: string;
-  private indexes: Promise<void> | undefined;
+  private prepared: Promise<void> | undefined;
+  private locking: boolean | undefined;
   private state: MongoStoreState = 'connecting';
   private since = Date.now();
   private lastError: string | undefined;
@@ -104,7 +65,7 @@ export class MongoPeerStore implements PeerStore {
   private accepting = true;
   private stopped = false;
   private closing: Promise<void> | undefined;
-  private readonly counters = { written: 0, deleted: 0, droppedAtClose: 0, conflicts: 0, failed: 0, retries: 0, outages: 0, loaded: 0, corrupt: 0 };
+  private readonly counters = { droppedAtClose: 0, failed: 0, retries: 0, outages: 0, loaded: 0, corrupt: 0 };
 
   constructor(
     @inject(TOKENS.Config) @optional() config?: NodeConfig,
@@ -120,9 +81,9 @@ export class MongoPeerStore implements PeerStore {
     }
     this.collection = this.client.db(o.database).collection<PeerDocument>(o.collection);
     this.target = `${redact(o.uri)} ${o.database}.${o.collection}`;
-    this.buffer = new WriteBuffer(o.maxBufferedWrites);
-    this.revisions = new RevisionCache(o.revisionCacheSize);
     this.log = storeLogger(logger, this.name);
+    this.buffer = new WriteBuffer(o.maxBufferedWrites);
+    this.writer = new DocumentWriter(this.collection, new RevisionCache(o.revisionCacheSize), o.maxConflictRetries, this.log);
   }
 
   status(): MongoPeerStoreStatus {
@@ -131,9 +92,12 @@ export class MongoPeerStore implements PeerStore {
       state: this.state,
       since: this.since,
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      consecutiveFailures: this.failures,
+      ...(this.locking !== undefined ? { writeLocks: this.locking } : {}),
       pending: this.buffer.size,
       dropped: this.buffer.dropped + droppedAtClose,
       coalesced: this.buffer.coalesced,
+      ...this.writer.counters,
       ...counters,
     };
   }
@@ -144,7 +108,7 @@ export class MongoPeerStore implements PeerStore {
     const ms = this.options.loadTimeoutMs;
     const deadline = deadlineSignal(signal, ms, () => new PeerStoreUnavailableError(`loading peers from MongoDB ${this.target} did not finish within ${ms} ms`));
     try {
-      await raceSignal(this.ensureIndexes(), deadline.signal);
+      await raceSignal(this.prepare(), deadline.signal);
       await raceSignal(this.whenIdle(), deadline.signal); // read our own buffered writes
       const cursor = this.collection.find({}, { sort: { updatedAt: -1 }, limit: this.options.maxLoadRecords, signal: deadline.signal });
       const docs = await raceSignal(cursor.toArray(), deadline.signal);
@@ -187,15 +151,11 @@ export class MongoPeerStore implements PeerStore {
     return this.closing;
   }
 
-  // ---- write path ----
+  // ---- write loop ----
 
   private enqueue(nodeId: NodeID, write: BufferedWrite): void {
     const dropped = this.buffer.put(nodeId, write);
     if (dropped !== undefined) this.noteDropped(dropped);
-    this.kick();
-  }
-
-  private kick(): void {
     if (this.flushing || this.stopped) return;
     this.flushing = true;
     this.flushDone = this.flushLoop();
@@ -207,17 +167,17 @@ export class MongoPeerStore implements PeerStore {
         if (this.failures > 0) await this.sleep(backoffDelay(this.failures, this.options.retryMinMs, this.options.retryMaxMs));
         if (this.stopped) break;
         try {
-          await this.ensureIndexes();
+          await this.prepare();
         } catch (error) {
-          if (!isTransientMongoError(error)) this.log.error({ err: error, target: this.target }, 'creating the peer store indexes failed; retrying');
+          if (!isTransientMongoError(error)) this.log.error({ err: error, target: this.target }, 'preparing the peer store collection failed; retrying');
           this.noteFailure(error);
           continue;
         }
-        // While down, probe with a single write; once one gets through, write at full concurrency.
-        const batch = this.buffer.take(this.state === 'down' ? 1 : this.options.writeConcurrency);
-        const outcomes = await Promise.all(batch.map(([id, write]) => this.execute(id, write)));
-        const transient = outcomes.find((o) => o !== 'ok' && o !== 'rejected');
-        if (transient !== undefined) this.noteFailure(transient);
+        // While down, probe with a single write; once one gets through, write at full speed.
+        const batch = this.buffer.take(this.state === 'down' ? 1 : this.options.writeBatchSize);
+        const outcomes = await this.executeBatch(batch);
+        const transient = outcomes.find((o): o is { transient: unknown } => typeof o === 'object');
+        if (transient !== undefined) this.noteFailure(transient.transient);
         else this.noteSuccess();
       }
     } finally {
@@ -227,11 +187,57 @@ export class MongoPeerStore implements PeerStore {
     }
   }
 
-  /** Runs one buffered write: 'ok', 'rejected' (dropped for good), or the transient error (put back). */
-  private async execute(nodeId: NodeID, write: BufferedWrite): Promise<'ok' | 'rejected' | unknown> {
+  /**
+   * Saves of peers this store knows nothing about go out as one unordered
+   * insertMany (a new peer needs no merge); those that exist already, and
+   * every other write, take the conditional path, `writeConcurrency` at a
+   * time. After a transient failure the rest of the batch is put back
+   * untried: each would only wait out server selection too.
+   */
+  private async executeBatch(batch: [NodeID, BufferedWrite][]): Promise<Outcome[]> {
+    const fresh = batch.filter((entry): entry is SaveWrite => entry[1].kind === 'save' && this.writer.isNew(entry[0]));
+    const rest = fresh.length > 1 ? batch.filter((entry) => !fresh.includes(entry as SaveWrite)) : batch;
+    const outcomes: Outcome[] = [];
+    if (fresh.length > 1) {
+      const { individually, transient } = await this.insertFresh(fresh);
+      if (transient !== undefined) outcomes.push({ transient });
+      rest.push(...individually);
+    }
+    let next = 0;
+    let halted = outcomes.length > 0;
+    const worker = async (): Promise<void> => {
+      while (!halted && next < rest.length) {
+        const [id, write] = rest[next++]!;
+        const outcome = await this.execute(id, write);
+        if (typeof outcome === 'object') halted = true;
+        outcomes.push(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.writeConcurrency, rest.length) }, worker));
+    for (const [id, write] of rest.slice(next)) this.putBack(id, write, false);
+    return outcomes;
+  }
+
+  /** Inserts new peers; returns those to write one by one (they existed, or a document of theirs failed). */
+  private async insertFresh(writes: SaveWrite[]): Promise<{ individually: [NodeID, BufferedWrite][]; transient?: unknown }> {
+    let failed: Set<number>;
     try {
-      if (write.kind === 'save') await this.writeRecord(write.record);
-      else await this.deleteRecord(nodeId);
+      failed = await this.writer.insertMany(writes.map(([, w]) => w.record));
+    } catch (error) {
+      // Unknown outcome. Transient: put all back (a retry merges with whatever did land). Otherwise isolate the bad document.
+      if (this.stopped || !isTransientMongoError(error)) return { individually: writes };
+      for (const [id, write] of writes) this.putBack(id, write, true);
+      return { individually: [], transient: error };
+    }
+    writes.forEach(([id], i) => failed.has(i) || this.buffer.done(id));
+    return { individually: writes.filter((_, i) => failed.has(i)) };
+  }
+
+  /** Runs one buffered write; a transient failure or lasting contention puts it back. */
+  private async execute(nodeId: NodeID, write: BufferedWrite): Promise<Outcome> {
+    try {
+      if (write.kind === 'save') await this.writer.save(write.record);
+      else await this.writer.delete(nodeId);
       this.buffer.done(nodeId);
       return 'ok';
     } catch (error) {
@@ -240,11 +246,13 @@ export class MongoPeerStore implements PeerStore {
         this.counters.droppedAtClose++;
         return 'rejected';
       }
-      if (error instanceof PeerStoreConflictError || isTransientMongoError(error)) {
-        const dropped = this.buffer.retry(nodeId, write);
-        if (dropped !== undefined) this.noteDropped(dropped);
-        this.counters.retries++;
-        return error instanceof PeerStoreConflictError ? 'ok' : error; // contention is not an outage
+      if (error instanceof PeerStoreConflictError) {
+        this.putBack(nodeId, write, true);
+        return 'ok'; // contention, not an outage
+      }
+      if (isTransientMongoError(error)) {
+        this.putBack(nodeId, write, true);
+        return { transient: error };
       }
       this.buffer.done(nodeId);
       this.counters.failed++;
@@ -253,69 +261,42 @@ export class MongoPeerStore implements PeerStore {
     }
   }
 
-  /** Merges into the stored document at a known revision and replaces it only if it is still at that revision. */
-  private async writeRecord(record: PeerRecord): Promise<void> {
-    const id = record.nodeId;
-    let known = this.revisions.get(id);
-    for (let attempt = 0; attempt < this.options.maxConflictRetries; attempt++) {
-      if (known === undefined) {
-        try {
-          await this.collection.insertOne(toDocument(record, 1));
-          this.revisions.set(id, { rev: 1, record });
-          this.counters.written++;
-          return;
-        } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error;
-        }
-        known = await this.read(id);
-        if (known === undefined) continue; // deleted meanwhile: insert again
-      }
-      const merged = mergeRecords(known.record, record);
-      const rev = nextRev(known.rev);
-      const result = await this.collection.replaceOne(revisionFilter(id, known.rev), toDocument(merged, rev));
-      if (result.matchedCount === 1) {
-        this.revisions.set(id, { rev, record: merged });
-        this.counters.written++;
-        return;
-      }
-      this.counters.conflicts++;
-      known = await this.read(id);
-    }
-    throw new PeerStoreConflictError(`peer ${id}: ${this.options.maxConflictRetries} conditional writes in a row met a newer revision`);
+  private putBack(nodeId: NodeID, write: BufferedWrite, attempted: boolean): void {
+    const dropped = this.buffer.retry(nodeId, write);
+    if (dropped !== undefined) this.noteDropped(dropped);
+    if (attempted) this.counters.retries++;
   }
 
-  /** Reads a peer's stored revision and content (and caches it); undefined when there is no document. */
-  private async read(id: NodeID): Promise<KnownRevision | undefined> {
-    const doc = await this.collection.findOne({ _id: id });
-    if (doc === null) {
-      this.revisions.delete(id);
-      return undefined;
-    }
-    const checked = checkVersioned(stripBookkeeping(doc), id);
-    // A corrupted document is merged as if empty, so this write repairs it.
-    const known: KnownRevision = { rev: doc.rev, record: checked.ok ? checked.record : { nodeId: id, addresses: [] } };
-    this.revisions.set(id, known);
-    return known;
-  }
-
-  /** Deletes unless another writer changed the peer since we last saw it (their newer data stays). */
-  private async deleteRecord(id: NodeID): Promise<void> {
-    const known = this.revisions.get(id);
-    const result = await this.collection.deleteOne(known === undefined ? { _id: id } : revisionFilter(id, known.rev));
-    this.revisions.delete(id);
-    if (result.deletedCount === 1) this.counters.deleted++;
-    else if (known !== undefined) this.log.debug({ peer: id }, 'peer not deleted: another writer changed it, or it is gone already');
-  }
-
-  private ensureIndexes(): Promise<void> {
-    this.indexes ??= (async () => {
+  /** Creates the indexes and decides on write locks, once per store (again after a failure). */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
       await this.collection.createIndex({ nodeId: 1 }, { unique: true, name: 'nodeId_unique' });
       await this.collection.createIndex({ updatedAt: -1 }, { name: 'updatedAt_desc' });
+      const mode = this.options.writeLocks;
+      const server = await this.serverName();
+      const locking = mode === 'always' || (mode === 'auto' && server.startsWith('FerretDB'));
+      this.locking = locking;
+      if (locking) {
+        const locks = this.client.db(this.options.database).collection<LockDocument>(`${this.options.collection}_locks`);
+        this.writer.locks = new PeerLocks(locks, this.options.lockLeaseMs, this.options.lockWaitMs);
+      }
+      this.log.info({ target: this.target, server, writeLocks: locking }, 'peer store collection ready');
     })().catch((error: unknown) => {
-      this.indexes = undefined;
+      this.prepared = undefined;
       throw error;
     });
-    return this.indexes;
+    return this.prepared;
+  }
+
+  /** "FerretDB vX" or "MongoDB vX" from buildInfo ("unknown" where a server refuses the command). */
+  private async serverName(): Promise<string> {
+    try {
+      const info = await this.client.db('admin').command({ buildInfo: 1 });
+      return typeof info.ferretdbVersion === 'string' ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${String(info.version)}`;
+    } catch (error) {
+      if (error instanceof MongoServerError && !isTransientMongoError(error)) return 'unknown';
+      throw error;
+    }
   }
 
   // ---- load ----
@@ -324,16 +305,16 @@ export class MongoPeerStore implements PeerStore {
     const records: PeerRecord[] = [];
     let corrupt = 0;
     for (const doc of docs) {
-      const id = typeof doc._id === 'string' ? doc._id : undefined;
-      const checked = id === undefined ? { ok: false as const, problem: `_id ${JSON.stringify(doc._id)} is not a node ID` } : checkVersioned(stripBookkeeping(doc), id as NodeID);
+      const id = typeof doc._id === 'string' ? (doc._id as NodeID) : undefined;
+      const checked = id === undefined ? { ok: false as const, problem: `_id ${JSON.stringify(doc._id)} is not a node ID` } : checkVersioned(stripBookkeeping(doc), id);
       if (!checked.ok) {
-        if (++corrupt <= 20) this.log.warn({ id: String(doc._id), problem: checked.problem, target: this.target }, 'corrupted peer record skipped');
+        if (++corrupt <= CORRUPT_LOG_LIMIT) this.log.warn({ id: String(doc._id), problem: checked.problem, target: this.target }, 'corrupted peer record skipped');
         continue;
       }
       records.push(checked.record);
-      this.revisions.set(checked.record.nodeId, { rev: doc.rev, record: checked.record });
+      this.writer.remember(checked.record.nodeId, doc.rev, checked.record);
     }
-    if (corrupt > 20) this.log.warn({ corrupt, target: this.target }, `${corrupt - 20} more corrupted peer records skipped`);
+    if (corrupt > CORRUPT_LOG_LIMIT) this.log.warn({ corrupt, target: this.target }, `${corrupt - CORRUPT_LOG_LIMIT} more corrupted peer records skipped`);
     if (docs.length >= this.options.maxLoadRecords) {
       this.log.warn({ limit: this.options.maxLoadRecords, target: this.target }, 'peer store holds more records than maxLoadRecords; only the most recently updated were loaded');
     }
@@ -379,11 +360,12 @@ export class MongoPeerStore implements PeerStore {
   }
 
   private setState(state: MongoStoreState): void {
+    if (this.state === 'closed') return;
     this.state = state;
     this.since = Date.now();
   }
 
-  // ---- lifecycle helpers ----
+  // ---- lifecycle ----
 
   private whenIdle(): Promise<void> {
     if (this.buffer.size === 0 && !this.flushing) return Promise.resolve();
@@ -420,38 +402,13 @@ export class MongoPeerStore implements PeerStore {
     this.wake?.();
     const abandoned = this.buffer.clear();
     this.counters.droppedAtClose += abandoned;
-    if (!finished) this.log.error({ target: this.target, dropped: abandoned, waitedMs: this.options.closeTimeoutMs, err: this.lastError }, 'peer store closed with writes the database never received');
+    if (!finished) {
+      this.log.error({ target: this.target, dropped: abandoned, waitedMs: this.options.closeTimeoutMs, err: this.lastError }, 'peer store closed with writes the database never received');
+    }
     // Closing the client fails in-flight operations at once instead of waiting for server selection.
     await this.client.close().catch((error: unknown) => this.log.debug({ err: error }, 'closing the MongoDB client failed'));
     await this.flushDone;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.setState('closed');
   }
-}
-
-function toDocument(record: PeerRecord, rev: number): PeerDocument {
-  return { ...record, _id: record.nodeId, nodeId: record.nodeId, v: PEER_RECORD_FORMAT_VERSION, rev, updatedAt: new Date() };
-}
-
-function stripBookkeeping(doc: PeerDocument): Record<string, unknown> {
-  const { _id, rev, updatedAt, ...rest } = doc;
-  return rest;
-}
-
-/** Matches the document only at revision `rev`; a missing or odd revision (hand-written documents) is matched as stored. */
-function revisionFilter(id: NodeID, rev: unknown): Filter<PeerDocument> {
-  return rev === undefined ? { _id: id, rev: { $exists: false } } : { _id: id, rev: rev as number };
-}
-
-const nextRev = (rev: unknown): number => (typeof rev === 'number' && Number.isSafeInteger(rev) ? rev + 1 : 1);
-
-/** Exponential with jitter in [½, 1] of the step, so writers that failed together do not retry in lockstep. */
-export function backoffDelay(failures: number, minMs: number, maxMs: number): number {
-  const step = Math.min(maxMs, minMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(step / 2 + Math.random() * (step / 2));
-}
-
-/** The connection string without credentials, for logs and errors. */
-export function redact(uri: string): string {
-  return uri.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -20,6 +20,8 @@ export interface MongoPeerStoreOptions {
   readonly maxLoadRecords?: number;
   /** Most peers with a write waiting for the database; beyond it the oldest waiting write is dropped. Default 10 000. */
   readonly maxBufferedWrites?: number;
+  /** Most buffered writes taken per round; new peers among them are inserted with one insertMany. Default 500. */
+  readonly writeBatchSize?: number;
   /** Writes of different peers executed at once. Default 4. */
   readonly writeConcurrency?: number;
   /** First retry delay after the database failed a write; doubles per failure. Default 250 ms. */
@@ -30,6 +32,17 @@ export interface MongoPeerStoreOptions {
   readonly maxConflictRetries?: number;
   /** How long `close()` keeps trying to write what is buffered before dropping it. Default 5000 ms. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Per-peer lock documents (collection "<collection>_locks") around each
+   * conditional write. "auto" (default) takes them only on servers whose
+   * single-document update is not atomic: FerretDB 1.x, recognised by
+   * buildInfo.ferretdbVersion. MongoDB's conditional replace needs none.
+   */
+  readonly writeLocks?: 'auto' | 'always' | 'never';
+  /** How long an unreleased lock blocks others (its holder presumably died). Default 30 000 ms. */
+  readonly lockLeaseMs?: number;
+  /** How long a write waits for another writer's lock before it is put back for later. Default 5000 ms. */
+  readonly lockWaitMs?: number;
   /** Peers whose stored revision is remembered (saves a read per write). Default 10 000. */
   readonly revisionCacheSize?: number;
 }
@@ -57,6 +70,10 @@ export function resolveMongoOptions(config: NodeConfig | undefined, options: Mon
   if (typeof collection !== 'string' || !/^[^$\0]+$/.test(collection) || collection.startsWith('system.')) {
     throw new PeerStoreConfigError(`MongoPeerStore collection name ${JSON.stringify(collection)} is invalid: expected a non-empty name without $, not starting with "system."`);
   }
+  const writeLocks = options?.writeLocks ?? 'auto';
+  if (writeLocks !== 'auto' && writeLocks !== 'always' && writeLocks !== 'never') {
+    throw new PeerStoreConfigError(`MongoPeerStore option writeLocks must be "auto", "always" or "never", got ${JSON.stringify(writeLocks)}`);
+  }
   const retryMinMs = count(options?.retryMinMs, 250, 'retryMinMs', 1);
   const retryMaxMs = count(options?.retryMaxMs, 30_000, 'retryMaxMs', 1);
   if (retryMaxMs < retryMinMs) throw new PeerStoreConfigError(`MongoPeerStore option retryMaxMs (${retryMaxMs}) must be ≥ retryMinMs (${retryMinMs})`);
@@ -69,12 +86,16 @@ export function resolveMongoOptions(config: NodeConfig | undefined, options: Mon
     loadTimeoutMs: count(options?.loadTimeoutMs, 30_000, 'loadTimeoutMs', 1),
     maxLoadRecords: count(options?.maxLoadRecords, 100_000, 'maxLoadRecords', 1),
     maxBufferedWrites: count(options?.maxBufferedWrites, 10_000, 'maxBufferedWrites', 1),
+    writeBatchSize: count(options?.writeBatchSize, 500, 'writeBatchSize', 1),
     writeConcurrency: count(options?.writeConcurrency, 4, 'writeConcurrency', 1),
     retryMinMs,
     retryMaxMs,
     maxConflictRetries: count(options?.maxConflictRetries, 8, 'maxConflictRetries', 1),
     closeTimeoutMs: count(options?.closeTimeoutMs, 5000, 'closeTimeoutMs', 0),
     revisionCacheSize: count(options?.revisionCacheSize, 10_000, 'revisionCacheSize', 0),
+    writeLocks,
+    lockLeaseMs: count(options?.lockLeaseMs, 30_000, 'lockLeaseMs', 1),
+    lockWaitMs: count(options?.lockWaitMs, 5000, 'lockWaitMs', 0),
   };
 }
 

@@ -32,6 +32,11 @@ export class RevisionCache {
     return known;
   }
 
+  /** Whether the peer is cached (does not refresh its recency). */
+  has(nodeId: NodeID): boolean {
+    return this.entries.has(nodeId);
+  }
+
   set(nodeId: NodeID, known: KnownRevision): void {
     if (this.capacity === 0) return;
     this.entries.delete(nodeId);

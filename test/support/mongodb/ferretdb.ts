@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AbortError } from '../../../framework/errors/base.js';
 import { MongoServerStartError, MongoUnavailableError } from './errors.js';
-import { TailBuffer, freePort, reapOnExit, terminate, waitForPort } from './processes.js';
+import { TailBuffer, freePort, reapOnExit, waitForPort } from './processes.js';
 
 const SCRIPT = join('scripts', 'ferretdb', 'install-ferretdb.sh');
 /** How long a started FerretDB may take to listen. */
@@ -72,6 +72,40 @@ function runInstallScript(signal?: AbortSignal): Promise<string> {
   });
 }
 
+/**
+ * Runs the server ("$@") and SIGKILLs it when stdin, a pipe from the test
+ * process, reaches EOF: on `kill()` below, or when the test process dies in
+ * any way. Exits with the server's status, so a server that fails at start
+ * is noticed at once.
+ */
+const WATCHDOG = `
+exec 3<&0
+"$@" </dev/null &
+server=$!
+{ while IFS= read -r _; do :; done <&3; kill -KILL "$server" 2>/dev/null; } &
+watcher=$!
+wait "$server"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"
+`;
+
+/** Stops a watchdog-run server (SIGKILL: like a crash) and waits until the watchdog has exited. */
+async function kill(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.stdin?.end();
+  const timer = setTimeout(() => {
+    try {
+      if (proc.pid !== undefined) process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** A running FerretDB on 127.0.0.1 with the SQLite backend, in its own temporary directory. */
 export interface FerretDBServer {
   readonly uri: string;
@@ -97,27 +131,26 @@ export async function startFerretDB(binaryPath: string, signal?: AbortSignal): P
   const launch = async (): Promise<void> => {
     const debugPort = await freePort();
     output = new TailBuffer();
-    const proc = spawn(
-      binaryPath,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        `--state-dir=${stateDir}`,
-        `--debug-addr=127.0.0.1:${debugPort}`,
-        '--telemetry=disable',
-        '--log-level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    reapOnExit(proc);
+    const args = [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${stateDir}`,
+      `--debug-addr=127.0.0.1:${debugPort}`,
+      '--telemetry=disable',
+      '--log-level=warn',
+    ];
+    // Through a watchdog: FerretDB cannot notice that the test process died (SIGKILL, CI timeout), the watchdog can.
+    const proc = spawn('bash', ['-c', WATCHDOG, 'ferretdb-watchdog', binaryPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    reapOnExit(proc, true);
     proc.stdout!.on('data', (chunk: Buffer) => output.write(chunk));
     proc.stderr!.on('data', (chunk: Buffer) => output.write(chunk));
+    proc.stdin!.on('error', () => {}); // EPIPE once the watchdog is gone
     child = proc;
     try {
       await waitForPort(port, { timeoutMs: START_TIMEOUT_MS, stillRunning: () => proc.exitCode === null && proc.signalCode === null, signal });
     } catch (error) {
-      await terminate(proc, 'SIGKILL');
+      await kill(proc);
       throw new MongoServerStartError(`FerretDB (${binaryPath}) did not start: ${(error as Error).message}; its output:\n${output.text()}`, { cause: error });
     }
   };
@@ -132,14 +165,14 @@ export async function startFerretDB(binaryPath: string, signal?: AbortSignal): P
     uri: `mongodb://127.0.0.1:${port}/`,
     port,
     suspend: async () => {
-      if (child) await terminate(child, 'SIGKILL');
+      if (child) await kill(child);
     },
     resume: async () => {
       if (child && child.exitCode === null && child.signalCode === null) return;
       await launch();
     },
     stop: async () => {
-      if (child) await terminate(child, 'SIGTERM');
+      if (child) await kill(child);
       await rm(dir, { recursive: true, force: true });
     },
   };

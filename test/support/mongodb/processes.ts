@@ -27,16 +27,6 @@ export function reapOnExit(child: ChildProcess, group = false): void {
   child.once('exit', () => live.delete(child));
 }
 
-/** Sends `signal`, then SIGKILL after `graceMs`; resolves when the process has exited. */
-export async function terminate(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** A TCP port that was free on 127.0.0.1 a moment ago (distinct within this process). */
 const handedOut = new Set<number>();
 export async function freePort(): Promise<number> {
