@@ -26,6 +26,13 @@ export interface LevelPeerStoreOptions {
    * dying (kill -9) but not necessarily an OS crash or power loss.
    */
   readonly sync?: boolean;
+  /**
+   * When LevelDB reports corruption at open (damaged CURRENT/MANIFEST or
+   * table files, e.g. after a disk fault), run LevelDB's repair once and
+   * open again, keeping whatever it salvages. Default true: a node that
+   * loses some peers beats a node that cannot start.
+   */
+  readonly repairOnCorruption?: boolean;
   /** Most operations committed in one LevelDB batch. Default 512. */
   readonly maxBatchSize?: number;
   /** Most operations queued; further save/delete calls wait for room. Default 10 000. */
@@ -56,6 +63,8 @@ export interface LevelPeerStoreStats {
   readonly writes: number;
   /** LevelDB batches committed (writes / batches = average group size). */
   readonly batches: number;
+  /** Times LevelDB's repair ran because the database was corrupted at open. */
+  readonly repairs: number;
   /** Operations waiting to be committed. */
   readonly pending: number;
 }
@@ -87,6 +96,7 @@ export class LevelPeerStore implements PeerStore {
   readonly name = 'leveldb';
   readonly path: string;
   private readonly sync: boolean;
+  private readonly repairOnCorruption: boolean;
   private readonly maxBatchSize: number;
   private readonly maxPending: number;
   private readonly log: PeerManagerLogger;
@@ -97,7 +107,7 @@ export class LevelPeerStore implements PeerStore {
   private draining = false;
   private drained: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
-  private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0 };
+  private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0, repairs: 0 };
 
   constructor(
     @inject(TOKENS.Config) @optional() config?: NodeConfig,
@@ -106,6 +116,7 @@ export class LevelPeerStore implements PeerStore {
   ) {
     this.path = resolveLevelPath(config, options);
     this.sync = options?.sync ?? false;
+    this.repairOnCorruption = options?.repairOnCorruption ?? true;
     this.maxBatchSize = positiveInt(options?.maxBatchSize, 512, 'maxBatchSize');
     this.maxPending = positiveInt(options?.maxPendingWrites, 10_000, 'maxPendingWrites');
     this.log = storeLogger(logger, this.name);
@@ -253,24 +264,49 @@ export class LevelPeerStore implements PeerStore {
     return this.opening;
   }
 
+  private async openDatabase(): Promise<ClassicLevel<string, string>> {
+    const db = new ClassicLevel<string, string>(this.path, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: true });
+    await db.open();
+    return db;
+  }
+
+  private openError(cause: unknown, suffix = ''): PeerStoreOpenError {
+    const code = levelCode(cause);
+    const hint = code === 'LEVEL_LOCKED' ? ' (another process, or another store in this process, holds its LOCK: is a node with the same home running?)' : '';
+    const inner = (cause as { cause?: unknown }).cause ?? cause;
+    return new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${suffix}${hint}: ${toError(inner).message}`, { cause });
+  }
+
   private async open(): Promise<ClassicLevel<string, string>> {
     try {
       await mkdir(this.path, { recursive: true });
     } catch (cause) {
       throw new PeerStoreOpenError(`cannot create the peer store directory ${this.path}: ${toError(cause).message}`, { cause });
     }
-    const db = new ClassicLevel<string, string>(this.path, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: true });
+    let db: ClassicLevel<string, string>;
     try {
-      await db.open();
-    } catch (cause) {
-      const inner = (cause as { cause?: { code?: string } }).cause;
-      const hint = inner?.code === 'LEVEL_LOCKED' ? ' (another process, or another store in this process, holds its LOCK: is a node with the same home running?)' : '';
-      throw new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${hint}: ${toError(inner ?? cause).message}`, { cause });
+      db = await this.openDatabase();
+    } catch (error) {
+      if (!this.repairOnCorruption || levelCode(error) !== 'LEVEL_CORRUPTION') throw this.openError(error);
+      this.log.warn({ path: this.path, err: error }, 'peer store database is corrupted; running LevelDB repair');
+      this.counters.repairs++;
+      try {
+        await ClassicLevel.repair(this.path);
+        db = await this.openDatabase();
+      } catch (cause) {
+        throw this.openError(cause, ' (even after LevelDB repair)');
+      }
     }
     this.db = db;
     this.log.debug({ path: this.path }, 'peer store opened');
     return db;
   }
+}
+
+/** The code of LevelDB's underlying failure (open wraps it in LEVEL_DATABASE_NOT_OPEN). */
+function levelCode(error: unknown): string | undefined {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e?.cause?.code ?? e?.code;
 }
 
 /** Where the database lives: explicit option, then config, then the home's default. */

@@ -156,10 +156,12 @@ describe('MongoPeerStore on a real MongoDB-compatible server', function () {
         });
         assert.equal(final!.lastConnected, 1000 + rounds);
         assert.equal(final!.lastDisconnected, 2000 + rounds);
-        assert.ok(a.status().conflicts + b.status().conflicts > 0, 'the writers did interleave');
+        // Without locks the two writers must have collided (else the race was not exercised);
+        // with locks (FerretDB) they queue behind each other, so a collision is not guaranteed.
+        if (!a.status().writeLocks) assert.ok(a.status().conflicts + b.status().conflicts > 0, 'the writers did interleave');
         assert.equal(a.status().failed + b.status().failed, 0);
         if (writeLocks === 'always') assert.equal(a.status().writeLocks, true);
-        else assert.equal(a.status().writeLocks, mongo.server().kind === 'ferretdb', 'locks exactly where updates are not atomic');
+        else assert.equal(a.status().writeLocks, mongo.server().flavor === 'ferretdb', 'locks exactly where updates are not atomic');
       });
     }
 

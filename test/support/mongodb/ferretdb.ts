@@ -75,14 +75,22 @@ function runInstallScript(signal?: AbortSignal): Promise<string> {
 /**
  * Runs the server ("$@") and SIGKILLs it when stdin, a pipe from the test
  * process, reaches EOF: on `kill()` below, or when the test process dies in
- * any way. Exits with the server's status, so a server that fails at start
- * is noticed at once.
+ * any way. In the latter case nobody else will delete the server's data, so
+ * the watchdog removes $WATCHDOG_CLEANUP_DIR, unless it was told "keep"
+ * first (a suspend, which resumes with the same data). Exits with the
+ * server's status, so a server that fails at start is noticed at once.
  */
 const WATCHDOG = `
 exec 3<&0
 "$@" </dev/null &
 server=$!
-{ while IFS= read -r _; do :; done <&3; kill -KILL "$server" 2>/dev/null; } &
+{
+  keep=
+  while IFS= read -r line; do [ "$line" = keep ] && keep=1; done <&3
+  kill -KILL "$server" 2>/dev/null
+  while kill -0 "$server" 2>/dev/null; do sleep 0.05; done
+  [ -z "$keep" ] && [ -n "$WATCHDOG_CLEANUP_DIR" ] && rm -rf "$WATCHDOG_CLEANUP_DIR"
+} &
 watcher=$!
 wait "$server"
 status=$?
@@ -90,10 +98,11 @@ kill "$watcher" 2>/dev/null
 exit "$status"
 `;
 
-/** Stops a watchdog-run server (SIGKILL: like a crash) and waits until the watchdog has exited. */
-async function kill(proc: ChildProcess): Promise<void> {
+/** Stops a watchdog-run server (SIGKILL: like a crash) and waits until the watchdog has exited; `keepData` spares its directory. */
+async function kill(proc: ChildProcess, keepData: boolean): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  if (keepData) proc.stdin?.write('keep\n');
   proc.stdin?.end();
   const timer = setTimeout(() => {
     try {
@@ -141,7 +150,11 @@ export async function startFerretDB(binaryPath: string, signal?: AbortSignal): P
       '--log-level=warn',
     ];
     // Through a watchdog: FerretDB cannot notice that the test process died (SIGKILL, CI timeout), the watchdog can.
-    const proc = spawn('bash', ['-c', WATCHDOG, 'ferretdb-watchdog', binaryPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const proc = spawn('bash', ['-c', WATCHDOG, 'ferretdb-watchdog', binaryPath, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, WATCHDOG_CLEANUP_DIR: dir },
+    });
     reapOnExit(proc, true);
     proc.stdout!.on('data', (chunk: Buffer) => output.write(chunk));
     proc.stderr!.on('data', (chunk: Buffer) => output.write(chunk));
@@ -150,7 +163,7 @@ export async function startFerretDB(binaryPath: string, signal?: AbortSignal): P
     try {
       await waitForPort(port, { timeoutMs: START_TIMEOUT_MS, stillRunning: () => proc.exitCode === null && proc.signalCode === null, signal });
     } catch (error) {
-      await kill(proc);
+      await kill(proc, true);
       throw new MongoServerStartError(`FerretDB (${binaryPath}) did not start: ${(error as Error).message}; its output:\n${output.text()}`, { cause: error });
     }
   };
@@ -165,14 +178,14 @@ export async function startFerretDB(binaryPath: string, signal?: AbortSignal): P
     uri: `mongodb://127.0.0.1:${port}/`,
     port,
     suspend: async () => {
-      if (child) await kill(child);
+      if (child) await kill(child, true);
     },
     resume: async () => {
       if (child && child.exitCode === null && child.signalCode === null) return;
       await launch();
     },
     stop: async () => {
-      if (child) await kill(child);
+      if (child) await kill(child, false);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,8 @@ export interface StartedMongo {
   /** Connection string, e.g. "mongodb://127.0.0.1:40123/". */
   readonly uri: string;
   readonly kind: MongoServerKind;
+  /** What the server is, from buildInfo (a MONGODB_URI may point at either). */
+  readonly flavor: 'mongodb' | 'ferretdb';
   /** Stops a server this process started (and deletes its data); a no-op for MONGODB_URI. */
   stop(): Promise<void>;
   /** Only for servers this process started: stop the process but keep its data (an outage). */
@@ -45,8 +47,8 @@ let memoryServerProblem: string | undefined;
 export async function startMongo(options: StartMongoOptions = {}): Promise<StartedMongo> {
   const external = process.env.MONGODB_URI;
   if (external && !options.ownServer) {
-    await ping(external);
-    return { uri: external, kind: 'external', stop: async () => {} };
+    const flavor = await ping(external);
+    return { uri: external, kind: 'external', flavor, stop: async () => {} };
   }
   const forced = process.env.TMP2P_TEST_MONGO;
   if (forced !== undefined && forced !== '' && forced !== 'memory-server' && forced !== 'ferretdb') {
@@ -55,7 +57,7 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Start
   if (forced !== 'ferretdb' && memoryServerProblem === undefined) {
     try {
       const server = await tryMemoryServer();
-      return { kind: 'memory-server', uri: server.uri, stop: server.stop, suspend: server.suspend, resume: server.resume };
+      return { kind: 'memory-server', flavor: 'mongodb', uri: server.uri, stop: server.stop, suspend: server.suspend, resume: server.resume };
     } catch (error) {
       if (!(error instanceof MongoUnavailableError) || forced === 'memory-server') throw error;
       memoryServerProblem = error.message;
@@ -76,7 +78,7 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Start
     await server.stop();
     throw error;
   });
-  return { kind: 'ferretdb', uri: server.uri, stop: server.stop, suspend: server.suspend, resume: server.resume };
+  return { kind: 'ferretdb', flavor: 'ferretdb', uri: server.uri, stop: server.stop, suspend: server.suspend, resume: server.resume };
 }
 
 /** Whether a MongoUnavailableError should fail the run instead of skipping (CI that must exercise MongoDB). */
@@ -84,10 +86,13 @@ export function mongoRequired(): boolean {
   return process.env.TMP2P_REQUIRE_MONGODB === '1';
 }
 
-async function ping(uri: string): Promise<void> {
+/** Pings the server and tells FerretDB (buildInfo.ferretdbVersion) from MongoDB. */
+async function ping(uri: string): Promise<'mongodb' | 'ferretdb'> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
   try {
     await client.db('admin').command({ ping: 1 });
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string' ? 'ferretdb' : 'mongodb';
   } catch (cause) {
     throw new MongoServerStartError(`the MongoDB server at ${uri.replace(/\/\/[^@/]*@/, '//***@')} does not answer a ping: ${(cause as Error).message}`, { cause });
   } finally {

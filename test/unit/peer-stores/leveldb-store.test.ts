@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeConfig } from '../../../framework/config/node-config.js';
 import { LevelPeerStore, levelKeyOf, resolveLevelPath } from '../../../plugins/peer-stores/leveldb.js';
@@ -94,6 +95,32 @@ describe('LevelPeerStore', () => {
       assert.equal(existsSync(store.path), false);
     });
 
+    it('repairs a database LevelDB reports as corrupted at open, keeping what it salvages', async () => {
+      const path = join(await tempDir(), 'db');
+      const first = new LevelPeerStore(undefined, { path });
+      for (const n of [1, 2, 3]) await first.save(fullRecord(n));
+      await first.close();
+      await writeFile(join(path, 'CURRENT'), 'garbage'); // the pointer to the MANIFEST
+      const { lines, logger } = recordingLogger();
+      const store = new LevelPeerStore(undefined, { path }, logger);
+      assert.deepStrictEqual(byId(await store.load()), [fullRecord(1), fullRecord(2), fullRecord(3)]);
+      assert.equal(store.stats().repairs, 1);
+      assert.ok(lines.some((l) => l.level === 'warn' && /repair/.test(l.msg ?? '')));
+      await store.close();
+    });
+
+    it('reports corruption instead of repairing when told not to', async () => {
+      const path = join(await tempDir(), 'db');
+      const first = new LevelPeerStore(undefined, { path });
+      await first.save(fullRecord(1));
+      await first.close();
+      await writeFile(join(path, 'CURRENT'), 'garbage');
+      const store = new LevelPeerStore(undefined, { path, repairOnCorruption: false });
+      await assert.rejects(store.load(), { name: 'PeerStoreOpenError', message: /Corruption/ });
+      assert.equal(store.stats().repairs, 0);
+      await store.close();
+    });
+
     it('rejects a delete of something that is not a node ID', async () => {
       const store = new LevelPeerStore(undefined, { path: join(await tempDir(), 'db') });
       await assert.rejects(store.delete('peer/../x' as never), { name: 'InvalidArgumentError' });
@@ -125,6 +152,17 @@ describe('LevelPeerStore', () => {
       const { writes, batches } = store.stats();
       assert.equal(writes, 2000);
       assert.ok(batches <= 10, `2000 concurrent saves took ${batches} batches`);
+      await store.close();
+    });
+
+    it('saveMany writes all or, when one record is invalid, nothing', async () => {
+      const store = new LevelPeerStore(undefined, { path: join(await tempDir(), 'db') });
+      const records = Array.from({ length: 1000 }, (_, i) => fullRecord(i + 1));
+      await assert.rejects(store.saveMany([...records.slice(0, 10), { ...minimalRecord(11), nodeId: 'bad' as never }]), { name: 'InvalidArgumentError' });
+      assert.deepStrictEqual(await store.load(), []);
+      await store.saveMany(records);
+      assert.equal((await store.load()).length, 1000);
+      assert.ok(store.stats().batches <= 3, `${store.stats().batches} batches`);
       await store.close();
     });
 
