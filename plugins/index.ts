@@ -5,3 +5,4 @@ export * from './transports/mconn/index.js';
 export { MemoryPeerStore } from './peer-stores/memory.js';
 export { DefaultScoringStrategy } from './scoring/default.js';
 export { FixedScoringStrategy } from './scoring/fixed.js';
+export * from './peer-stores/index.js';
