@@ -12,7 +12,7 @@ import { validatePeerHandshake } from '../../../framework/identity/handshake-che
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { HandshakeError } from '../../../framework/transport/errors.js';
 import { P2PError } from '../../../framework/errors/base.js';
-import { makeNodeInfo } from './fixtures.js';
+import { makeNodeInfo } from '../../support/node-info.js';
 
 describe('validatePeerHandshake', () => {
   const localKey = NodeKey.fromSecret('local');

@@ -10,7 +10,7 @@ import {
   validateNodeInfo,
   type NodeInfo,
 } from '../../../framework/identity/node-info.js';
-import { makeNodeInfo } from './fixtures.js';
+import { makeNodeInfo } from '../../support/node-info.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const field = (tag: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([tag, body.length]), body]);

@@ -5,18 +5,10 @@ import { NodeKey } from '../../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../../framework/identity/node-info.js';
 import { ConnectionClosedError, DialError, TransportClosedError } from '../../../framework/transport/errors.js';
 import { AbortError } from '../../../framework/errors/base.js';
+import { makeNodeInfo } from '../../support/node-info.js';
 
 function info(key: NodeKey): NodeInfo {
-  return {
-    protocolVersion: { p2p: 8, block: 11, app: 0 },
-    nodeId: key.nodeId,
-    listenAddr: '127.0.0.1:0',
-    network: 'test',
-    version: '1',
-    channels: Uint8Array.of(1),
-    moniker: 'm',
-    other: { txIndex: '', rpcAddress: '' },
-  };
+  return makeNodeInfo({ nodeId: key.nodeId });
 }
 
 async function pair(capacity = 1024) {

@@ -1,5 +1,5 @@
-import type { NodeID } from '../../../framework/identity/node-id.js';
-import type { NodeInfo } from '../../../framework/identity/node-info.js';
+import type { NodeID } from '../../framework/identity/node-id.js';
+import type { NodeInfo } from '../../framework/identity/node-info.js';
 
 /** A NodeInfo that passes validateNodeInfo; override fields per test. */
 export function makeNodeInfo(overrides: Partial<NodeInfo> = {}): NodeInfo {
