@@ -6,10 +6,11 @@ export const ED25519_SEED_LENGTH = 32;
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 
-// DER headers of the only ed25519 encodings node:crypto imports: the 32-byte
-// seed/key is appended verbatim, so no ASN.1 library is needed.
+// A private seed enters node:crypto wrapped in this PKCS#8 header (the 32
+// bytes follow verbatim; JWK would also demand the public half). Public keys
+// use JWK instead: OpenSSL 3's DER decoder costs ~90 µs per key against ~7 µs,
+// and every handshake verifies one.
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
 // noble's synchronous API needs a SHA-512 provider; only fill the slot if
 // nobody else did, so another module's choice is never overridden.
@@ -25,15 +26,12 @@ export function privateKeyObjectFromSeed(seed: Uint8Array): KeyObject {
 
 /** Extracts the raw 32-byte public key of a native ed25519 private key. */
 export function rawPublicKey(privateKey: KeyObject): Uint8Array {
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(spki.length - ED25519_PUBLIC_KEY_LENGTH));
+  return new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url'));
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const der = Buffer.alloc(SPKI_PREFIX.length + publicKey.length);
-  der.set(SPKI_PREFIX);
-  der.set(publicKey, SPKI_PREFIX.length);
-  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+  const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
 }
 
 /**
