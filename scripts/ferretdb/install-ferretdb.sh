@@ -18,12 +18,13 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$REPO_ROOT/scripts/lib/go-install.sh"
+TOOL=ferretdb
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
 BIN_DIR="${FERRETDB_BIN_DIR:-$REPO_ROOT/.cache/bin}"
 BINARY="$BIN_DIR/ferretdb"
 MODULE="github.com/FerretDB/FerretDB"
-
-log() { printf '[install-ferretdb] %s\n' "$*" >&2; }
+WANT="$VERSION"
 
 installed_version() {
   # `ferretdb --version` prints "version: vX.Y.Z" among other lines; anything else means unusable
@@ -32,44 +33,15 @@ installed_version() {
   "$BINARY" --version 2>/dev/null | sed -n 's/^version:[[:space:]]*//p' | head -n 1 | tr -d '[:space:]'
 }
 
-if have="$(installed_version)" && [[ "$have" == "$VERSION" ]]; then
-  log "reusing $BINARY (version $have)"
-  printf '%s\n' "$BINARY"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  log "ERROR: 'go' is not on PATH; it is needed to build FerretDB $VERSION (Go >= 1.24)."
-  log "Install Go from https://go.dev/dl/, put a ferretdb $VERSION binary at $BINARY,"
-  log "or point the tests at a running MongoDB-compatible server with MONGODB_URI."
-  exit 127
-fi
-
-mkdir -p "$BIN_DIR"
-
-# Two test runs starting at once must not both build into the same place.
-LOCK="$BIN_DIR/.install-ferretdb.lock"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$LOCK"
-  log "waiting for install lock $LOCK"
-  flock 9
-  if have="$(installed_version)" && [[ "$have" == "$VERSION" ]]; then
-    log "reusing $BINARY (version $have, built concurrently)"
-    printf '%s\n' "$BINARY"
-    exit 0
-  fi
-fi
-
-if [[ -n "${have:-}" ]]; then
-  log "found $BINARY reporting version '$have', want '$VERSION': rebuilding"
-fi
+reuse_if_installed
+require_go "Go >= 1.24 is needed. Install it from https://go.dev/dl/, put a ferretdb $VERSION binary at $BINARY," \
+  "or point the tests at a running MongoDB-compatible server with MONGODB_URI."
+lock_install
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ferretdb-build.XXXXXX")"
 cleanup() { chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-log "$(go version)"
-log "GOCACHE=$(go env GOCACHE) GOMODCACHE=$(go env GOMODCACHE) GOPROXY=$(go env GOPROXY)"
 start=$(date +%s)
 
 # `go mod download` needs a module context only for its own go.mod lookups; run it from WORK so a
@@ -104,10 +76,4 @@ fi
 mv -f "$TMP_BINARY" "$BINARY"
 log "build finished in $(( $(date +%s) - start )) s"
 
-have="$(installed_version || true)"
-if [[ "$have" != "$VERSION" ]]; then
-  log "ERROR: $BINARY reports version '$have' after the build, expected '$VERSION'"
-  exit 1
-fi
-log "installed $BINARY (version $have)"
-printf '%s\n' "$BINARY"
+confirm_installed

@@ -14,13 +14,12 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$REPO_ROOT/scripts/lib/go-install.sh"
+TOOL=cometbft
 VERSION="${COMETBFT_VERSION:-v0.38.17}"
-GOBIN_DIR="${COMETBFT_GOBIN:-$REPO_ROOT/.cache/bin}"
-BINARY="$GOBIN_DIR/cometbft"
+BINARY="${COMETBFT_GOBIN:-$REPO_ROOT/.cache/bin}/cometbft"
 MODULE="github.com/cometbft/cometbft/cmd/cometbft"
 WANT="${VERSION#v}"
-
-log() { printf '[install-cometbft] %s\n' "$*" >&2; }
 
 installed_version() {
   # `cometbft version` prints the bare semver (e.g. "0.38.17"); anything else means unusable.
@@ -28,51 +27,15 @@ installed_version() {
   "$BINARY" version 2>/dev/null | head -n 1 | tr -d '[:space:]'
 }
 
-if have="$(installed_version)" && [[ "$have" == "$WANT" ]]; then
-  log "reusing $BINARY (version $have)"
-  printf '%s\n' "$BINARY"
-  exit 0
-fi
+reuse_if_installed
+require_go "Go >= 1.22.11 is needed. Install it from https://go.dev/dl/ or put an existing cometbft $WANT binary at $BINARY."
+lock_install
 
-if ! command -v go >/dev/null 2>&1; then
-  log "ERROR: 'go' is not on PATH; it is needed to build CometBFT $VERSION (Go >= 1.22.11)."
-  log "Install Go from https://go.dev/dl/ or put an existing cometbft $WANT binary at $BINARY."
-  exit 127
-fi
-
-mkdir -p "$GOBIN_DIR"
-
-# Two test runs starting at once must not both build into the same GOBIN.
-LOCK="$GOBIN_DIR/.install-cometbft.lock"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$LOCK"
-  log "waiting for install lock $LOCK"
-  flock 9
-  # Another process may have finished the install while we waited.
-  if have="$(installed_version)" && [[ "$have" == "$WANT" ]]; then
-    log "reusing $BINARY (version $have, installed concurrently)"
-    printf '%s\n' "$BINARY"
-    exit 0
-  fi
-fi
-
-if [[ -n "${have:-}" ]]; then
-  log "found $BINARY reporting version '$have', want '$WANT': rebuilding"
-fi
-log "$(go version)"
-log "GOCACHE=$(go env GOCACHE) GOMODCACHE=$(go env GOMODCACHE) GOPROXY=$(go env GOPROXY)"
-log "running: GOBIN=$GOBIN_DIR go install $MODULE@$VERSION"
+log "running: GOBIN=$(dirname "$BINARY") go install $MODULE@$VERSION"
 start=$(date +%s)
-if ! GOBIN="$GOBIN_DIR" go install "$MODULE@$VERSION" >&2; then
+if ! GOBIN="$(dirname "$BINARY")" go install "$MODULE@$VERSION" >&2; then
   log "ERROR: go install $MODULE@$VERSION failed (see output above)"
   exit 1
 fi
 log "go install finished in $(( $(date +%s) - start )) s"
-
-have="$(installed_version || true)"
-if [[ "$have" != "$WANT" ]]; then
-  log "ERROR: $BINARY reports version '$have' after install, expected '$WANT'"
-  exit 1
-fi
-log "installed $BINARY (version $have)"
-printf '%s\n' "$BINARY"
+confirm_installed
