@@ -16,6 +16,7 @@ import {
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
+import { makeNodeInfo } from '../../support/node-info.js';
 
 /*
  * Hostile peers for a running tmp2p node, built from the SecretConnection
@@ -34,9 +35,9 @@ export const OTHER_NETWORK = 'not-the-same-chain';
  */
 export const LOW_ORDER_POINT = Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex');
 
+/** An otherwise valid NodeInfo for `key` on the default network, sharing the echo channel with the node under test. */
 export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): NodeInfo {
-  return {
-    protocolVersion: { p2p: 8, block: 11, app: 0 },
+  return makeNodeInfo({
     nodeId: key.nodeId,
     listenAddr: 'tcp://127.0.0.1:1',
     network: 'tmp2p-devnet',
@@ -45,7 +46,7 @@ export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): N
     moniker: 'evil',
     other: { txIndex: '', rpcAddress: '' },
     ...overrides,
-  };
+  });
 }
 
 /** Reads exact byte counts from a socket; writes are raw. */
