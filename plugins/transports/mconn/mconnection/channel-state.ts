@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import type { ChannelDescriptor } from '../../../../framework/transport/transport.js';
 import { RingBuffer } from '../../../../framework/util/ring-buffer.js';
 import { MessageTooLargeError } from './errors.js';
+import { MessageAssembler } from './message-assembler.js';
 import { chunkSizeFor, writeDelimitedPacketMsg } from './packet-codec.js';
 
 /** CometBFT `ChannelDescriptor.FillDefaults` values, applied when a field is 0. */
@@ -71,8 +72,7 @@ export class ChannelState {
   /** Payload bytes not yet packetised (queue plus the rest of `sending`). */
   private pendingBytes = 0;
 
-  private recving: Buffer | undefined;
-  private recvLength = 0;
+  private readonly assembler: MessageAssembler;
 
   sentMessages = 0;
   sentPackets = 0;
@@ -86,6 +86,7 @@ export class ChannelState {
     this.priority = desc.priority;
     this.sendQueueCapacity = desc.sendQueueCapacity;
     this.recvBufferCapacity = desc.recvBufferCapacity;
+    this.assembler = new MessageAssembler(Math.min(desc.recvBufferCapacity, desc.recvMessageCapacity));
     this.recvMessageCapacity = desc.recvMessageCapacity;
     this.chunkSize = chunkSize;
   }
@@ -158,39 +159,15 @@ export class ChannelState {
    * recvMessageCapacity. `data` may be a transient view; it is copied.
    */
   receive(data: Uint8Array, eof: boolean): Uint8Array | undefined {
-    const total = this.recvLength + data.length;
+    const total = this.assembler.length + data.length;
     if (total > this.recvMessageCapacity) {
       throw new MessageTooLargeError(this.id, total, this.recvMessageCapacity);
     }
-    if (eof && this.recvLength === 0) {
-      // allocUnsafe takes small messages from Node's shared pool: much cheaper than
-      // a fresh ArrayBuffer per message, which dominated the receive path.
-      const copy = Buffer.allocUnsafe(data.length);
-      copy.set(data);
-      return copy;
+    if (!eof) {
+      this.assembler.append(data);
+      return undefined;
     }
-    let buffer = this.recving;
-    if (buffer === undefined || buffer.length < total) {
-      const grown = Buffer.allocUnsafeSlow(
-        Math.min(this.recvMessageCapacity, Math.max(total, this.recvBufferCapacity, (buffer?.length ?? 0) * 2)),
-      );
-      if (buffer !== undefined) grown.set(buffer.subarray(0, this.recvLength));
-      buffer = grown;
-      this.recving = buffer;
-    }
-    buffer.set(data, this.recvLength);
-    this.recvLength = total;
-    if (!eof) return undefined;
-    this.recvLength = 0;
-    if (buffer.length === total) {
-      this.recving = undefined;
-      return buffer;
-    }
-    const message = Buffer.allocUnsafe(total);
-    message.set(buffer.subarray(0, total));
-    // Keep a buffer of the configured initial size for the next message; drop bigger ones.
-    if (buffer.length > this.recvBufferCapacity) this.recving = undefined;
-    return message;
+    return this.assembler.finish(data);
   }
 
   /** Drops queued and partial messages (on close) so their memory can be reclaimed. */
@@ -198,8 +175,7 @@ export class ChannelState {
     this.queue.drain();
     this.sending = undefined;
     this.pendingBytes = 0;
-    this.recving = undefined;
-    this.recvLength = 0;
+    this.assembler.clear();
   }
 
   stats(): ChannelStats {
