@@ -27,4 +27,5 @@ export { createNode, TMP2P_VERSION, PROTOCOL_VERSION, type CreateNodeOptions } f
 export { Node, NodeStateError } from './container/node.js';
 export { Plugin, pluginRegistry, PluginNotFoundError, type PluginSlot, type PluginDefinition } from './container/plugin-registry.js';
 export { parseDuration } from './util/duration.js';
+export * from './metrics/index.js';
 export * from './testing/index.js';

@@ -13,6 +13,8 @@ export interface NodeConfig {
   readonly p2p: P2PConfig;
   /** Operator status endpoint; empty laddr = off. */
   readonly status: { readonly laddr: string };
+  /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). */
+  readonly instrumentation: { readonly prometheus: boolean; readonly prometheusListenAddr: string; readonly namespace: string };
   readonly reactors: { readonly enabled: readonly string[]; readonly options: Readonly<Record<string, Record<string, unknown>>> };
   readonly plugins: { readonly modules: readonly string[] };
 }
@@ -104,6 +106,11 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       pongTimeoutMs: parseDuration(p.pong_timeout),
     },
     status: { laddr: raw.status.laddr },
+    instrumentation: {
+      prometheus: raw.instrumentation.prometheus,
+      prometheusListenAddr: raw.instrumentation.prometheus_listen_addr,
+      namespace: raw.instrumentation.namespace,
+    },
     reactors: { enabled, options },
     plugins: { modules: raw.plugins.modules },
   };

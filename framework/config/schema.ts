@@ -66,6 +66,13 @@ export const rawConfigSchema = z
         laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
       })
       .strict(),
+    instrumentation: z
+      .object({
+        prometheus: z.boolean({ error: 'expected true or false' }),
+        prometheus_listen_addr: z.string().regex(/^(tcp:\/\/)?(\[[^\]]+\]|[^:/]*):\d{1,5}$/, { error: 'expected "host:port" or ":port"' }),
+        namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
+      })
+      .strict(),
     reactors: z
       .object({ enabled: z.array(pluginRef) })
       .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),

@@ -15,6 +15,8 @@ import type { ReactorScanner } from '../reactor/scanner.js';
 import type { ReactorClass } from '../reactor/catalog.js';
 import { P2PError } from '../errors/base.js';
 import { StatusServer } from '../status/status-server.js';
+import { createPrometheusRegistry } from '../metrics/prometheus.js';
+import { PrometheusServer } from '../metrics/prometheus-server.js';
 
 export class NodeStateError extends P2PError {
   override name = 'NodeStateError';
@@ -24,8 +26,11 @@ export class NodeStateError extends P2PError {
 export class Node {
   private state: 'new' | 'running' | 'stopped' = 'new';
   private statusServer?: StatusServer;
+  private prometheusServer?: PrometheusServer;
   /** URL of the status endpoint while it runs (config `status.laddr`). */
   statusUrl?: string;
+  /** URL of the Prometheus metrics page while it runs (config `[instrumentation]`). */
+  metricsUrl?: string;
 
   constructor(
     readonly config: NodeConfig,
@@ -89,6 +94,15 @@ export class Node {
       this.statusServer = new StatusServer(this, this.logger);
       this.statusUrl = await this.statusServer.listen(this.config.status.laddr);
     }
+    const instrumentation = this.config.instrumentation;
+    if (instrumentation.prometheus) {
+      const registry = createPrometheusRegistry(
+        { routerMetrics: () => this.router.metrics(), peerManagerMetrics: () => this.peerManager.metrics() },
+        { namespace: instrumentation.namespace },
+      );
+      this.prometheusServer = new PrometheusServer(registry, this.logger);
+      this.metricsUrl = await this.prometheusServer.listen(instrumentation.prometheusListenAddr);
+    }
     this.logger.info({ nodeId: this.nodeId, addresses: this.addresses().map(String) }, 'node started');
   }
 
@@ -98,6 +112,7 @@ export class Node {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     await this.statusServer?.close();
+    await this.prometheusServer?.close();
     if (wasRunning) await this.scanner.stop();
     await this.router.stop();
     await this.peerManager.close();
