@@ -43,6 +43,11 @@ export interface P2PConfig {
   readonly peerQueueCapacity: number;
   readonly peerQueueCapacityBytes: number;
   readonly peerStore: string;
+  /** LevelDB directory; "" = `<home>/data/peerstore`; relative paths resolve against the home. */
+  readonly peerStorePath: string;
+  /** MongoDB connection string for the mongodb store; "" = unset. */
+  readonly peerStoreMongodbUri: string;
+  readonly peerStoreMongodbDatabase: string;
   readonly scoring: string;
   readonly maxPacketMsgPayloadSize: number;
   readonly sendRate: number;
@@ -97,6 +102,9 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       peerQueueCapacity: p.peer_queue_capacity,
       peerQueueCapacityBytes: p.peer_queue_capacity_bytes,
       peerStore: p.peer_store,
+      peerStorePath: p.peer_store_path,
+      peerStoreMongodbUri: p.peer_store_mongodb_uri,
+      peerStoreMongodbDatabase: p.peer_store_mongodb_database,
       scoring: p.scoring,
       maxPacketMsgPayloadSize: p.max_packet_msg_payload_size,
       sendRate: p.send_rate,

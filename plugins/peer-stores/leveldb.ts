@@ -312,13 +312,13 @@ function levelCode(error: unknown): string | undefined {
 /** Where the database lives: explicit option, then config, then the home's default. */
 export function resolveLevelPath(config: NodeConfig | undefined, options: LevelPeerStoreOptions | undefined): string {
   const home = config?.home;
-  const configured = options?.path ?? (config?.p2p as { peerStorePath?: unknown } | undefined)?.peerStorePath;
+  const configured = options?.path ?? config?.p2p.peerStorePath;
   if (typeof configured === 'string' && configured.length > 0) {
     return isAbsolute(configured) || home === undefined ? resolve(configured) : resolve(home, configured);
   }
   if (home !== undefined && home.length > 0) return resolve(join(home, 'data', 'peerstore'));
   throw new PeerStoreConfigError(
-    'the "leveldb" peer store needs a directory: run the node with a home (--home) or bind LEVEL_PEER_STORE_OPTIONS with { path }',
+    'the "leveldb" peer store needs a directory: run the node with a home (--home), set config key p2p.peer_store_path, or bind LEVEL_PEER_STORE_OPTIONS with { path }',
   );
 }
 

@@ -27,8 +27,9 @@ export function registerNodeCommands(program: Command): void {
         let toml = await readFile(DEFAULT_CONFIG_PATH, 'utf8');
         if (opts.moniker) toml = toml.replace(/^moniker = .*$/m, `moniker = ${JSON.stringify(opts.moniker)}`);
         if (opts.network) toml = toml.replace(/^network = .*$/m, `network = ${JSON.stringify(opts.network)}`);
-        // A real node gets the operator endpoint that `tmp2p peers` reads.
+        // A real node gets the operator endpoint that `tmp2p peers` reads, and remembers its peers on disk.
         toml = toml.replace(/^\[status\]\n((?:#.*\n)*)laddr = ""$/m, '[status]\n$1laddr = "127.0.0.1:26680"');
+        toml = toml.replace(/^peer_store = "memory"$/m, 'peer_store = "leveldb"');
         await mkdir(dirname(home.configFile), { recursive: true });
         await writeFile(home.configFile, toml);
         await loadConfig({ file: home.configFile }); // what we wrote must load
@@ -62,6 +63,7 @@ export function registerNodeCommands(program: Command): void {
       const node = await createNode(config, { baseDir: dirname(home.configFile) });
       process.stdout.write(`node ${node.nodeId} listening on ${node.addresses().map(String).join(', ')}\n`);
       if (node.statusUrl) process.stdout.write(`status endpoint ${node.statusUrl}/status, /peers, /metrics\n`);
+      if (node.metricsUrl) process.stdout.write(`prometheus metrics ${node.metricsUrl}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

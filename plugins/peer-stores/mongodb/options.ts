@@ -4,7 +4,7 @@ import { PeerStoreConfigError } from '../errors.js';
 
 /** Options of {@link MongoPeerStore}; bind them to {@link MONGO_PEER_STORE_OPTIONS}. */
 export interface MongoPeerStoreOptions {
-  /** Connection string, e.g. "mongodb://127.0.0.1:27017/". Default: config `p2p.peer_store_mongodb_uri` once it exists. Required. */
+  /** Connection string, e.g. "mongodb://127.0.0.1:27017/". Default: config `p2p.peer_store_mongodb_uri`. Required. */
   readonly uri?: string;
   /** Database name. Default: config `p2p.peer_store_mongodb_database`, else "tmp2p". */
   readonly database?: string;
@@ -54,12 +54,12 @@ export type ResolvedMongoOptions = Required<Omit<MongoPeerStoreOptions, 'clientO
 
 /** Options over config over defaults; throws PeerStoreConfigError naming a bad value. */
 export function resolveMongoOptions(config: NodeConfig | undefined, options: MongoPeerStoreOptions | undefined): ResolvedMongoOptions {
-  const p2p = (config?.p2p ?? {}) as { peerStoreMongodbUri?: unknown; peerStoreMongodbDatabase?: unknown };
+  const p2p: Partial<Pick<NodeConfig['p2p'], 'peerStoreMongodbUri' | 'peerStoreMongodbDatabase'>> = config?.p2p ?? {};
   const uri = options?.uri ?? nonEmpty(p2p.peerStoreMongodbUri);
   if (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri)) {
     throw new PeerStoreConfigError(
       `the "mongodb" peer store needs a connection string starting with mongodb:// or mongodb+srv://, got ${JSON.stringify(uri)}; ` +
-        'bind MONGO_PEER_STORE_OPTIONS with { uri } (config key p2p.peer_store_mongodb_uri once available)',
+        'set config key p2p.peer_store_mongodb_uri or bind MONGO_PEER_STORE_OPTIONS with { uri }',
     );
   }
   const database = options?.database ?? nonEmpty(p2p.peerStoreMongodbDatabase) ?? 'tmp2p';

@@ -126,7 +126,21 @@ describe('restart with a persistent peer store', function () {
     }));
   });
 
-  describe('mongodb', () => {
+  describe('leveldb (p2p.peer_store_path relative to the home)', () => {
+    restartScenario(() => ({
+      p2p: { peer_store: 'leveldb', peer_store_path: 'custom/peers' },
+      storedRecords: async (home) => {
+        const store = new LevelPeerStore(undefined, { path: join(home, 'custom', 'peers') });
+        try {
+          return await store.load();
+        } finally {
+          await store.close();
+        }
+      },
+    }));
+  });
+
+  describe('mongodb (options bound in the container)', () => {
     const mongo = useMongo();
     let database = '';
     beforeEach(() => {
@@ -135,6 +149,25 @@ describe('restart with a persistent peer store', function () {
     restartScenario(() => ({
       p2p: { peer_store: 'mongodb' },
       configure: (container) => container.bind(MONGO_PEER_STORE_OPTIONS).toConstantValue({ uri: mongo.server().uri, database }),
+      storedRecords: async () => {
+        const store = new MongoPeerStore(undefined, { uri: mongo.server().uri, database });
+        try {
+          return await store.load();
+        } finally {
+          await store.close();
+        }
+      },
+    }));
+  });
+
+  describe('mongodb (p2p.peer_store_mongodb_uri and _database from config)', () => {
+    const mongo = useMongo();
+    let database = '';
+    beforeEach(() => {
+      database = mongo.database('restart-config');
+    });
+    restartScenario(() => ({
+      p2p: { peer_store: 'mongodb', peer_store_mongodb_uri: mongo.server().uri, peer_store_mongodb_database: database },
       storedRecords: async () => {
         const store = new MongoPeerStore(undefined, { uri: mongo.server().uri, database });
         try {

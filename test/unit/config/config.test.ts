@@ -54,6 +54,8 @@ describe('configuration', () => {
     ['non-ascii moniker', { moniker: 'nöde' }, /"moniker" = "nöde" is invalid: expected printable ASCII/, 'moniker'],
     ['bad laddr', { p2p: { laddr: 'udp://x' } }, /"p2p\.laddr" = "udp:\/\/x" is invalid: expected "tcp:\/\/host:port"/, 'p2p.laddr'],
     ['no transports', { p2p: { transports: [] } }, /"p2p\.transports" = \[\] is invalid: expected at least one transport/, 'p2p.transports'],
+    ['bad MongoDB URI', { p2p: { peer_store_mongodb_uri: 'localhost:27017' } }, /"p2p\.peer_store_mongodb_uri" = "localhost:27017" is invalid: expected a connection string/, 'p2p.peer_store_mongodb_uri'],
+    ['bad MongoDB database', { p2p: { peer_store_mongodb_database: 'my.db' } }, /"p2p\.peer_store_mongodb_database" = "my\.db" is invalid: expected a database name/, 'p2p.peer_store_mongodb_database'],
   ];
   for (const [name, values, message, key] of bad) {
     it(`rejects ${name} naming the key, value and rule`, async () => {

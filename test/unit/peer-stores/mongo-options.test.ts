@@ -44,7 +44,7 @@ describe('MongoPeerStore options', () => {
   });
 
   it('requires a mongodb:// URI and says where to put it', () => {
-    assert.throws(() => resolveMongoOptions(undefined, undefined), { name: 'PeerStoreConfigError', message: /MONGO_PEER_STORE_OPTIONS.*peer_store_mongodb_uri/ });
+    assert.throws(() => resolveMongoOptions(undefined, undefined), { name: 'PeerStoreConfigError', message: /p2p\.peer_store_mongodb_uri.*MONGO_PEER_STORE_OPTIONS/ });
     assert.throws(() => resolveMongoOptions(config({ peerStoreMongodbUri: '' }), {}), { name: 'PeerStoreConfigError' });
     assert.throws(() => resolveMongoOptions(undefined, { uri: 'http://127.0.0.1:27017' }), { name: 'PeerStoreConfigError', message: /"http:\/\/127.0.0.1:27017"/ });
     assert.throws(() => new MongoPeerStore(), { name: 'PeerStoreConfigError' });

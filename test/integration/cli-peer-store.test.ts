@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LevelPeerStore } from '../../plugins/peer-stores/leveldb.js';
+
+const run = promisify(execFile);
+const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p) && !p.includes('/dist/'))!;
+
+interface Running {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly address: string;
+  readonly statusUrl: string;
+  output(): string;
+}
+
+/** `tmp2p start` for a home, resolved once it printed its listen address and status endpoint. */
+async function start(home: string, ...set: string[]): Promise<Running> {
+  const args = [bin, 'start', '--home', home, '--set', 'p2p.laddr=tcp://127.0.0.1:0', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'];
+  for (const s of set) args.push('--set', s);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return new Promise<Running>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}`)), 30_000);
+    const check = () => {
+      const address = /listening on (\S+)/.exec(out)?.[1];
+      const statusUrl = /status endpoint (http:\/\/[^/\s]+)/.exec(out)?.[1];
+      if (address && statusUrl) {
+        clearTimeout(timer);
+        resolve({ child, address, statusUrl, output: () => out });
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`node exited early with ${code}: ${out}`)));
+  });
+}
+
+async function stop(node: Running): Promise<number | null> {
+  if (node.child.exitCode !== null) return node.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
+  node.child.kill('SIGTERM');
+  return exited;
+}
+
+describe('tmp2p start with the leveldb peer store that init configures', function () {
+  this.timeout(90_000);
+  const homes: string[] = [];
+  const running: Running[] = [];
+
+  afterEach(async () => {
+    for (const node of running.splice(0)) await stop(node);
+    for (const home of homes.splice(0)) await rm(home, { recursive: true, force: true });
+  });
+
+  async function initHome(): Promise<string> {
+    const home = await mkdtemp(join(tmpdir(), 'tmp2p-cli-store-'));
+    homes.push(home);
+    await run(process.execPath, [bin, 'init', '--home', home]);
+    return home;
+  }
+
+  it('persists the peers a node connected to under <home>/data/peerstore', async () => {
+    const [homeA, homeB] = [await initHome(), await initHome()];
+    assert.match(await readFile(join(homeB, 'config', 'config.toml'), 'utf8'), /^peer_store = "leveldb"$/m);
+    const a = await start(homeA);
+    running.push(a);
+    const b = await start(homeB, `p2p.persistent_peers=${a.address}`);
+    running.push(b);
+    const idA = a.address.split('@')[0]!.replace(/^\w+:\/\//, '');
+
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const peers = (await (await fetch(`${b.statusUrl}/peers`)).json()) as Array<{ nodeId: string; state: string }>;
+      if (peers.some((p) => p.nodeId === idA && p.state === 'ready')) break;
+      assert.ok(Date.now() < deadline, `B never got ready with A: ${JSON.stringify(peers)}\n${b.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(await stop(b), 0, b.output());
+
+    const store = new LevelPeerStore(undefined, { path: join(homeB, 'data', 'peerstore') });
+    try {
+      const records = await store.load();
+      const recordA = records.find((r) => r.nodeId === idA);
+      assert.ok(recordA, `A is in B's store: ${JSON.stringify(records)}`);
+      assert.ok(recordA.lastConnected !== undefined, 'the connection was recorded');
+      assert.ok(recordA.addresses.some((x) => x.address.includes('127.0.0.1')), JSON.stringify(recordA.addresses));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a mongodb store without a connection string, naming the config key', async () => {
+    const home = await initHome();
+    const result = await run(process.execPath, [bin, 'start', '--home', home, '--set', 'p2p.peer_store=mongodb', '--set', 'log_level=warn'], {
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /PeerStoreConfigError/);
+    assert.match(result.stderr, /p2p\.peer_store_mongodb_uri/);
+  });
+
+  it('rejects a malformed MongoDB connection string at config load', async () => {
+    const home = await initHome();
+    const result = await run(process.execPath, [bin, 'start', '--home', home, '--set', 'p2p.peer_store_mongodb_uri=http://db:27017'], {
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /ConfigError: .*"p2p\.peer_store_mongodb_uri" = "http:\/\/db:27017" is invalid: expected a connection string/);
+  });
+});
