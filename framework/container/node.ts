@@ -97,7 +97,11 @@ export class Node {
     const instrumentation = this.config.instrumentation;
     if (instrumentation.prometheus) {
       const registry = createPrometheusRegistry(
-        { routerMetrics: () => this.router.metrics(), peerManagerMetrics: () => this.peerManager.metrics() },
+        {
+          routerMetrics: () => this.router.metrics(),
+          peerManagerMetrics: () => this.peerManager.metrics(),
+          peerStoreHealth: () => this.peerManager.storeHealth(),
+        },
         { namespace: instrumentation.namespace },
       );
       this.prometheusServer = new PrometheusServer(registry, this.logger);

@@ -1,11 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { PeerManagerMetrics } from '../peer/snapshot.js';
+import type { PeerStoreHealth, PeerStoreState } from '../peer/peer-store.js';
 import type { RouterMetricsSnapshot } from '../router/metrics.js';
 
 /** What the exporter reads at each scrape; a Node provides it, tests can fake it. */
 export interface MetricsSource {
   routerMetrics(): RouterMetricsSnapshot;
   peerManagerMetrics(): PeerManagerMetrics;
+  /** Peer store health; without it no store gauges are exported. */
+  peerStoreHealth?(): PeerStoreHealth;
 }
 
 export interface PrometheusOptions {
@@ -111,6 +114,18 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   counter('peer_store_writes_dropped_total', 'Peer store writes dropped because too many were waiting.', [], () => [[{}, p().storeWritesDropped]]);
   counter('peer_store_corrupt_records_total', 'Peer store records skipped at load because they were corrupted.', [], () => [[{}, p().corruptRecords]]);
 
+  const health = source.peerStoreHealth?.bind(source);
+  if (health) {
+    const states: readonly PeerStoreState[] = ['connecting', 'up', 'down', 'closed'];
+    gauge('peer_store_state', 'Peer store state: 1 for the current one (down = database unreachable, writes buffered).', ['store', 'state'], () => {
+      const h = health();
+      return states.map((state): Sample => [{ store: h.store, state }, h.state === state ? 1 : 0]);
+    });
+    gauge('peer_store_pending_writes', 'Peer store writes accepted but not yet durable.', ['store'], () => {
+      const h = health();
+      return [[{ store: h.store }, h.pendingWrites]];
+    });
+  }
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: `${ns}_` });
   return registry;
 }

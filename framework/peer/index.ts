@@ -13,7 +13,7 @@ export {
   PeerStoreError,
   type PeerRejectionReason,
 } from './errors.js';
-export type { PeerAddressRecord, PeerRecord, PeerStore } from './peer-store.js';
+export type { PeerAddressRecord, PeerRecord, PeerStore, PeerStoreHealth, PeerStoreState } from './peer-store.js';
 export { MAX_PEER_SCORE, MIN_PEER_SCORE, clampScore, type PeerScore, type PeerScoreInput, type ScoringStrategy } from './scoring.js';
 export type { PeerAddressSnapshot, PeerManagerMetrics, PeerSnapshot, PeerState } from './snapshot.js';
 export type { AdvertiseContext } from './advertise.js';

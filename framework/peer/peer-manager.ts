@@ -10,7 +10,7 @@ import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerReje
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
 import { MAX_BEHAVIOUR, attachAddress, isBannedAt, newPeerEntry, resetFailures, totalDialFailures, type PeerEntry } from './peer-entry.js';
-import type { PeerStore } from './peer-store.js';
+import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
 import { Ranking } from './ranking.js';
 import { clampScore, type PeerScore, type ScoringStrategy } from './scoring.js';
@@ -463,6 +463,11 @@ export class PeerManager {
         retryAt: (info) => retryAt(entry, info, this.options),
       }),
     );
+  }
+
+  /** The peer store's health for operators (stores without `health()` report `up`). */
+  storeHealth(): PeerStoreHealth {
+    return this.store.health?.() ?? { store: this.store.name, state: 'up', pendingWrites: 0 };
   }
 
   metrics(): PeerManagerMetrics {

@@ -27,6 +27,21 @@ export interface PeerRecord {
   mutableScore?: number;
 }
 
+/** Whether a store can take writes now: `down` means writes are buffered and retried (e.g. database unreachable). */
+export type PeerStoreState = 'connecting' | 'up' | 'down' | 'closed';
+
+/** What operators see of a store in `/status`, `/metrics` and Prometheus. */
+export interface PeerStoreHealth {
+  readonly store: string;
+  readonly state: PeerStoreState;
+  /** Writes accepted but not yet durable. */
+  readonly pendingWrites: number;
+  /** The last failure that made or kept the store down. */
+  readonly lastError?: string;
+  /** Store-specific counters (path, written, dropped, outages, …). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Persistence plugin for the peer manager. The manager loads everything once
  * at start and afterwards writes whole records (coalesced, one at a time), so a
@@ -45,4 +60,6 @@ export interface PeerStore {
   delete(nodeId: NodeID): Promise<void>;
   /** Releases resources; called once by `PeerManager.close()` after the last write. */
   close(): Promise<void>;
+  /** Current health for operators. Optional: a store without it is reported as `up`. */
+  health?(): PeerStoreHealth;
 }

@@ -9,9 +9,9 @@ import { InvalidArgumentError } from '../errors/base.js';
  * PeerManager knows with its state and score, and the router's counters.
  * It binds to loopback by default because it exposes peer addresses.
  *
- *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime
+ *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime, peer store state
  *   GET /peers    PeerManager snapshot (state, score and its parts, failures, timestamps)
- *   GET /metrics  router and PeerManager counters, per-channel stats and drops
+ *   GET /metrics  router and PeerManager counters, per-channel stats and drops, peer store health
  */
 export class StatusServer {
   private server?: Server;
@@ -67,11 +67,12 @@ export class StatusServer {
           channels: [...node.nodeInfo.channels],
           peers: node.peers().length,
           uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+          peerStore: node.peerManager.storeHealth(),
         };
       case '/peers':
         return node.peerManager.snapshot();
       case '/metrics':
-        return { router: node.router.metrics(), peerManager: node.peerManager.metrics() };
+        return { router: node.router.metrics(), peerManager: node.peerManager.metrics(), peerStore: node.peerManager.storeHealth() };
       default:
         return undefined;
     }

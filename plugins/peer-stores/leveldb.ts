@@ -5,7 +5,7 @@ import { ClassicLevel } from 'classic-level';
 import { throwIfAborted, toError } from '../../framework/errors/base.js';
 import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
 import type { NodeConfig } from '../../framework/config/node-config.js';
-import type { PeerRecord, PeerStore } from '../../framework/peer/peer-store.js';
+import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../framework/peer/types.js';
 import { TOKENS } from '../../framework/tokens.js';
 import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreOpenError, PeerStoreWriteError } from './errors.js';
@@ -124,6 +124,12 @@ export class LevelPeerStore implements PeerStore {
 
   stats(): LevelPeerStoreStats {
     return { path: this.path, open: this.db?.status === 'open', ...this.counters, pending: this.queue.length };
+  }
+
+  health(): PeerStoreHealth {
+    const stats = this.stats();
+    const state = this.closing !== undefined ? 'closed' : stats.open ? 'up' : 'connecting';
+    return { store: this.name, state, pendingWrites: stats.pending, details: { ...stats } };
   }
 
   async load(signal?: AbortSignal): Promise<PeerRecord[]> {

@@ -1,7 +1,7 @@
 import { injectable } from 'inversify';
 import { InvalidArgumentError, throwIfAborted } from '../../framework/errors/base.js';
 import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
-import type { PeerRecord, PeerStore } from '../../framework/peer/peer-store.js';
+import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../framework/peer/peer-store.js';
 
 /**
  * Keeps peer records in a Map for the life of the process: for tests,
@@ -38,4 +38,8 @@ export class MemoryPeerStore implements PeerStore {
   }
 
   async close(): Promise<void> {}
+
+  health(): PeerStoreHealth {
+    return { store: this.name, state: 'up', pendingWrites: 0, details: { records: this.records.size } };
+  }
 }

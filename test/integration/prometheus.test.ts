@@ -33,6 +33,7 @@ describe('Prometheus metrics endpoint', function () {
     const sent = /^tmp2p_p2p_channel_messages_sent_total\{channel="0x70"\} (\d+)$/m.exec(text);
     assert.ok(sent && Number(sent[1]) >= 2, `echo channel traffic is counted:\n${text.slice(0, 2000)}`);
     assert.match(text, /^tmp2p_nodejs_eventloop_lag_seconds /m);
+    assert.match(text, /^tmp2p_peer_store_state\{store="memory",state="up"\} 1$/m);
     const other = await fetch(node.metricsUrl.replace(/\/metrics$/, '/nope'));
     assert.equal(other.status, 404);
     await other.text();

@@ -3,7 +3,7 @@ import { MongoClient, MongoServerError, type Collection } from 'mongodb';
 import { AbortError, InvalidArgumentError, throwIfAborted, toError } from '../../../framework/errors/base.js';
 import type { NodeConfig } from '../../../framework/config/node-config.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
-import type { PeerRecord, PeerStore } from '../../../framework/peer/peer-store.js';
+import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../../framework/peer/types.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import { deadlineSignal, raceSignal } from '../../../framework/util/abort.js';
@@ -84,6 +84,17 @@ export class MongoPeerStore implements PeerStore {
     this.log = storeLogger(logger, this.name);
     this.buffer = new WriteBuffer(o.maxBufferedWrites);
     this.writer = new DocumentWriter(this.collection, new RevisionCache(o.revisionCacheSize), o.maxConflictRetries, this.log);
+  }
+
+  health(): PeerStoreHealth {
+    const status = this.status();
+    return {
+      store: this.name,
+      state: status.state,
+      pendingWrites: status.pending,
+      ...(status.lastError !== undefined ? { lastError: status.lastError } : {}),
+      details: { target: this.target, ...status },
+    };
   }
 
   status(): MongoPeerStoreStatus {

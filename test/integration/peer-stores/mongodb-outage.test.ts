@@ -105,9 +105,16 @@ describe('MongoPeerStore through a database outage (server stopped and restarted
     await manager.flush();
     assert.equal(manager.metrics().storeErrors, 0);
     assert.ok(store.status().pending >= 25);
+    // What operators see through the manager (/status, /metrics, Prometheus): the outage and its backlog.
+    await until(() => manager.storeHealth().state === 'down', 'the manager to report the store down');
+    const health = manager.storeHealth();
+    assert.equal(health.store, 'mongodb');
+    assert.ok(health.pendingWrites >= 25, `pending ${health.pendingWrites}`);
+    assert.ok(health.lastError, 'the failure is named');
     await mongo.server().resume!();
     await store.flush(AbortSignal.timeout(60_000));
     assert.equal(store.status().failed, 0, 'no write was given up as rejected');
+    assert.deepEqual([manager.storeHealth().state, manager.storeHealth().pendingWrites], ['up', 0]);
     await manager.close();
     const reader = open(database);
     assert.equal((await reader.load()).length, 25);

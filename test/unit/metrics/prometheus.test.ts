@@ -93,6 +93,18 @@ describe('Prometheus exporter', () => {
     assert.equal(s.get('tmp2p_p2p_dial_failures_total{error="DialError"}'), undefined, 'a reason that no longer counts disappears');
   });
 
+  it('exports the peer store state and backlog when the source reports them', async () => {
+    router = routerSnapshot();
+    const registry = createPrometheusRegistry(
+      { ...source, peerStoreHealth: () => ({ store: 'mongodb', state: 'down', pendingWrites: 42, lastError: 'connection refused' }) },
+      { processMetrics: false },
+    );
+    const s = series(await registry.metrics());
+    assert.equal(s.get('tmp2p_peer_store_state{store="mongodb",state="down"}'), 1);
+    assert.equal(s.get('tmp2p_peer_store_state{store="mongodb",state="up"}'), 0);
+    assert.equal(s.get('tmp2p_peer_store_pending_writes{store="mongodb"}'), 42);
+  });
+
   it('adds Node.js process metrics unless turned off, and keeps registries of two nodes apart', async () => {
     router = routerSnapshot();
     const a = createPrometheusRegistry(source);

@@ -141,6 +141,18 @@ export function peerStoreCompliance<S extends PeerStore>(harness: () => StoreHar
       assert.deepStrictEqual(second, original);
     });
 
+    it('reports its health: up with nothing pending once idle, and never throws', async () => {
+      const store = await create();
+      await store.save(fullRecord(1));
+      await store.load(); // waits for the store's own queued writes
+      const health = store.health?.();
+      assert.ok(health, 'every built-in store reports health');
+      assert.equal(health.store, store.name);
+      assert.equal(health.state, 'up');
+      assert.equal(health.pendingWrites, 0);
+      assert.equal(health.lastError, undefined);
+    });
+
     it('rejects a record without a valid node ID', async () => {
       const store = await create();
       await assert.rejects(store.save({ ...minimalRecord(1), nodeId: 'not-a-node-id' as NodeID }), { name: 'InvalidArgumentError' });
