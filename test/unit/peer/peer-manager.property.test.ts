@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { NodeAddress } from '../../../framework/address/node-address.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { PeerRejectedError } from '../../../framework/peer/errors.js';
+import { MAX_PEER_SCORE, MIN_PEER_SCORE } from '../../../framework/peer/scoring.js';
 import { PeerManager } from '../../../framework/peer/peer-manager.js';
 import { resolvePeerManagerOptions } from '../../../framework/peer/options.js';
 import type { PeerUpdate } from '../../../framework/peer/types.js';
@@ -203,6 +204,17 @@ describe('PeerManager: properties under random event sequences', () => {
           assert.deepEqual(new Set(pm.connectedPeers()), new Set([...routed].filter(([, r]) => r).map(([i]) => i)));
           const next = pm.nextDialAt();
           assert.ok(next === undefined || next > clock.now(), 'nextDialAt is in the future');
+          for (const snap of pm.snapshot()) {
+            assert.ok(snap.score.total >= MIN_PEER_SCORE && snap.score.total <= MAX_PEER_SCORE, `score ${snap.score.total} of ${snap.nodeId} out of range`);
+            for (const part of Object.values(snap.score.parts)) assert.ok(Number.isFinite(part), `score part of ${snap.nodeId} is ${part}`);
+            if (snap.state === 'banned') assert.ok((snap.bannedUntil ?? 0) > clock.now(), 'banned state without a ban in force');
+            const cap = snap.persistent ? 1000 : 2000;
+            for (const a of snap.addressDetails) {
+              if (a.retryAt === undefined || a.lastDialFailure === undefined) continue;
+              const delay = a.retryAt - a.lastDialFailure;
+              assert.ok(delay >= 0 && delay <= cap, `retry delay ${delay} ms of ${a.address} outside [0, ${cap}]`);
+            }
+          }
         }
 
         // Once the router has carried out every eviction, at most maxConnected peers remain.
@@ -212,14 +224,89 @@ describe('PeerManager: properties under random event sequences', () => {
         }
         assert.ok(pm.metrics().connected <= c.maxConnected, `${pm.metrics().connected} connected after evictions, max ${c.maxConnected}`);
 
-        // Draining: every remaining connection goes down, then close pairs whatever is left.
-        for (const id of [...routed.keys()]) pm.disconnected(id);
+        // Persistent peers are always retried: once every dial has ended and every ban, cooldown
+        // and retry delay has run out, each of them is offered for dialing again.
+        for (const a of dials.splice(0)) pm.dialFailed(a, new Error('refused'));
+        for (const id of [...routed.keys()]) {
+          routed.delete(id);
+          pm.disconnected(id);
+        }
+        clock.advance(20_000);
+        const offered = new Set<NodeID>();
+        for (let a = pm.tryDialNext(); a !== undefined; a = pm.tryDialNext()) {
+          offered.add(a.nodeId);
+          pm.dialFailed(a, new Error('refused'));
+        }
+        for (const n of c.persistent) assert.ok(offered.has(nid(n)), `persistent peer ${n} is not retried`);
+
         await pm.close();
         assert.equal(up.size, 0, 'every up was followed by a down');
         const ups = updates.filter((u) => u.status === 'up').length;
         assert.equal(updates.length, ups * 2);
       }),
       { numRuns: Number(process.env.PEER_PROPERTY_RUNS ?? 300) },
+    );
+  });
+
+  it('keeps retry delays within their caps however often dials fail', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          minRetryTimeMs: fc.integer({ min: 0, max: 500 }),
+          maxRetryTimeMs: fc.integer({ min: 1, max: 60_000 }),
+          maxRetryTimePersistentMs: fc.integer({ min: 1, max: 60_000 }),
+          retryJitterMs: fc.integer({ min: 0, max: 3000 }),
+          persistent: fc.subarray([1, 2, 3, 4]),
+          rounds: fc.integer({ min: 1, max: 40 }),
+          seed: fc.integer(),
+        }).map((c) => ({ ...c, maxRetryTimeMs: c.minRetryTimeMs + c.maxRetryTimeMs, maxRetryTimePersistentMs: c.minRetryTimeMs + c.maxRetryTimePersistentMs })),
+        async (c) => {
+          const clock = new FakeClock();
+          const options = resolvePeerManagerOptions({
+            selfId: SELF,
+            maxConnected: 10,
+            maxOutgoing: 10,
+            minRetryTimeMs: c.minRetryTimeMs,
+            maxRetryTimeMs: c.maxRetryTimeMs,
+            maxRetryTimePersistentMs: c.maxRetryTimePersistentMs,
+            retryJitterMs: c.retryJitterMs,
+            persistentPeers: c.persistent.map((n) => addr(n)),
+          });
+          const pm = new PeerManager(options, new MemoryPeerStore(), new DefaultScoringStrategy(), clock, new SeededRandom(c.seed));
+          await pm.start();
+          for (let n = 1; n <= 4; n++) pm.add(addr(n));
+          const failures = new Map<NodeID, number>();
+          for (let round = 0; round < c.rounds; round++) {
+            for (let a = pm.tryDialNext(); a !== undefined; a = pm.tryDialNext()) {
+              pm.dialFailed(a, new Error('refused'));
+              failures.set(a.nodeId, (failures.get(a.nodeId) ?? 0) + 1);
+            }
+            for (const snap of pm.snapshot()) {
+              const cap = snap.persistent ? c.maxRetryTimePersistentMs : c.maxRetryTimeMs;
+              for (const a of snap.addressDetails) {
+                if (a.retryAt === undefined || a.lastDialFailure === undefined) continue;
+                const delay = a.retryAt - a.lastDialFailure;
+                if (!snap.persistent && c.minRetryTimeMs === 0) {
+                  assert.equal(delay, Infinity, 'minRetryTimeMs 0 means a failed non-persistent peer is never redialed');
+                  continue;
+                }
+                assert.ok(delay > 0 && delay <= cap, `retry delay ${delay} ms of ${snap.persistent ? 'persistent' : 'other'} peer after ${a.dialFailures} failures outside (0, ${cap}]`);
+              }
+            }
+            const next = pm.nextDialAt();
+            if (next === undefined) break;
+            clock.t = next;
+          }
+          // Persistent peers never give up, even when minRetryTimeMs is 0 ("never retry" for others):
+          // once their capped delay has passed, each is offered again.
+          clock.advance(c.maxRetryTimePersistentMs + 1);
+          const offered = new Set<NodeID>();
+          for (let a = pm.tryDialNext(); a !== undefined; a = pm.tryDialNext()) offered.add(a.nodeId);
+          for (const n of c.persistent) assert.ok(offered.has(nid(n)), `persistent peer ${n} not retried after ${failures.get(nid(n)) ?? 0} failures`);
+          await pm.close();
+        },
+      ),
+      { numRuns: Number(process.env.PEER_PROPERTY_RUNS ?? 200) },
     );
   });
 
