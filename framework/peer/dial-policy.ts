@@ -39,20 +39,24 @@ export function dialableAt(entry: PeerEntry, options: GateOptions): number {
 /** The address to dial now, or undefined when the gate or every retry delay forbids it. */
 export function dialableAddress(entry: PeerEntry, now: number, options: GateOptions): AddressEntry | undefined {
   if (peerGate(entry, options) > now) return undefined;
-  return bestAddress([...entry.addresses.values()].filter((a) => retryAt(entry, a, options) <= now));
+  let best: AddressEntry | undefined;
+  for (const a of entry.addresses.values()) {
+    if (retryAt(entry, a, options) <= now && isBetterAddress(a, best)) best = a;
+  }
+  return best;
 }
 
 /** Fewest failures first, then the most recent success, then the oldest-known. */
 export function bestAddress(candidates: Iterable<AddressEntry>): AddressEntry | undefined {
   let best: AddressEntry | undefined;
-  for (const a of candidates) {
-    if (
-      best === undefined ||
-      a.dialFailures < best.dialFailures ||
-      (a.dialFailures === best.dialFailures && (a.lastDialSuccess ?? -1) > (best.lastDialSuccess ?? -1))
-    ) {
-      best = a;
-    }
-  }
+  for (const a of candidates) if (isBetterAddress(a, best)) best = a;
   return best;
+}
+
+function isBetterAddress(a: AddressEntry, best: AddressEntry | undefined): boolean {
+  return (
+    best === undefined ||
+    a.dialFailures < best.dialFailures ||
+    (a.dialFailures === best.dialFailures && (a.lastDialSuccess ?? -1) > (best.lastDialSuccess ?? -1))
+  );
 }

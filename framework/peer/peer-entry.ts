@@ -1,5 +1,6 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
+import type { PeerScore } from './scoring.js';
 
 /** Most addresses remembered per peer; a gossiping peer cannot make one entry grow without bound. */
 export const MAX_ADDRESSES_PER_PEER = 16;
@@ -35,6 +36,18 @@ export interface PeerEntry {
   behaviour: number;
   /** Random rank tie-breaker fixed per peer, so equal peers are not always tried in the same order on every node. */
   readonly tiebreak: number;
+  /** The last score and the input it was computed from (see SCORE_REUSE_MS). Not persisted. */
+  scoreMemo?: ScoreMemo;
+}
+
+/** A computed score with the inputs that determine whether it can be reused. */
+export interface ScoreMemo {
+  readonly persistent: boolean;
+  readonly behaviour: number;
+  readonly dialFailures: number;
+  readonly connectedForMs: number;
+  readonly at: number;
+  readonly score: PeerScore;
 }
 
 export function newPeerEntry(nodeId: NodeID, persistent: boolean, tiebreak: number): PeerEntry {

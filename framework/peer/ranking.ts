@@ -1,28 +1,21 @@
-import type { NodeID } from '../identity/node-id.js';
 import type { PeerEntry } from './peer-entry.js';
 import type { PeerScore } from './scoring.js';
 
 /**
- * Scores of every peer at one instant, computed lazily and at most once per
- * peer. A fresh Ranking is made for each decision, so rankings are never
- * stale (v0.35 cached them and missed behaviour changes) while one decision
- * sees one consistent order.
+ * Scores of every peer at one instant. A fresh Ranking is made for each
+ * decision, so rankings are never stale (v0.35 cached them and missed
+ * behaviour changes) while one decision sees one consistent order: `compute`
+ * must return the same score for the same entry at the same instant (the
+ * manager's per-entry memo does, see SCORE_REUSE_MS), so nothing is kept here.
  */
 export class Ranking {
-  private readonly scores = new Map<NodeID, PeerScore>();
-
   constructor(
     readonly now: number,
     private readonly compute: (entry: PeerEntry, now: number) => PeerScore,
   ) {}
 
   score(entry: PeerEntry): PeerScore {
-    let score = this.scores.get(entry.nodeId);
-    if (score === undefined) {
-      score = this.compute(entry, this.now);
-      this.scores.set(entry.nodeId, score);
-    }
-    return score;
+    return this.compute(entry, this.now);
   }
 
   total(entry: PeerEntry): number {

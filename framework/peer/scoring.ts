@@ -31,9 +31,19 @@ export interface PeerScore {
 }
 
 /**
+ * How long the manager may reuse a peer's score while every input except
+ * `now` is unchanged. Any change of behaviour, failures, persistence or
+ * connection rescores at once (v0.35 cached rankings and missed behaviour
+ * changes); only a strategy's own dependence on `now` is seen this coarsely.
+ */
+export const SCORE_REUSE_MS = 1000;
+
+/**
  * Peer-scoring plugin. `score` is called often (every ranking), so it must be
  * cheap, synchronous and pure: the same input gives the same score. Totals
- * outside [MIN_PEER_SCORE, MAX_PEER_SCORE] are clamped by the manager.
+ * outside [MIN_PEER_SCORE, MAX_PEER_SCORE] are clamped by the manager. A
+ * result may be reused for up to SCORE_REUSE_MS while the input other than
+ * `now` is unchanged.
  */
 export interface ScoringStrategy {
   readonly name: string;

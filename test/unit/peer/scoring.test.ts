@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { DefaultScoringStrategy, PERSISTENT_FLOOR } from '../../../plugins/scoring/default.js';
 import { FixedScoringStrategy } from '../../../plugins/scoring/fixed.js';
 import { FIXED_SCORES, SCORING_STRATEGY } from '../../../framework/peer/tokens.js';
-import { MAX_PEER_SCORE, MIN_PEER_SCORE, clampScore, type PeerScoreInput, type ScoringStrategy } from '../../../framework/peer/scoring.js';
+import { MAX_PEER_SCORE, MIN_PEER_SCORE, SCORE_REUSE_MS, clampScore, type PeerScoreInput, type ScoringStrategy } from '../../../framework/peer/scoring.js';
 import { nid } from './ids.js';
+import { addr, harness } from './helpers.js';
 
 const base: PeerScoreInput = { nodeId: nid(1), persistent: false, behaviour: 0, dialFailures: 0, connectedForMs: 0, now: 0 };
 
@@ -102,5 +103,42 @@ describe('clampScore', () => {
     assert.equal(clampScore(-1e9), -10_000);
     assert.equal(clampScore(Number.NaN), 0);
     assert.equal(clampScore(12), 12);
+  });
+});
+
+describe('PeerManager score reuse', () => {
+  /** Scores by the clock (whole seconds) plus behaviour, and counts its calls. */
+  class ClockScoring implements ScoringStrategy {
+    readonly name = 'clock';
+    calls = 0;
+    score(input: PeerScoreInput) {
+      this.calls++;
+      const total = Math.floor(input.now / 1000) + input.behaviour * 100;
+      return { total, parts: { clock: total } };
+    }
+  }
+
+  it('rescores at once when an input changes, and reuses a score only within SCORE_REUSE_MS', async () => {
+    const scoring = new ClockScoring();
+    const { pm, clock } = await harness({ scoring });
+    pm.add(addr(1));
+    pm.add(addr(2));
+    const scoreOf = (n: number) => pm.snapshot().find((p) => p.nodeId === nid(n))!.score.total;
+    const t0 = Math.floor(clock.now() / 1000);
+    assert.equal(scoreOf(1), t0);
+    const calls = scoring.calls;
+    pm.snapshot();
+    pm.snapshot();
+    assert.equal(scoring.calls, calls, 'unchanged inputs at the same time are not scored again');
+
+    pm.report(nid(1), { kind: 'good' });
+    assert.equal(scoreOf(1), t0 + 100, 'a behaviour report shows in the very next ranking');
+    assert.equal(scoreOf(2), t0);
+
+    clock.advance(SCORE_REUSE_MS - 1);
+    assert.equal(scoreOf(2), t0, 'reused within the window');
+    clock.advance(1);
+    assert.equal(scoreOf(2), t0 + Math.floor(SCORE_REUSE_MS / 1000), 'rescored once the window has passed');
+    await pm.close();
   });
 });
