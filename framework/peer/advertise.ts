@@ -1,6 +1,10 @@
 import { isIP } from 'node:net';
 import { isPrivateIP } from '../address/endpoint.js';
 import type { NodeAddress } from '../address/node-address.js';
+import type { NodeID } from '../identity/node-id.js';
+import { isBetterAddress } from './dial-policy.js';
+import { isBannedAt, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import type { Ranking } from './ranking.js';
 import type { RandomSource } from './types.js';
 
 /** Who is asking for addresses, as far as the caller (PEX) knows. */
@@ -59,4 +63,25 @@ export function weightedSample(candidates: readonly AdvertiseCandidate[], limit:
   });
   keyed.sort((a, b) => b.key - a.key || a.index - b.index);
   return keyed.slice(0, limit).map((k) => k.address);
+}
+
+/**
+ * One candidate per peer that may be gossiped to a requester: not `excluded`
+ * (the requester itself, private peers), not banned or inactive, with the
+ * best of its addresses the requester may see, scored by `ranking`.
+ */
+export function advertiseCandidates(
+  entries: Iterable<PeerEntry>,
+  ranking: Ranking,
+  context: AdvertiseContext,
+  excluded: (id: NodeID) => boolean,
+): AdvertiseCandidate[] {
+  const candidates: AdvertiseCandidate[] = [];
+  for (const entry of entries) {
+    if (excluded(entry.nodeId) || isBannedAt(entry, ranking.now) || entry.inactiveSince !== undefined) continue;
+    let best: AddressEntry | undefined;
+    for (const a of entry.addresses.values()) if (isVisibleTo(a.address, context) && isBetterAddress(a, best)) best = a;
+    if (best !== undefined) candidates.push({ score: ranking.total(entry), address: best.address });
+  }
+  return candidates;
 }

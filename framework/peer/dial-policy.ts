@@ -53,7 +53,8 @@ export function bestAddress(candidates: Iterable<AddressEntry>): AddressEntry | 
   return best;
 }
 
-function isBetterAddress(a: AddressEntry, best: AddressEntry | undefined): boolean {
+/** Whether `a` is preferred over `best` for dialing (fewest failures, then the most recent success). */
+export function isBetterAddress(a: AddressEntry, best: AddressEntry | undefined): boolean {
   return (
     best === undefined ||
     a.dialFailures < best.dialFailures ||

@@ -3,17 +3,20 @@ import { Subject, type Observable } from 'rxjs';
 import { InvalidArgumentError, throwIfAborted, toError } from '../errors/base.js';
 import { isNodeID, type NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
-import { isVisibleTo, weightedSample, type AdvertiseCandidate, type AdvertiseContext } from './advertise.js';
+import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
 import { ConnectionTable } from './connections.js';
-import { bestAddress, dialableAddress, dialableAt, retryAt } from './dial-policy.js';
+import { dialableAt, retryAt } from './dial-policy.js';
+import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
-import { MAX_BEHAVIOUR, attachAddress, isBannedAt, newPeerEntry, resetFailures, totalDialFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, newPeerEntry, resetFailures } from './peer-entry.js';
 import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
 import { Ranking } from './ranking.js';
-import { clampScore, SCORE_REUSE_MS, type PeerScore, type ScoringStrategy } from './scoring.js';
+import type { ScoringStrategy } from './scoring.js';
+import { PeerScorer } from './peer-scorer.js';
+import { chooseDial, evictionVictim, upgradeTarget } from './selection.js';
 import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
 import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
 import {
@@ -58,6 +61,7 @@ export class PeerManager {
   /** Every known peer, insertion-ordered, and its persistence. */
   private readonly peers: PeerBook;
   private readonly conns: ConnectionTable;
+  private readonly scorer: PeerScorer;
   private readonly persistentIds: ReadonlySet<NodeID>;
   private readonly privateIds: ReadonlySet<NodeID>;
   private readonly dialWakeSubject = new Subject<void>();
@@ -73,13 +77,12 @@ export class PeerManager {
     bans: 0,
   };
   private lifecycle: 'new' | 'starting' | 'running' | 'closed' = 'new';
-  private scoringFailed = false;
   private closing: Promise<void> | undefined;
 
   constructor(
     @inject(PEER_MANAGER_OPTIONS) options: PeerManagerOptions,
     @inject(PEER_STORE) private readonly store: PeerStore,
-    @inject(SCORING_STRATEGY) private readonly scoring: ScoringStrategy,
+    @inject(SCORING_STRATEGY) scoring: ScoringStrategy,
     @inject(CLOCK) @optional() clock?: Clock,
     @inject(RANDOM) @optional() random?: RandomSource,
     @inject(LOGGER) @optional() logger?: PeerManagerLogger,
@@ -91,6 +94,7 @@ export class PeerManager {
     const child = (logger as { child?: (bindings: object) => PeerManagerLogger } | undefined)?.child;
     this.log = typeof child === 'function' ? child.call(logger, { component: 'peer-manager' }) : (logger ?? silentPeerLogger);
     this.conns = new ConnectionTable(this.options);
+    this.scorer = new PeerScorer(scoring, this.conns, this.log);
     this.persistentIds = new Set(this.options.persistentPeers.map((a) => a.nodeId));
     this.privateIds = new Set(this.options.privatePeerIds);
     this.dialWake$ = this.dialWakeSubject.asObservable();
@@ -191,43 +195,14 @@ export class PeerManager {
    */
   tryDialNext(): NodeAddress | undefined {
     if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot()) return undefined;
-    const ranking = this.ranking();
-    const upgradeOnly = this.conns.atCapacity(true);
-    const outgoingFull = this.conns.outgoingFull();
-    // One pass keeps the best-ranked dialable peer: sorting every known peer per
-    // decision made each call O(n log n) (83 dials/s with 10,000 peers).
-    const candidates: Array<{ entry: PeerEntry; address: AddressEntry }> = [];
-    let best: { entry: PeerEntry; address: AddressEntry } | undefined;
-    for (const entry of this.peers.values()) {
-      if ((outgoingFull && !entry.persistent) || this.conns.busy(entry.nodeId)) continue;
-      const address = dialableAddress(entry, ranking.now, this.options);
-      if (address === undefined) continue;
-      const candidate = { entry, address };
-      if (upgradeOnly) candidates.push(candidate);
-      if (best === undefined || ranking.compare(entry, best.entry) < 0) best = candidate;
-    }
-    if (best === undefined) return undefined;
-    let replaces: NodeID | undefined;
-    if (upgradeOnly) {
-      // At capacity only an upgrade may dial: the best candidate that outranks a replaceable peer.
-      replaces = this.findUpgradeCandidate(best.entry, ranking);
-      if (replaces === undefined) {
-        best = undefined;
-        for (const candidate of candidates.sort((a, b) => ranking.compare(a.entry, b.entry))) {
-          replaces = this.findUpgradeCandidate(candidate.entry, ranking);
-          if (replaces !== undefined) {
-            best = candidate;
-            break;
-          }
-        }
-        if (best === undefined) return undefined;
-      }
-      this.conns.upgrading.set(best.entry.nodeId, replaces!);
-    }
-    this.conns.dialing.set(best.entry.nodeId, best.address.key);
+    const choice = chooseDial(this.peers, this.conns, this.ranking(), this.options, this.conns.atCapacity(true), this.conns.outgoingFull());
+    if (choice === undefined) return undefined;
+    const { entry, address, replaces } = choice;
+    if (replaces !== undefined) this.conns.upgrading.set(entry.nodeId, replaces);
+    this.conns.dialing.set(entry.nodeId, address.key);
     this.counters.dialAttempts++;
-    this.log.debug({ peer: best.entry.nodeId, address: best.address.key, upgradeFrom: replaces }, 'dialing peer');
-    return best.address.address;
+    this.log.debug({ peer: entry.nodeId, address: address.key, upgradeFrom: replaces }, 'dialing peer');
+    return address.address;
   }
 
   /**
@@ -321,20 +296,8 @@ export class PeerManager {
       evictQueue.delete(id);
       if (connected.has(id) && !evicting.has(id)) return this.startEviction(id);
     }
-    const max = this.options.maxConnected;
-    if (max === 0 || connected.size - evicting.size <= max) return undefined;
-    const ranking = this.ranking();
-    let worst: PeerEntry | undefined;
-    for (const id of connected.keys()) {
-      const entry = this.peers.get(id);
-      if (entry === undefined || evicting.has(id)) continue;
-      const worse =
-        worst === undefined ||
-        (worst.persistent && !entry.persistent) ||
-        (worst.persistent === entry.persistent && ranking.compare(entry, worst) > 0);
-      if (worse) worst = entry;
-    }
-    return worst === undefined ? undefined : this.startEviction(worst.nodeId);
+    const victim = evictionVictim(this.peers, this.conns, this.ranking(), this.options.maxConnected);
+    return victim === undefined ? undefined : this.startEviction(victim);
   }
 
   /** The connection to `nodeId` is gone; publishes its `down` if it was ready. Idempotent. */
@@ -385,17 +348,7 @@ export class PeerManager {
    * InvalidArgumentError for a malformed behaviour.
    */
   report(nodeId: NodeID, behaviour: PeerBehaviour): void {
-    if (!isNodeID(nodeId)) throw new InvalidArgumentError(`report() expects a node ID, got ${JSON.stringify(nodeId)}`);
-    const kind = behaviour?.kind;
-    if (kind !== 'good' && kind !== 'bad' && kind !== 'ban') {
-      throw new InvalidArgumentError(`report() expects a behaviour of kind "good", "bad" or "ban", got ${JSON.stringify(behaviour)}`);
-    }
-    if (behaviour.kind === 'ban') {
-      const duration = behaviour.durationMs;
-      if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) {
-        throw new InvalidArgumentError(`ban durationMs must be a finite non-negative number of milliseconds, got ${String(duration)}`);
-      }
-    }
+    checkReport(nodeId, behaviour);
     if (nodeId === this.options.selfId || this.lifecycle === 'closed') return;
     if (behaviour.kind === 'ban') return this.ban(nodeId, behaviour.durationMs, behaviour.reason);
 
@@ -458,14 +411,7 @@ export class PeerManager {
     if (max <= 0) return [];
     const self = this.options.selfAddress;
     const result = self !== undefined && requester !== this.options.selfId && isVisibleTo(self, context) ? [self] : [];
-    const ranking = this.ranking();
-    const candidates: AdvertiseCandidate[] = [];
-    for (const entry of this.peers.values()) {
-      const id = entry.nodeId;
-      if (id === requester || this.privateIds.has(id) || isBannedAt(entry, ranking.now) || entry.inactiveSince !== undefined) continue;
-      const best = bestAddress([...entry.addresses.values()].filter((a) => isVisibleTo(a.address, context)));
-      if (best !== undefined) candidates.push({ score: ranking.total(entry), address: best.address });
-    }
+    const candidates = advertiseCandidates(this.peers.values(), this.ranking(), context, (id) => id === requester || this.privateIds.has(id));
     return [...result, ...weightedSample(candidates, max - result.length, this.random)].slice(0, max);
   }
 
@@ -525,7 +471,7 @@ export class PeerManager {
       const { maxConnected, maxConnectedUpgrade } = this.options;
       const connected = this.conns.connected.size;
       if (this.conns.atHardCap()) refuse('max-connected', `${connected} peers connected, the limit including upgrade slots is ${maxConnected + maxConnectedUpgrade}`);
-      replaces = this.findUpgradeCandidate(known ?? newPeerEntry(id, this.persistentIds.has(id), 0), this.ranking(now));
+      replaces = upgradeTarget(known ?? newPeerEntry(id, this.persistentIds.has(id), 0), this.peers, this.conns, this.ranking(now));
       if (replaces === undefined) refuse('max-connected', `${connected} of ${maxConnected} peers connected and none ranks below it`);
     }
 
@@ -549,24 +495,6 @@ export class PeerManager {
       this.scheduleEviction(replaces);
     }
     if (known === undefined) this.prune();
-  }
-
-  /**
-   * The lowest-ranked connected peer that ranks strictly below `entry` and may
-   * be replaced by it: not already leaving or targeted by another upgrade,
-   * and not persistent unless `entry` is.
-   */
-  private findUpgradeCandidate(entry: PeerEntry, ranking: Ranking): NodeID | undefined {
-    const ours = ranking.total(entry);
-    const targeted = new Set(this.conns.upgrading.values());
-    let lowest: PeerEntry | undefined;
-    for (const id of this.conns.connected.keys()) {
-      const other = this.peers.get(id);
-      if (other === undefined || id === entry.nodeId || this.conns.leaving(id) || targeted.has(id)) continue;
-      if ((other.persistent && !entry.persistent) || ranking.total(other) >= ours) continue;
-      if (lowest === undefined || ranking.compare(other, lowest) > 0) lowest = other;
-    }
-    return lowest?.nodeId;
   }
 
   private ban(nodeId: NodeID, durationMs: number, reason: string | undefined): void {
@@ -612,41 +540,8 @@ export class PeerManager {
   }
 
   private ranking(now = this.clock.now()): Ranking {
-    return new Ranking(now, this.computeScore);
+    return new Ranking(now, this.scorer.score);
   }
-
-  private readonly computeScore = (entry: PeerEntry, now: number): PeerScore => {
-    const connection = this.conns.connected.get(entry.nodeId);
-    const persistent = entry.persistent;
-    const behaviour = entry.behaviour;
-    const dialFailures = totalDialFailures(entry);
-    const connectedForMs = connection === undefined ? 0 : Math.max(0, now - connection.since);
-    // Scoring every known peer for every decision cost ~1 µs a peer (10 ms a dial with 10,000 peers).
-    const memo = entry.scoreMemo;
-    if (
-      memo !== undefined &&
-      memo.persistent === persistent &&
-      memo.behaviour === behaviour &&
-      memo.dialFailures === dialFailures &&
-      memo.connectedForMs === connectedForMs &&
-      now >= memo.at &&
-      now - memo.at < SCORE_REUSE_MS
-    ) {
-      return memo.score;
-    }
-    try {
-      const raw = this.scoring.score({ nodeId: entry.nodeId, persistent, behaviour, dialFailures, connectedForMs, now });
-      const score = { total: clampScore(raw.total), parts: raw.parts };
-      entry.scoreMemo = { persistent, behaviour, dialFailures, connectedForMs, at: now, score };
-      return score;
-    } catch (error) {
-      if (!this.scoringFailed) {
-        this.scoringFailed = true; // once: a broken plugin would otherwise flood the log
-        this.log.error({ err: error, strategy: this.scoring.name }, 'scoring strategy threw; scoring such peers 0');
-      }
-      return { total: 0, parts: { error: 0 } };
-    }
-  };
 
   private *readyUpdates(): Iterable<PeerUpdate> {
     for (const [nodeId, connection] of this.conns.connected) {
