@@ -23,6 +23,12 @@ export function defaultRawConfig(): Table {
 }
 
 export interface LoadConfigOptions {
+  /**
+   * The embedding application's own defaults, nested like the TOML: above the
+   * embedded defaults, below everything else (e.g. `tmp2p start` keeps peers in
+   * LevelDB unless the node's config says otherwise).
+   */
+  readonly defaults?: Table;
   /** A TOML file whose keys override the defaults. */
   readonly file?: string;
   /** TOML text (instead of, or after, `file`). */
@@ -37,12 +43,14 @@ export interface LoadConfigOptions {
 }
 
 /**
- * Builds a NodeConfig: defaults ← file ← toml ← values ← environment ← --set,
+ * Builds a NodeConfig: embedded defaults ← application defaults ← file ← toml
+ * ← values ← environment ← --set,
  * then validates everything. Every problem is a ConfigError naming the key,
  * the bad value and what is allowed.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<NodeConfig> {
   const merged = defaultRawConfig();
+  if (options.defaults) deepMerge(merged, structuredClone(options.defaults));
   if (options.file) {
     let text: string;
     try {

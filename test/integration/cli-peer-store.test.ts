@@ -98,6 +98,15 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
     }
   });
 
+  it('keeps peers in LevelDB under the home even when the home has no config file', async () => {
+    const home = await initHome();
+    await rm(join(home, 'config', 'config.toml'));
+    const node = await start(home);
+    running.push(node);
+    assert.equal(await stop(node), 0, node.output());
+    assert.ok(existsSync(join(home, 'data', 'peerstore', 'CURRENT')), 'a LevelDB database was created under <home>/data/peerstore');
+  });
+
   it('refuses a mongodb store without a connection string, naming the config key', async () => {
     const home = await initHome();
     const result = await run(process.execPath, [bin, 'start', '--home', home, '--set', 'p2p.peer_store=mongodb', '--set', 'log_level=warn'], {

@@ -55,6 +55,8 @@ export function registerNodeCommands(program: Command): void {
     .action(async (opts: { home?: string; set: Record<string, string> }) => {
       const home = nodeHome(opts.home);
       const config = await loadConfig({
+        // A node run from a home remembers its peers there, even without a config file.
+        defaults: { p2p: { peer_store: 'leveldb' } },
         file: existsSync(home.configFile) ? home.configFile : undefined,
         env: process.env,
         set: opts.set,

@@ -44,6 +44,14 @@ describe('configuration', () => {
     assert.deepEqual(config.p2p.transports, ['memory', 'mconn']);
   });
 
+  it('puts application defaults above the embedded ones and below the file', async () => {
+    const plain = await loadConfig({ defaults: { p2p: { peer_store: 'leveldb', max_connections: 7 } } });
+    assert.equal(plain.p2p.peerStore, 'leveldb');
+    assert.equal(plain.p2p.maxConnections, 7);
+    const overridden = await loadConfig({ defaults: { p2p: { peer_store: 'leveldb' } }, toml: '[p2p]\npeer_store = "memory"\n' });
+    assert.equal(overridden.p2p.peerStore, 'memory');
+  });
+
   const bad: Array<[string, Record<string, unknown>, RegExp, string]> = [
     ['wrong type', { p2p: { max_connections: 'many' } }, /"p2p\.max_connections" = "many" is invalid: expected an integer ≥ 1/, 'p2p.max_connections'],
     ['below minimum', { p2p: { max_connections: 0 } }, /"p2p\.max_connections" = 0 is invalid: expected an integer ≥ 1/, 'p2p.max_connections'],
