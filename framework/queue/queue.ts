@@ -71,6 +71,13 @@ export interface Queue<T extends QueueItem> {
   readonly closed: Promise<void>;
   readonly length: number;
   stats(): QueueStats;
+  /**
+   * Optional, for priority-aware policies: a channel opened after the queue
+   * was created (a reactor's channel opened while peers are connected), so its
+   * messages get their declared priority rather than the unlisted one. The
+   * router calls it before any message of that channel can be enqueued.
+   */
+  declareChannel?(channel: QueueChannelInfo): void;
 }
 
 /** A queue plugin: one factory, many queues (one per peer and per channel). */

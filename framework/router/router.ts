@@ -120,7 +120,8 @@ export class Router {
 
   /**
    * Opens a channel. Open channels before `start()` so the first handshakes
-   * already advertise them; channels opened later appear in new handshakes only.
+   * already advertise them; channels opened later appear in new handshakes only
+   * (connected peers' queues learn the channel's priority at once).
    */
   openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): Channel<Outer, Inner> {
     validateChannelDefinition(definition as ChannelDefinition<unknown, unknown>);
@@ -130,6 +131,8 @@ export class Router {
       this.loopError(`channel:${definition.name}`, error),
     );
     this.channels.set(definition.id, channel as Channel<unknown, unknown>);
+    // Peers already routed built their outbound queue without this channel; give it its priority there.
+    for (const peer of this.peers.values()) peer.queue.declareChannel?.({ id: channel.id, priority: definition.priority });
     if (this.state === 'running') channel.start();
     return channel;
   }

@@ -34,6 +34,12 @@ export class RingBuffer<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  /** Whether any item, oldest first, satisfies `predicate` (nothing is removed). */
+  some(predicate: (item: T) => boolean): boolean {
+    for (let i = 0; i < this.count; i++) if (predicate(this.items[(this.head + i) % this.items.length] as T)) return true;
+    return false;
+  }
+
   /** Removes everything, returning the removed items in order. */
   drain(): T[] {
     const out: T[] = [];

@@ -1,7 +1,7 @@
 import { BaseQueue } from '../../framework/queue/base-queue.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import { RingBuffer } from '../../framework/util/ring-buffer.js';
-import type { EnqueueResult, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
+import type { EnqueueResult, QueueChannelInfo, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
 
 /**
  * Byte bound of a flow-scheduled queue created without `capacityBytes`. The
@@ -67,7 +67,7 @@ export interface Flow<T> {
 export abstract class FlowQueue<T extends QueueItem, F extends Flow<T>> extends BaseQueue<T> {
   protected readonly byteLimit: number;
   private readonly blockWhenFull: boolean;
-  private readonly declared: ReadonlyMap<number, number>;
+  private readonly declared: Map<number, number>;
   private readonly flowsByChannel = new Map<number, F>();
   private unlistedFlow: F | undefined;
   /** Every flow created so far (lazily, on a channel's first message). */
@@ -87,6 +87,17 @@ export abstract class FlowQueue<T extends QueueItem, F extends Flow<T>> extends 
     this.byteLimit = options.capacityBytes ?? settings.defaultCapacityBytes ?? DEFAULT_FLOW_QUEUE_CAPACITY_BYTES;
     this.blockWhenFull = settings.blockWhenFull ?? false;
     this.declared = new Map((options.channels ?? []).map((c) => [c.id, c.priority]));
+  }
+
+  /**
+   * Gives a channel opened after creation its priority. Ignored when the
+   * channel is already declared or already has messages here (moving them to
+   * a new flow could reorder the channel).
+   */
+  declareChannel(channel: QueueChannelInfo): void {
+    validateQueueOptions(this.constructor.name, { capacity: 1, channels: [channel] });
+    if (this.declared.has(channel.id) || this.unlistedFlow?.items.some((item) => item.channelId === channel.id)) return;
+    this.declared.set(channel.id, channel.priority);
   }
 
   /** Builds a flow and enters it into the subclass's scheduling structures. */

@@ -6,7 +6,8 @@ import { createTestNetwork, type TestNetwork } from '../../framework/testing/tes
 import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
 import { Ping, ECHO_CHANNEL_ID } from '../../reactors/echo/echo-channel.js';
 import { TOKENS } from '../../framework/tokens.js';
-import type { QueueFactory } from '../../framework/queue/queue.js';
+import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
+import { PriorityQueueFactory } from '../../plugins/queues/priority.js';
 import type { RouterEvent } from '../../framework/router/events.js';
 import { Reactor, Channel, OnMessage } from '../../framework/reactor/decorators.js';
 import { defineChannel } from '../../framework/router/channel-definition.js';
@@ -156,5 +157,41 @@ describe('router on a 10-node memory network', function () {
     }
     const contents = (await got).map((e) => Number((e.message as Ping).content));
     assert.deepEqual(contents, [...Array(500).keys()]);
+  });
+});
+
+describe('router: a channel opened while peers are connected', function () {
+  this.timeout(20_000);
+
+  it('declares the channel’s priority in every connected peer’s queue', async () => {
+    const declared: Array<{ label: string | undefined; id: number; priority: number }> = [];
+    /** The priority plugin, recording what the router declares on the queues it creates. */
+    class RecordingFactory extends PriorityQueueFactory {
+      override create<T extends QueueItem>(options: QueueOptions): Queue<T> {
+        const queue = super.create<T>(options);
+        const declare = queue.declareChannel!.bind(queue);
+        queue.declareChannel = (channel) => {
+          declared.push({ label: options.label, ...channel });
+          declare(channel);
+        };
+        return queue;
+      }
+    }
+    const net = await createTestNetwork({
+      nodes: 3,
+      reactors: [EchoReactor],
+      config: { reactors: { echo: { ping_interval: '1h' } } },
+      createNodeOptions: { configure: (c) => c.rebind(TOKENS.QueueFactory).toConstantValue(new RecordingFactory()) },
+    });
+    try {
+      await net.waitForFullMesh();
+      const node = net.node(0);
+      node.router.openChannel(defineChannel({ id: 0x7d, name: 'late', messageType: Ping, priority: 9 }));
+      const peers = net.nodes.slice(1).map((n) => `peer:${n.nodeId}`).sort();
+      assert.deepEqual(declared.map((d) => d.label).sort(), peers, 'one declaration per connected peer of node 0');
+      assert.ok(declared.every((d) => d.id === 0x7d && d.priority === 9));
+    } finally {
+      await net.stop();
+    }
   });
 });

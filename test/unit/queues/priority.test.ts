@@ -185,3 +185,22 @@ describe('priority queue plugin', () => {
     assert.equal(q.length, 0);
   });
 });
+
+describe('priority queue: channels declared after creation', () => {
+  it('gives a channel declared later its priority, and ignores re-declaring or a channel with unlisted messages', () => {
+    const q = new PriorityQueue<SeqItem>({ capacity: 100, channels: [{ id: 1, priority: 1 }] });
+    const source = new ItemSource();
+    q.declareChannel({ id: 9, priority: 7 });
+    q.declareChannel({ id: 9, priority: 1 }); // already declared: ignored
+    q.tryEnqueue(source.item(5)); // unlisted, below every declared channel
+    q.declareChannel({ id: 5, priority: 9 }); // has queued unlisted messages: ignored, so channel 5 stays in order
+    for (const channelId of [1, 5, 9, 1, 9]) q.tryEnqueue(source.item(channelId));
+    assert.deepEqual(label(drain(q)), ['9:0', '9:1', '1:0', '1:1', '5:0', '5:1']);
+  });
+
+  it('rejects a bad declaration naming the value', () => {
+    const q = new PriorityQueue<SeqItem>({ capacity: 10 });
+    assert.throws(() => q.declareChannel({ id: 3, priority: 0 }), (e: Error) => e instanceof InvalidArgumentError && /priority must be an integer ≥ 1, got 0/.test(e.message));
+    assert.throws(() => q.declareChannel({ id: -1, priority: 2 }), (e: Error) => e instanceof InvalidArgumentError && /channel id must be an integer ≥ 0, got -1/.test(e.message));
+  });
+});
