@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { injectable } from 'inversify';
 import type { ChannelDefinition } from '../router/channel-definition.js';
 import type { ChannelHandle } from '../router/channel.js';
+import type { ConsumeOptions } from '../streams/bounded-consumer.js';
 import type { MessageClass } from '../router/message-type.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { PeerUpdate } from '../peer/types.js';
@@ -32,11 +33,15 @@ export function Reactor(name?: string): ClassDecorator {
 /**
  * Declares a channel the reactor uses; the scanner opens it at boot and
  * assigns its handle to the property, typed from the channel's messages.
+ * `consume` bounds how the reactor's handlers take its messages (default 64
+ * async calls in flight, 1,024 waiting, then `block`: the channel stops
+ * delivering and its senders are slowed); see ChannelHandle.consume.
  */
-export function Channel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>) {
+export function Channel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>, options: { consume?: ConsumeOptions } = {}) {
   return <K extends string | symbol>(target: { [P in K]: ChannelHandle<Inner> }, property: K): void => {
     appendMeta<ChannelMeta>(META.channels, target.constructor, {
       property,
+      consume: options.consume,
       definition: definition as ChannelDefinition<unknown, unknown>,
     });
   };

@@ -1,3 +1,4 @@
+import type { ConsumeOptions } from '../streams/bounded-consumer.js';
 import 'reflect-metadata';
 import type { ChannelDefinition } from '../router/channel-definition.js';
 import type { MessageClass } from '../router/message-type.js';
@@ -21,6 +22,8 @@ export interface ReactorMeta {
 export interface ChannelMeta {
   readonly property: string | symbol;
   readonly definition: ChannelDefinition<unknown, unknown>;
+  /** How the reactor's handlers consume the channel (concurrency, buffer, overflow); defaults when absent. */
+  readonly consume?: ConsumeOptions;
 }
 
 export interface MessageHandlerMeta {

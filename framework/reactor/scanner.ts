@@ -1,5 +1,4 @@
 import type { Container } from 'inversify';
-import type { Subscription } from 'rxjs';
 import { P2PError, toError } from '../errors/base.js';
 import type { Logger } from '../logging/logger.js';
 import type { Router } from '../router/router.js';
@@ -26,7 +25,7 @@ interface WiredReactor {
   readonly name: string;
   readonly instance: object & ReactorLifecycle;
   readonly channels: Channel<unknown, unknown>[];
-  readonly subscriptions: Subscription[];
+  readonly subscriptions: Array<{ unsubscribe(): void }>;
   readonly timers: NodeJS.Timeout[];
   readonly timerSpecs: { method: string | symbol; intervalMs: number }[];
 }
@@ -110,11 +109,15 @@ export class ReactorScanner {
     }
     this.checkHandlers(name, channelMetas, handlers);
 
-    for (const { property, definition } of channelMetas) {
+    for (const { property, definition, consume } of channelMetas) {
       const channel = this.router.openChannel(definition);
       reactor.channels.push(channel);
       (instance as Record<string | symbol, unknown>)[property] = channel;
-      reactor.subscriptions.push(channel.inbound.subscribe((envelope) => this.dispatch(reactor, channel, handlers, envelope)));
+      try {
+        reactor.subscriptions.push(channel.consume((envelope) => this.dispatch(reactor, channel, handlers, envelope), consume));
+      } catch (error) {
+        throw new ReactorDefinitionError(`${name}.${String(property)}: ${toError(error).message}`, { cause: error });
+      }
     }
     for (const method of readMeta<string | symbol>(META.peerUpdateHandlers, cls)) {
       const fn = this.method(instance, method);
@@ -145,7 +148,7 @@ export class ReactorScanner {
     channel: Channel<unknown, unknown>,
     handlers: readonly MessageHandlerMeta[],
     envelope: InboundEnvelope<unknown>,
-  ): void {
+  ): unknown {
     const type = (envelope.message as object).constructor as MessageClass;
     const handler =
       handlers.find((h) => h.type === type && (h.channelId === undefined || h.channelId === channel.id)) ??
@@ -159,7 +162,8 @@ export class ReactorScanner {
     }
     const context: MessageContext<unknown> = { from: envelope.from, channelId: channel.id, channel };
     const fn = this.method(reactor.instance, handler.method);
-    this.invoke(reactor, handler.method, () => fn.call(reactor.instance, envelope.message, context), channel);
+    // The consumer awaits what an async handler returns, which is what bounds its concurrency.
+    return this.invoke(reactor, handler.method, () => fn.call(reactor.instance, envelope.message, context), channel);
   }
 
   /** Runs a handler so that neither a throw nor a rejected promise escapes. */

@@ -6,6 +6,7 @@ import type { ChannelDefinition } from './channel-definition.js';
 import type { InboundEnvelope, OutboundEnvelope, PeerError } from './envelope.js';
 import { MessageDecodeError } from './message-type.js';
 import { DropCounter } from './drop-counter.js';
+import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../streams/bounded-consumer.js';
 
 /** Why an outbound message was not queued for a peer. */
 export type SendOutcome = 'queued' | 'unknown-peer' | 'peer-lacks-channel' | 'peer-queue-full' | 'channel-closed';
@@ -45,6 +46,22 @@ export interface ChannelHandle<Inner> {
   sendWhenRoom(to: NodeID, message: Inner, signal?: AbortSignal): Promise<SendOutcome>;
   broadcast(message: Inner): number;
   stats(): ChannelStats;
+  /**
+   * Runs `handler` over inbound messages with bounded concurrency and buffer
+   * (see ConsumeOptions; default 64 in flight, 1,024 waiting, `block`). With
+   * `block`, a full consumer pauses the channel's delivery: its queue fills and
+   * the router stops reading from the sending peers, so a slow async handler
+   * slows the senders instead of growing memory. Drops count as
+   * `consumer-overflow` in `stats().drops`.
+   */
+  consume(handler: (envelope: InboundEnvelope<Inner>) => unknown, options?: ConsumeOptions): ChannelConsumer;
+}
+
+/** A running `ChannelHandle.consume`. */
+export interface ChannelConsumer {
+  stats(): ConsumerStats;
+  /** Stops consuming; messages it holds are not handled. */
+  unsubscribe(): void;
 }
 
 export interface ChannelStats {
@@ -71,6 +88,8 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
   private decodeErrors = 0;
   private handlerErrors = 0;
   private deliverLoop?: Promise<void>;
+  /** Blocking consumers: delivery waits while any of them is full. */
+  private readonly gates = new Set<BoundedConsumer<InboundEnvelope<Inner>>>();
 
   constructor(
     readonly definition: ChannelDefinition<Outer, Inner>,
@@ -147,6 +166,7 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
   /** Closes the channel: no more sends, queued inbound messages are dropped, subscribers complete. */
   async close(): Promise<void> {
     this.queue.close();
+    for (const gate of this.gates) gate.release();
     await this.deliverLoop;
     for (let m = this.queue.tryDequeue(); m; m = this.queue.tryDequeue()) this.drops.count('channel-closed');
     this.inboundSubject.complete();
@@ -166,6 +186,26 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
     };
   }
 
+  consume(handler: (envelope: InboundEnvelope<Inner>) => unknown, options?: ConsumeOptions): ChannelConsumer {
+    const consumer = new BoundedConsumer<InboundEnvelope<Inner>>(handler, options, {
+      onError: (error) => {
+        this.handlerErrors++;
+        this.onLoopError(toError(error));
+      },
+      onDrop: () => this.drops.count('consumer-overflow'),
+    });
+    const subscription = this.inboundSubject.subscribe((envelope) => consumer.push(envelope));
+    if (consumer.options.overflow === 'block') this.gates.add(consumer);
+    return {
+      stats: () => consumer.stats(),
+      unsubscribe: () => {
+        subscription.unsubscribe();
+        this.gates.delete(consumer);
+        consumer.release();
+      },
+    };
+  }
+
   /** Called by reactor wiring when a subscriber threw, so the error is counted. */
   countHandlerError(): void {
     this.handlerErrors++;
@@ -174,6 +214,10 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
   // Drains bursts synchronously and only awaits when the queue is empty.
   private async deliver(): Promise<void> {
     for (;;) {
+      // A full blocking consumer holds delivery; the queue then fills and the router parks.
+      for (const gate of this.gates) {
+        while (gate.full) await gate.room();
+      }
       let item = this.queue.tryDequeue();
       if (item === undefined) {
         try {

@@ -70,6 +70,10 @@ export class FakeChannel implements ChannelHandle<PexMessage> {
     throw new Error('PEX must never broadcast');
   }
 
+  consume(): never {
+    throw new Error('the PEX reactor is driven through its handlers, not consume()');
+  }
+
   stats(): ChannelStats {
     return { id: this.id, sent: this.sent.length, received: 0, decodeErrors: 0, handlerErrors: 0, drops: {}, queueLength: 0 };
   }
