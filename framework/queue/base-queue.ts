@@ -36,6 +36,14 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
   abstract get length(): number;
   /** Whether a blocked producer should keep waiting (lossless policies). */
   protected abstract mustWait(item: T): boolean;
+  /**
+   * Whether `offer(item)` would store the item now. Lossless policies wait
+   * exactly while they have no room, which is the default; lossy policies
+   * override it, since they never make enqueue() wait.
+   */
+  protected hasRoomFor(item: T): boolean {
+    return !this.mustWait(item);
+  }
 
   get isClosed(): boolean {
     return this.closedFlag;
@@ -55,6 +63,14 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
     for (;;) {
       if (this.closedFlag) throw new QueueClosedError();
       if (!this.mustWait(item)) return this.tryEnqueue(item);
+      await this.notFull.wait(signal);
+    }
+  }
+
+  async enqueueWhenRoom(item: T, signal?: AbortSignal): Promise<EnqueueResult> {
+    for (;;) {
+      if (this.closedFlag) throw new QueueClosedError();
+      if (this.hasRoomFor(item)) return this.tryEnqueue(item);
       await this.notFull.wait(signal);
     }
   }

@@ -60,6 +60,15 @@ export interface Queue<T extends QueueItem> {
    * QueueClosedError or AbortError.
    */
   enqueue(item: T, signal?: AbortSignal): Promise<EnqueueResult>;
+  /**
+   * Waits until the policy would store `item` — a lossless queue has room; a
+   * lossy one has room or can make it by shedding lower-priority messages —
+   * then stores it. Unlike enqueue(), it waits under every policy, so a
+   * producer that must not lose its message (ChannelHandle.sendWhenRoom) is
+   * paced by the consumer instead of being refused at once. Rejects with
+   * QueueClosedError or AbortError.
+   */
+  enqueueWhenRoom(item: T, signal?: AbortSignal): Promise<EnqueueResult>;
   /** Takes the next item by policy order, or undefined when empty. */
   tryDequeue(): T | undefined;
   /** Waits for the next item. Rejects with QueueClosedError once closed and drained. */

@@ -43,6 +43,12 @@ export interface ChannelHandle<Inner> {
   /** Report misbehaving peers; the router lowers their score or disconnects them. */
   readonly errors: Subject<PeerError>;
   send(to: NodeID, message: Inner): SendOutcome;
+  /**
+   * Like send(), but waits while the peer's queue has no room for the message
+   * — under every queue policy, lossy ones included — so the caller is paced
+   * by the connection instead of losing the message. Resolves `unknown-peer`
+   * if the peer goes away meanwhile; rejects with AbortError on `signal`.
+   */
   sendWhenRoom(to: NodeID, message: Inner, signal?: AbortSignal): Promise<SendOutcome>;
   broadcast(message: Inner): number;
   stats(): ChannelStats;

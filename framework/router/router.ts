@@ -229,7 +229,7 @@ export class Router {
     if (peer === undefined) return 'unknown-peer';
     if (!peer.hasChannel(channelId)) return 'peer-lacks-channel';
     try {
-      const outcome = await peer.queue.enqueue({ channelId, bytes, size: bytes.length }, signal);
+      const outcome = await peer.queue.enqueueWhenRoom({ channelId, bytes, size: bytes.length }, signal);
       return outcome === 'accepted' || outcome === 'accepted-with-drop' ? 'queued' : 'peer-queue-full';
     } catch (error) {
       if (isErrorNamed(error, 'AbortError')) throw error;

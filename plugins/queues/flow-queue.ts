@@ -110,7 +110,11 @@ export abstract class FlowQueue<T extends QueueItem, F extends Flow<T>> extends 
   }
 
   protected mustWait(item: T): boolean {
-    return this.blockWhenFull && !this.fits(item.size, this.count, this.bytes) && !this.canShedFor(item.size, this.priorityOf(item.channelId));
+    return this.blockWhenFull && !this.hasRoomFor(item);
+  }
+
+  protected override hasRoomFor(item: T): boolean {
+    return this.fits(item.size, this.count, this.bytes) || this.canShedFor(item.size, this.priorityOf(item.channelId));
   }
 
   protected offer(item: T): EnqueueResult {
