@@ -2,6 +2,7 @@ import { finished, type Duplex } from 'node:stream';
 import { InvalidArgumentError, P2PError, toError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError } from '../../../../framework/transport/errors.js';
 import { Waiters } from '../../../../framework/util/waiters.js';
+import { releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../../../../framework/util/buffer-recycler.js';
 import { buildChannels, type ChannelState } from './channel-state.js';
 import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
@@ -51,6 +52,8 @@ export class MConnection {
   private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
   private readonly sendLimiter: RateLimiter;
   private readonly maxFrameWireBytes: number;
+  /** Write batches, reused across writes and connections (see BufferRecycler) when the stream allows it. */
+  private readonly batches: BufferRecycler | undefined;
 
   private isClosedFlag = false;
   private draining = false;
@@ -99,6 +102,7 @@ export class MConnection {
     this.scheduler = new SendScheduler(this.channelList);
     const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
     this.maxFrameWireBytes = varintSize(maxBody) + maxBody;
+    this.batches = releasesWrittenChunks(stream) ? sharedRecycler(6 + this.options.maxWriteBatchBytes + this.maxFrameWireBytes) : undefined;
     this.reader = new FrameReader(maxBody);
     const clock = init.clock ?? monotonicClock;
     this.sendLimiter = new RateLimiter(this.options.sendRate, clock);
@@ -319,7 +323,7 @@ export class MConnection {
     const maxBatch = this.options.maxWriteBatchBytes;
     const limit = this.sendLimiter.unlimited ? maxBatch : Math.min(maxBatch, this.sendLimiter.allowance());
     const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
-    const out = Buffer.allocUnsafe(size);
+    const out = this.batches?.take(size) ?? Buffer.allocUnsafe(size);
     let off = 0;
     if (this.pongPending) {
       this.pongPending = false;
@@ -354,7 +358,11 @@ export class MConnection {
     this.sendLimiter.consume(off - dataStart);
     this.bytesSent += off;
     if (freed) this.anyWritable.wakeAll();
-    return this.stream.write(off === size ? out : out.subarray(0, off));
+    const chunk = off === out.length ? out : out.subarray(0, off);
+    const batches = this.batches;
+    if (batches === undefined) return this.stream.write(chunk);
+    // The stream is done with `out` once this write's callback runs (or the write failed).
+    return this.stream.write(chunk, () => batches.recycle(out));
   }
 
   private isDrained(): boolean {

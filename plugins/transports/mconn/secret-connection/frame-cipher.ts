@@ -1,36 +1,23 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import { FrameDecryptionError, FrameLengthError, NonceExhaustedError } from './errors.js';
+import { AEAD_KEY_SIZE, DATA_LEN_SIZE, DATA_MAX_SIZE, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from './frame-layout.js';
+import type { FrameAeadBackend, FrameKey } from './aead/frame-aead.js';
+import { currentFrameAead } from './aead/select.js';
 
-/*
- * SecretConnection data frames: a 1028-byte plaintext (LE uint32 payload
- * length, up to 1024 payload bytes, padding) sealed with IETF
- * ChaCha20-Poly1305 into 1044 bytes. There is no length prefix outside the
- * AEAD and no associated data. Each direction numbers its frames from 0; the
- * number is the nonce.
- */
+export {
+  AEAD_TAG_SIZE,
+  DATA_LEN_SIZE,
+  DATA_MAX_SIZE,
+  MAX_FRAME_COUNTER,
+  NONCE_SIZE,
+  SEALED_FRAME_SIZE,
+  TOTAL_FRAME_SIZE,
+  frameNonce,
+} from './frame-layout.js';
 
-export const DATA_LEN_SIZE = 4;
-export const DATA_MAX_SIZE = 1024;
-export const TOTAL_FRAME_SIZE = DATA_LEN_SIZE + DATA_MAX_SIZE;
-export const AEAD_TAG_SIZE = 16;
-export const SEALED_FRAME_SIZE = TOTAL_FRAME_SIZE + AEAD_TAG_SIZE;
-export const NONCE_SIZE = 12;
-export const MAX_FRAME_COUNTER = 0xffff_ffff_ffff_ffffn;
-
-const ALGORITHM = 'chacha20-poly1305';
-const CIPHER_OPTIONS = { authTagLength: AEAD_TAG_SIZE } as const;
 const EMPTY = Buffer.alloc(0);
-
-/** The 12-byte nonce of frame `counter`: 4 zero bytes, then the counter as LE uint64. */
-export function frameNonce(counter: bigint): Uint8Array {
-  if (typeof counter !== 'bigint' || counter < 0n || counter > MAX_FRAME_COUNTER) {
-    throw new InvalidArgumentError(`a frame counter is an unsigned 64-bit integer, got ${String(counter)}`);
-  }
-  const nonce = new Uint8Array(NONCE_SIZE);
-  new DataView(nonce.buffer).setBigUint64(4, counter, true);
-  return nonce;
-}
+/** Plaintext frames assembled before one call into the AEAD (64 KiB). */
+const STAGED_FRAMES = 64;
 
 export interface FrameCipherOptions {
   /**
@@ -38,28 +25,30 @@ export interface FrameCipherOptions {
    * values only exist so tests can reach the 2^64 - 1 limit.
    */
   readonly initialCounter?: bigint;
+  /** ChaCha20-Poly1305 implementation. Default: the one frameAeadReady chose (libsodium, else node:crypto). */
+  readonly aead?: FrameAeadBackend;
 }
 
 /**
  * One direction's key and frame counter. The counter is kept as two uint32
- * halves written into a reused nonce buffer, so advancing it allocates nothing.
+ * halves, so advancing it allocates nothing.
  */
 abstract class FrameCipherBase {
-  protected readonly key: KeyObject;
-  protected readonly nonce = Buffer.alloc(NONCE_SIZE);
-  private lo = 0;
-  private hi = 0;
+  protected readonly key: FrameKey;
+  protected lo = 0;
+  protected hi = 0;
 
   constructor(key: Uint8Array, options: FrameCipherOptions = {}) {
-    if (!(key instanceof Uint8Array) || key.length !== 32) {
-      throw new InvalidArgumentError(`a ChaCha20-Poly1305 key is 32 bytes, got ${key instanceof Uint8Array ? `${key.length} bytes` : typeof key}`);
+    if (!(key instanceof Uint8Array) || key.length !== AEAD_KEY_SIZE) {
+      throw new InvalidArgumentError(`a ChaCha20-Poly1305 key is ${AEAD_KEY_SIZE} bytes, got ${key instanceof Uint8Array ? `${key.length} bytes` : typeof key}`);
     }
-    this.key = createSecretKey(key);
     const start = options.initialCounter ?? 0n;
-    frameNonce(start); // validates the range
+    if (typeof start !== 'bigint' || start < 0n || start >= 0xffff_ffff_ffff_ffffn) {
+      throw new InvalidArgumentError(`initialCounter must be a bigint in [0, 2^64 - 1), got ${String(start)}`);
+    }
+    this.key = (options.aead ?? currentFrameAead()).key(key);
     this.lo = Number(start & 0xffff_ffffn);
     this.hi = Number(start >> 32n);
-    this.writeNonce();
   }
 
   /** Counter (= nonce) of the next frame. */
@@ -68,34 +57,37 @@ abstract class FrameCipherBase {
   }
 
   /**
-   * Throws before the last counter value would be used: after it there is no
-   * fresh nonce, and Go likewise never puts that frame on the wire.
+   * Frames left before the last counter value, which is never used: after it
+   * there is no fresh nonce, and Go likewise never puts that frame on the wire.
    */
-  protected checkCounter(): void {
-    if (this.lo === 0xffff_ffff && this.hi === 0xffff_ffff) {
+  protected framesLeft(): number {
+    if (this.hi < 0xffff_ffff) return Number.MAX_SAFE_INTEGER;
+    return 0xffff_ffff - this.lo;
+  }
+
+  /** Throws unless `count` more frames can be numbered. */
+  protected reserve(count: number): void {
+    if (count > this.framesLeft()) {
       throw new NonceExhaustedError('SecretConnection frame counter reached 2^64 - 1; the connection must be re-established');
     }
   }
 
-  protected advance(): void {
-    if (this.lo === 0xffff_ffff) {
-      this.lo = 0;
-      this.hi++;
-    } else {
-      this.lo++;
-    }
-    this.writeNonce();
+  protected advance(count: number): void {
+    const lo = this.lo + count;
+    this.hi += Math.floor(lo / 0x1_0000_0000);
+    this.lo = lo % 0x1_0000_0000;
   }
+}
 
-  private writeNonce(): void {
-    this.nonce.writeUInt32LE(this.lo, 4);
-    this.nonce.writeUInt32LE(this.hi, 8);
-  }
+function totalLength(list: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const c of list) total += c.length;
+  return total;
 }
 
 /** Seals the outgoing byte stream into frames. */
 export class FrameSealer extends FrameCipherBase {
-  private readonly plain = Buffer.alloc(TOTAL_FRAME_SIZE);
+  private readonly staged = Buffer.alloc(STAGED_FRAMES * TOTAL_FRAME_SIZE);
 
   /** Wire size of `payloadBytes` bytes written in one call. */
   static sealedLength(payloadBytes: number): number {
@@ -106,43 +98,64 @@ export class FrameSealer extends FrameCipherBase {
    * Seals `chunks` as one contiguous stream: frames are filled across chunk
    * boundaries, so only the last frame can be short. Returns a single buffer
    * (one allocation, one socket write). No bytes give no frame.
+   * @throws NonceExhaustedError before numbering the frame 2^64 - 1 would need (nothing is sealed then)
    */
   seal(chunks: Uint8Array | readonly Uint8Array[]): Buffer {
     const list: readonly Uint8Array[] = chunks instanceof Uint8Array ? [chunks] : chunks;
-    let remaining = 0;
-    for (const c of list) remaining += c.length;
-    if (remaining === 0) return EMPTY;
-    const out = Buffer.allocUnsafe(FrameSealer.sealedLength(remaining));
-    const plain = this.plain;
-    let ci = 0;
-    let coff = 0;
-    for (let off = 0; remaining > 0; off += SEALED_FRAME_SIZE) {
-      const n = remaining < DATA_MAX_SIZE ? remaining : DATA_MAX_SIZE;
-      plain.writeUInt32LE(n, 0);
-      let filled = 0;
-      while (filled < n) {
-        const c = list[ci];
-        const part = Math.min(c.length - coff, n - filled);
-        plain.set(part === c.length ? c : c.subarray(coff, coff + part), DATA_LEN_SIZE + filled);
-        filled += part;
-        coff += part;
-        if (coff === c.length) {
-          ci++;
-          coff = 0;
-        }
-      }
-      // Padding is ignored by receivers; zeroing it keeps earlier payload out of later frames.
-      if (n < DATA_MAX_SIZE) plain.fill(0, DATA_LEN_SIZE + n);
-      this.sealFrame(plain, out, off);
-      remaining -= n;
-    }
+    const length = totalLength(list);
+    if (length === 0) return EMPTY;
+    const out = Buffer.allocUnsafe(FrameSealer.sealedLength(length));
+    this.sealInto(list, out);
     return out;
   }
 
   /**
+   * seal() into a caller's buffer, which must hold sealedLength() of the
+   * chunks' total; returns the bytes written there.
+   */
+  sealInto(list: readonly Uint8Array[], out: Uint8Array): number {
+    let remaining = totalLength(list);
+    if (remaining === 0) return 0;
+    const sealedLength = FrameSealer.sealedLength(remaining);
+    if (out.length < sealedLength) throw new InvalidArgumentError(`sealing ${remaining} bytes needs a ${sealedLength}-byte buffer, got ${out.length} bytes`);
+    this.reserve(Math.ceil(remaining / DATA_MAX_SIZE));
+    const staged = this.staged;
+    let ci = 0;
+    let coff = 0;
+    let outOffset = 0;
+    while (remaining > 0) {
+      let frames = 0;
+      for (; frames < STAGED_FRAMES && remaining > 0; frames++) {
+        const base = frames * TOTAL_FRAME_SIZE;
+        const n = remaining < DATA_MAX_SIZE ? remaining : DATA_MAX_SIZE;
+        staged.writeUInt32LE(n, base);
+        let filled = 0;
+        while (filled < n) {
+          const c = list[ci];
+          const part = Math.min(c.length - coff, n - filled);
+          staged.set(part === c.length ? c : c.subarray(coff, coff + part), base + DATA_LEN_SIZE + filled);
+          filled += part;
+          coff += part;
+          if (coff === c.length) {
+            ci++;
+            coff = 0;
+          }
+        }
+        // Padding is ignored by receivers; zeroing it keeps earlier payload out of later frames.
+        if (n < DATA_MAX_SIZE) staged.fill(0, base + DATA_LEN_SIZE + n, base + TOTAL_FRAME_SIZE);
+        remaining -= n;
+      }
+      this.key.sealFrames(staged, frames, this.lo, this.hi, out, outOffset);
+      this.advance(frames);
+      outOffset += frames * SEALED_FRAME_SIZE;
+    }
+    return sealedLength;
+  }
+
+  /**
    * Low-level: seals one complete 1028-byte plaintext frame (length field
-   * included, not checked) into `out` at `offset`. Used by seal() and by
-   * tests that need malformed frames.
+   * included, not checked) into `out` at `offset`. Used by tests that need
+   * malformed frames.
    */
   sealFrame(plaintext: Uint8Array, out: Uint8Array, offset: number): void {
     if (plaintext.length !== TOTAL_FRAME_SIZE) {
@@ -151,47 +164,91 @@ export class FrameSealer extends FrameCipherBase {
     if (offset < 0 || offset + SEALED_FRAME_SIZE > out.length) {
       throw new InvalidArgumentError(`a sealed frame needs ${SEALED_FRAME_SIZE} bytes at offset ${offset} of a ${out.length}-byte buffer`);
     }
-    this.checkCounter();
-    const cipher = createCipheriv(ALGORITHM, this.key, this.nonce, CIPHER_OPTIONS);
-    out.set(cipher.update(plaintext), offset);
-    cipher.final();
-    out.set(cipher.getAuthTag(), offset + TOTAL_FRAME_SIZE);
-    this.advance();
+    this.reserve(1);
+    this.key.sealFrames(plaintext, 1, this.lo, this.hi, out, offset);
+    this.advance(1);
   }
 }
 
-/** Opens the incoming frames, one at a time, in order. */
+/** Opens the incoming frames in order. */
 export class FrameOpener extends FrameCipherBase {
+  private readonly opened = Buffer.alloc(STAGED_FRAMES * TOTAL_FRAME_SIZE);
+
   /**
    * Authenticates and decrypts one sealed frame (exactly 1044 bytes) and
-   * returns its payload as a view of the decrypted frame.
+   * returns a copy of its payload.
    * @throws FrameDecryptionError when authentication fails
    * @throws FrameLengthError when the length field exceeds 1024
    */
   open(sealed: Uint8Array): Buffer {
-    const plain = this.openFrame(sealed);
-    const length = plain.readUInt32LE(0);
-    if (length > DATA_MAX_SIZE) {
-      throw new FrameLengthError(`chunkLength is greater than dataMaxSize: frame ${this.counter - 1n} declares ${length} payload bytes, at most ${DATA_MAX_SIZE} are allowed`);
+    if (sealed.length !== SEALED_FRAME_SIZE) {
+      throw new InvalidArgumentError(`a sealed frame is ${SEALED_FRAME_SIZE} bytes, got ${sealed.length}`);
     }
-    return plain.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + length);
+    return this.openFrames(sealed, 0, 1);
   }
 
-  /** Low-level: authenticates and decrypts one frame, returning all 1028 plaintext bytes. */
+  /**
+   * Opens `count` consecutive sealed frames of `source` from `offset` and
+   * returns their payloads joined in one buffer (one allocation; frames carry
+   * no message boundaries anyway).
+   * @throws FrameDecryptionError / FrameLengthError naming the frame; the stream is unusable afterwards
+   */
+  openFrames(source: Uint8Array, offset: number, count: number): Buffer {
+    if (!(offset >= 0 && count >= 0 && offset + count * SEALED_FRAME_SIZE <= source.length)) {
+      throw new InvalidArgumentError(`${count} sealed frames at offset ${offset} do not fit a ${source.length}-byte buffer`);
+    }
+    this.reserve(count);
+    if (count <= STAGED_FRAMES) return this.openStaged(source, offset, count);
+    const parts: Buffer[] = [];
+    for (let done = 0; done < count; done += STAGED_FRAMES) {
+      parts.push(this.openStaged(source, offset + done * SEALED_FRAME_SIZE, Math.min(STAGED_FRAMES, count - done)));
+    }
+    return Buffer.concat(parts);
+  }
+
+  /**
+   * Low-level: authenticates and decrypts one frame, returning all 1028
+   * plaintext bytes (a copy), length field unchecked. For tests.
+   */
   openFrame(sealed: Uint8Array): Buffer {
     if (sealed.length !== SEALED_FRAME_SIZE) {
       throw new InvalidArgumentError(`a sealed frame is ${SEALED_FRAME_SIZE} bytes, got ${sealed.length}`);
     }
-    this.checkCounter();
-    const decipher = createDecipheriv(ALGORITHM, this.key, this.nonce, CIPHER_OPTIONS);
-    decipher.setAuthTag(sealed.subarray(TOTAL_FRAME_SIZE));
-    const plain = decipher.update(sealed.subarray(0, TOTAL_FRAME_SIZE));
-    try {
-      decipher.final();
-    } catch (err) {
-      throw new FrameDecryptionError(`failed to decrypt SecretConnection: frame ${this.counter} failed ChaCha20-Poly1305 authentication (tampered, out of order, or wrong key)`, { cause: err });
+    this.reserve(1);
+    this.decrypt(sealed, 0, 1);
+    return Buffer.from(this.opened.subarray(0, TOTAL_FRAME_SIZE));
+  }
+
+  private openStaged(source: Uint8Array, offset: number, count: number): Buffer {
+    this.decrypt(source, offset, count);
+    const opened = this.opened;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const length = opened.readUInt32LE(i * TOTAL_FRAME_SIZE);
+      if (length > DATA_MAX_SIZE) {
+        throw new FrameLengthError(`chunkLength is greater than dataMaxSize: frame ${this.counter - BigInt(count - i)} declares ${length} payload bytes, at most ${DATA_MAX_SIZE} are allowed`);
+      }
+      total += length;
     }
-    this.advance();
-    return plain;
+    if (total === 0) return EMPTY;
+    const payloads = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const base = i * TOTAL_FRAME_SIZE;
+      const length = opened.readUInt32LE(base);
+      opened.copy(payloads, at, base + DATA_LEN_SIZE, base + DATA_LEN_SIZE + length);
+      at += length;
+    }
+    return payloads;
+  }
+
+  /** Decrypts into `opened` and advances the counter past them, or throws naming the frame that failed. */
+  private decrypt(source: Uint8Array, offset: number, count: number): void {
+    const ok = this.key.openFrames(source, offset, count, this.lo, this.hi, this.opened);
+    if (ok < count) {
+      this.advance(ok);
+      throw new FrameDecryptionError(`failed to decrypt SecretConnection: frame ${this.counter} failed ChaCha20-Poly1305 authentication (tampered, out of order, or wrong key)`);
+    }
+    this.advance(count);
   }
 }

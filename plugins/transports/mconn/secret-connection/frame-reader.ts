@@ -1,9 +1,11 @@
 import { SEALED_FRAME_SIZE, type FrameOpener } from './frame-cipher.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Cuts the incoming byte stream into sealed frames and opens them. Frames
- * that lie inside one socket chunk are decrypted straight from it; only a
- * frame split across chunks is first assembled in a reused 1044-byte
+ * Cuts the incoming byte stream into sealed frames and opens them. The whole
+ * frames inside a socket chunk are opened straight from it in one batch;
+ * only a frame split across chunks is first assembled in a reused 1044-byte
  * buffer. At most one partial frame is ever held.
  */
 export class SealedFrameReader {
@@ -18,36 +20,31 @@ export class SealedFrameReader {
   }
 
   /**
-   * Opens every frame completed by `chunk` and returns their payloads in
-   * order (views of the decrypted frames; empty payloads are skipped).
+   * Opens every frame completed by `chunk` and returns their payloads joined,
+   * in order, in one buffer (empty when no frame completed or all were empty).
    * @throws FrameDecryptionError / FrameLengthError from the opener; the
    *   stream is unusable afterwards.
    */
-  push(chunk: Uint8Array): Buffer[] {
-    const payloads: Buffer[] = [];
+  push(chunk: Uint8Array): Buffer {
     let pos = 0;
+    let head: Buffer = EMPTY;
     if (this.partialLength > 0) {
-      const need = SEALED_FRAME_SIZE - this.partialLength;
-      const part = Math.min(need, chunk.length);
+      const part = Math.min(SEALED_FRAME_SIZE - this.partialLength, chunk.length);
       this.partial.set(part === chunk.length ? chunk : chunk.subarray(0, part), this.partialLength);
       this.partialLength += part;
       pos = part;
-      if (this.partialLength < SEALED_FRAME_SIZE) return payloads;
+      if (this.partialLength < SEALED_FRAME_SIZE) return EMPTY;
       this.partialLength = 0;
-      this.collect(this.opener.open(this.partial), payloads);
+      head = this.opener.openFrames(this.partial, 0, 1);
     }
-    while (chunk.length - pos >= SEALED_FRAME_SIZE) {
-      this.collect(this.opener.open(chunk.subarray(pos, pos + SEALED_FRAME_SIZE)), payloads);
-      pos += SEALED_FRAME_SIZE;
-    }
+    const whole = Math.floor((chunk.length - pos) / SEALED_FRAME_SIZE);
+    const body = whole > 0 ? this.opener.openFrames(chunk, pos, whole) : EMPTY;
+    pos += whole * SEALED_FRAME_SIZE;
     if (pos < chunk.length) {
       this.partial.set(chunk.subarray(pos), 0);
       this.partialLength = chunk.length - pos;
     }
-    return payloads;
-  }
-
-  private collect(payload: Buffer, into: Buffer[]): void {
-    if (payload.length > 0) into.push(payload);
+    if (head.length === 0) return body;
+    return body.length === 0 ? head : Buffer.concat([head, body]);
   }
 }

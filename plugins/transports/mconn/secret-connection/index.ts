@@ -10,6 +10,9 @@ export {
   type FrameCipherOptions,
 } from './frame-cipher.js';
 export { SealedFrameReader } from './frame-reader.js';
+export type { FrameAeadBackend, FrameAeadName, FrameKey } from './aead/frame-aead.js';
+export { nodeCryptoFrameAead } from './aead/node-crypto.js';
+export { frameAeadReady, frameAeadStatus, currentFrameAead, FrameAeadUnavailableError, type FrameAeadStatus } from './aead/select.js';
 export {
   makeSecretConnection,
   SecretConnection,

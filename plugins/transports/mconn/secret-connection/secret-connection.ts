@@ -3,6 +3,9 @@ import { AbortError, InvalidArgumentError, P2PError } from '../../../../framewor
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
 import { DelimitedReader } from './delimited.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from './frame-cipher.js';
+import type { FrameAeadBackend } from './aead/frame-aead.js';
+import { frameAeadReady } from './aead/select.js';
+import { RELEASES_WRITTEN_CHUNKS, releasesWrittenChunks, sharedRecycler } from '../../../../framework/util/buffer-recycler.js';
 import { SealedFrameReader } from './frame-reader.js';
 import {
   computeHandshakeSecrets,
@@ -17,6 +20,9 @@ import { generateEphemeralKeyPair } from './keys.js';
 
 /** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
+/** Sealed output of up to two full MConnection batches fits one recycled buffer. */
+const sealedWrites = sharedRecycler(FrameSealer.sealedLength(2 * 66 * 1024));
+
 /** Decrypted bytes buffered for the reader before the socket is paused. */
 export const READABLE_HIGH_WATER_MARK = 256 * 1024;
 /** Plaintext bytes buffered for writing before write() asks callers to wait. */
@@ -35,6 +41,8 @@ export interface SecretConnectionOptions {
   readonly signal?: AbortSignal;
   /** Handshake deadline in ms; the socket is destroyed when it passes. Default 3000; Infinity disables it. */
   readonly timeoutMs?: number;
+  /** ChaCha20-Poly1305 implementation for the frames. Default: the one frameAeadReady resolves with (libsodium, else node:crypto). */
+  readonly aead?: FrameAeadBackend;
 }
 
 interface SecretConnectionState {
@@ -60,7 +68,11 @@ interface SecretConnectionState {
 export class SecretConnection extends Duplex {
   /** The remote's ed25519 public key, proven during the handshake. */
   readonly remotePublicKey: Uint8Array;
+  /** Every write is sealed into a buffer of our own before its callback runs. */
+  readonly [RELEASES_WRITTEN_CHUNKS] = true;
   readonly #socket: Duplex;
+  /** Whether sealed buffers may be reused once the socket's write callback ran (true for real sockets). */
+  readonly #recycleSealed: boolean;
   readonly #sealer: FrameSealer;
   readonly #frames: SealedFrameReader;
   #socketPaused = false;
@@ -70,6 +82,7 @@ export class SecretConnection extends Duplex {
   constructor(state: SecretConnectionState) {
     super({ allowHalfOpen: false, readableHighWaterMark: READABLE_HIGH_WATER_MARK, writableHighWaterMark: WRITABLE_HIGH_WATER_MARK });
     this.#socket = state.socket;
+    this.#recycleSealed = releasesWrittenChunks(state.socket);
     this.#sealer = state.sealer;
     this.#frames = state.frames;
     this.remotePublicKey = state.remotePublicKey;
@@ -84,16 +97,15 @@ export class SecretConnection extends Duplex {
 
   readonly #onData = (chunk: Uint8Array): void => {
     if (this.destroyed) return;
-    let payloads: Buffer[];
+    let data: Buffer;
     try {
-      payloads = this.#frames.push(chunk);
+      // One buffer per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
+      data = this.#frames.push(chunk);
     } catch (err) {
       this.destroy(err as Error);
       return;
     }
-    if (payloads.length === 0) return;
-    // One push per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
-    const data = payloads.length === 1 ? payloads[0] : Buffer.concat(payloads);
+    if (data.length === 0) return;
     if (!this.push(data) && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#socket.pause();
@@ -140,14 +152,9 @@ export class SecretConnection extends Duplex {
   }
 
   #send(list: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
-    let sealed: Buffer;
-    try {
-      sealed = this.#sealer.seal(list);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    if (sealed.length === 0) {
+    let plainBytes = 0;
+    for (const chunk of list) plainBytes += chunk.length;
+    if (plainBytes === 0) {
       callback();
       return;
     }
@@ -155,9 +162,21 @@ export class SecretConnection extends Duplex {
       callback(new ConnectionClosedError('SecretConnection cannot write: the underlying socket is closed'));
       return;
     }
+    const sealedLength = FrameSealer.sealedLength(plainBytes);
+    const out = this.#recycleSealed ? sealedWrites.take(sealedLength) : Buffer.allocUnsafe(sealedLength);
+    let sealedBytes: number;
+    try {
+      sealedBytes = this.#sealer.sealInto(list, out);
+    } catch (err) {
+      sealedWrites.recycle(out);
+      callback(err as Error);
+      return;
+    }
     // Completing on the socket's callback (not on 'drain') bounds what sits in
     // the socket to one sealed batch; everything written meanwhile is batched into the next _writev.
-    this.#socket.write(sealed, (err?: Error | null) => {
+    // A socket is done with `out` by then, so it goes back for the next write.
+    this.#socket.write(out.subarray(0, sealedBytes), (err?: Error | null) => {
+      if (this.#recycleSealed) sealedWrites.recycle(out);
       callback(err ? new ConnectionClosedError(`SecretConnection write failed: ${err.message}`, { cause: err }) : undefined);
     });
   }
@@ -208,6 +227,18 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
     return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of milliseconds in (0, ${MAX_TIMER_MS}] or Infinity, got ${String(timeoutMs)}`));
   }
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead);
+  // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
+  return frameAeadReady.then(
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead),
+    (error: unknown) => {
+      socket.destroy();
+      throw error;
+    },
+  );
+}
+
+function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: number, signal: AbortSignal | undefined, aead: FrameAeadBackend): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
     return Promise.reject(new AbortError('SecretConnection handshake aborted before it started', { cause: signal.reason }));
@@ -246,29 +277,21 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
     const onEphemeralKey = (body: Uint8Array): void => {
       const remoteEphemeral = decodeEphemeralKey(body);
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
-      const sealer = new FrameSealer(secrets.sendKey);
-      keys = { sealer, frames: new SealedFrameReader(new FrameOpener(secrets.recvKey)), challenge: secrets.challenge };
+      const sealer = new FrameSealer(secrets.sendKey, { aead });
+      keys = { sealer, frames: new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead })), challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
       socket.write(sealer.seal(encodeAuthSigMessage(localKey.publicKey, signature)));
     };
 
     const onEncrypted = (chunk: Uint8Array): void => {
       const k = keys!;
-      let remotePublicKey: Uint8Array | undefined;
-      const after: Uint8Array[] = [];
-      for (const payload of k.frames.push(chunk)) {
-        if (remotePublicKey) {
-          after.push(payload);
-          continue;
-        }
-        authReader.push(payload);
-        const body = authReader.next();
-        if (body) {
-          remotePublicKey = verifyAuthSigMessage(body, k.challenge);
-          after.push(...authReader.takeBuffered());
-        }
-      }
-      if (!remotePublicKey) return;
+      const payload = k.frames.push(chunk);
+      if (payload.length === 0) return;
+      authReader.push(payload);
+      const body = authReader.next();
+      if (!body) return;
+      const remotePublicKey = verifyAuthSigMessage(body, k.challenge);
+      const after = authReader.takeBuffered();
       cleanup();
       resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after }));
     };

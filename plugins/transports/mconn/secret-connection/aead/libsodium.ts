@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import * as libsodiumPackage from 'libsodium';
+import type { LibsodiumModule } from 'libsodium';
+import { AEAD_KEY_SIZE, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE, writeFrameNonce } from '../frame-layout.js';
+import type { FrameAeadBackend, FrameKey } from './frame-aead.js';
+
+/** Frames sealed or opened per pass through the scratch region (64 KiB of plaintext). */
+const BATCH_FRAMES = 64;
+
+/**
+ * One scratch region per libsodium instance (so per thread), shared by every
+ * key: JavaScript runs one batch at a time, and nothing per connection lives
+ * in WebAssembly memory, so closing a connection frees nothing there.
+ * Layout: key (32) | nonce (16, 12 used) | plaintext frames | sealed frames.
+ */
+class Scratch {
+  readonly key: number;
+  readonly nonce: number;
+  readonly plain: number;
+  readonly sealed: number;
+  private viewBuffer: ArrayBufferLike | undefined;
+  private viewCache: DataView | undefined;
+
+  constructor(lib: LibsodiumModule) {
+    const base = lib._malloc(AEAD_KEY_SIZE + 16 + BATCH_FRAMES * (TOTAL_FRAME_SIZE + SEALED_FRAME_SIZE));
+    if (base === 0) throw new Error('libsodium could not allocate its frame scratch region');
+    this.key = base;
+    this.nonce = base + AEAD_KEY_SIZE;
+    this.plain = this.nonce + 16;
+    this.sealed = this.plain + BATCH_FRAMES * TOTAL_FRAME_SIZE;
+  }
+
+  /** A DataView of the current memory (growth replaces the buffer). */
+  view(heap: Uint8Array): DataView {
+    if (this.viewBuffer !== heap.buffer) {
+      this.viewBuffer = heap.buffer;
+      this.viewCache = new DataView(heap.buffer);
+    }
+    return this.viewCache!;
+  }
+}
+
+class LibsodiumFrameKey implements FrameKey {
+  private readonly keyBytes: Uint8Array;
+
+  constructor(
+    private readonly lib: LibsodiumModule,
+    private readonly scratch: Scratch,
+    key: Uint8Array,
+  ) {
+    this.keyBytes = Uint8Array.from(key);
+  }
+
+  sealFrames(plain: Uint8Array, count: number, lo: number, hi: number, out: Uint8Array, outOffset: number): void {
+    const { lib, scratch } = this;
+    const heap = lib.HEAPU8;
+    const view = scratch.view(heap);
+    heap.set(this.keyBytes, scratch.key);
+    try {
+      for (let done = 0; done < count; ) {
+        const n = Math.min(count - done, BATCH_FRAMES);
+        heap.set(plain.subarray(done * TOTAL_FRAME_SIZE, (done + n) * TOTAL_FRAME_SIZE), scratch.plain);
+        for (let i = 0; i < n; i++) {
+          writeFrameNonce(view, scratch.nonce, lo, hi, done + i);
+          const c = scratch.sealed + i * SEALED_FRAME_SIZE;
+          lib._crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, c + TOTAL_FRAME_SIZE, 0, scratch.plain + i * TOTAL_FRAME_SIZE, TOTAL_FRAME_SIZE, 0, 0, 0, 0, 0, scratch.nonce, scratch.key);
+        }
+        out.set(heap.subarray(scratch.sealed, scratch.sealed + n * SEALED_FRAME_SIZE), outOffset + done * SEALED_FRAME_SIZE);
+        done += n;
+      }
+    } finally {
+      heap.fill(0, scratch.key, scratch.key + AEAD_KEY_SIZE);
+    }
+  }
+
+  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array): number {
+    const { lib, scratch } = this;
+    const heap = lib.HEAPU8;
+    const view = scratch.view(heap);
+    heap.set(this.keyBytes, scratch.key);
+    try {
+      for (let done = 0; done < count; ) {
+        const n = Math.min(count - done, BATCH_FRAMES);
+        const from = offset + done * SEALED_FRAME_SIZE;
+        heap.set(sealed.subarray(from, from + n * SEALED_FRAME_SIZE), scratch.sealed);
+        for (let i = 0; i < n; i++) {
+          writeFrameNonce(view, scratch.nonce, lo, hi, done + i);
+          const c = scratch.sealed + i * SEALED_FRAME_SIZE;
+          const status = lib._crypto_aead_chacha20poly1305_ietf_decrypt_detached(scratch.plain + i * TOTAL_FRAME_SIZE, 0, c, TOTAL_FRAME_SIZE, 0, c + TOTAL_FRAME_SIZE, 0, 0, 0, scratch.nonce, scratch.key);
+          if (status !== 0) {
+            plain.set(heap.subarray(scratch.plain, scratch.plain + i * TOTAL_FRAME_SIZE), done * TOTAL_FRAME_SIZE);
+            return done + i;
+          }
+        }
+        plain.set(heap.subarray(scratch.plain, scratch.plain + n * TOTAL_FRAME_SIZE), done * TOTAL_FRAME_SIZE);
+        done += n;
+      }
+      return count;
+    } finally {
+      heap.fill(0, scratch.key, scratch.key + AEAD_KEY_SIZE);
+    }
+  }
+}
+
+/**
+ * The package's ES module exports Emscripten's factory; its CommonJS build
+ * (what a CommonJS loader such as tsx's gets) exports the instance itself.
+ */
+async function instantiate(): Promise<LibsodiumModule> {
+  const exported = (libsodiumPackage as { default?: unknown }).default ?? libsodiumPackage;
+  if (typeof exported === 'function') {
+    return (exported as typeof libsodiumPackage.default)({ getRandomValue: () => randomBytes(4).readUInt32LE(0) });
+  }
+  const instance = exported as LibsodiumModule & { ready?: Promise<unknown> };
+  await instance.ready;
+  return instance;
+}
+
+/** Instantiates libsodium's WebAssembly module (one per thread) with one scratch region. */
+export async function loadLibsodiumFrameAead(): Promise<FrameAeadBackend> {
+  const lib = await instantiate();
+  if (lib._sodium_init() < 0) throw new Error('sodium_init() failed');
+  const scratch = new Scratch(lib);
+  return { name: 'libsodium', key: (key) => new LibsodiumFrameKey(lib, scratch, key) };
+}
