@@ -258,6 +258,35 @@ for (const subject of QUEUE_SUBJECTS) {
       });
     }
 
+    it('enqueueWhenRoom parks a producer while full under every policy, stores nothing twice, and honours abort and close', async () => {
+      const q = make(2);
+      const source = new ItemSource();
+      // Highest priority everywhere, so no policy can shed its way in: there is no room until a dequeue.
+      q.tryEnqueue(source.item(4));
+      q.tryEnqueue(source.item(4));
+      const dropsBefore = totalDrops(q);
+      let settled = false;
+      const parked = q.enqueueWhenRoom(source.item(4)).finally(() => (settled = true));
+      await settle();
+      assert.equal(settled, false, 'the producer waits while there is no room, lossy policy or not');
+      assert.equal(q.tryDequeue()?.seq, 0);
+      assert.equal(await parked, 'accepted');
+      assert.equal(totalDrops(q), dropsBefore, 'waiting for room drops nothing');
+      assert.deepEqual([q.tryDequeue()?.seq, q.tryDequeue()?.seq, q.tryDequeue()], [1, 2, undefined]);
+
+      q.tryEnqueue(source.item(4));
+      q.tryEnqueue(source.item(4));
+      const controller = new AbortController();
+      const aborted = q.enqueueWhenRoom(source.item(4), controller.signal);
+      controller.abort();
+      await assert.rejects(aborted, AbortError);
+      assert.equal(q.length, 2, 'the aborted item was not stored');
+      const closing = q.enqueueWhenRoom(source.item(4));
+      q.close();
+      await assert.rejects(closing, QueueClosedError);
+      assert.equal(q.length, 2);
+    });
+
     it('rejects invalid capacities with a message naming the value', () => {
       assert.throws(() => make(0), /capacity must be an integer ≥ 1, got 0/);
       assert.throws(() => make(2.5), /capacity.*2\.5/);
