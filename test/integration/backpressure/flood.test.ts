@@ -7,6 +7,7 @@ import { Channel, OnMessage, Reactor } from '../../../framework/reactor/decorato
 import { defineChannel } from '../../../framework/router/channel-definition.js';
 import type { ChannelHandle } from '../../../framework/router/channel.js';
 import { percentile } from '../../../framework/util/stats.js';
+import type { OverflowPolicy } from '../../../framework/streams/bounded-consumer.js';
 
 /*
  * A peer floods a low-priority channel over real TCP (SecretConnection +
@@ -54,37 +55,28 @@ abstract class SlowReceiver {
   }
 }
 
-@Reactor('flood-receiver-block')
-class BlockingReceiver extends SlowReceiver {
-  @Channel(FLOOD, { consume: { concurrency: 1, buffer: 16, overflow: 'block' } }) readonly flood!: ChannelHandle<BytesValue>;
-  @Channel(URGENT) readonly urgent!: ChannelHandle<BytesValue>;
+/** A slow receiver whose flood channel is consumed one message at a time under `overflow`. */
+function slowReceiver(name: string, overflow: OverflowPolicy) {
+  @Reactor(name)
+  class Receiver extends SlowReceiver {
+    @Channel(FLOOD, { consume: { concurrency: 1, buffer: 16, overflow } }) readonly flood!: ChannelHandle<BytesValue>;
+    @Channel(URGENT) readonly urgent!: ChannelHandle<BytesValue>;
 
-  @OnMessage(BytesValue, { channel: FLOOD.id })
-  onFlood(): Promise<void> {
-    return this.slow();
-  }
+    @OnMessage(BytesValue, { channel: FLOOD.id })
+    onFlood(): Promise<void> {
+      return this.slow();
+    }
 
-  @OnMessage(BytesValue, { channel: URGENT.id })
-  onUrgent(message: BytesValue): void {
-    this.ping(message);
+    @OnMessage(BytesValue, { channel: URGENT.id })
+    onUrgent(message: BytesValue): void {
+      this.ping(message);
+    }
   }
+  return Receiver;
 }
 
-@Reactor('flood-receiver-drop')
-class DroppingReceiver extends SlowReceiver {
-  @Channel(FLOOD, { consume: { concurrency: 1, buffer: 16, overflow: 'drop-oldest' } }) readonly flood!: ChannelHandle<BytesValue>;
-  @Channel(URGENT) readonly urgent!: ChannelHandle<BytesValue>;
-
-  @OnMessage(BytesValue, { channel: FLOOD.id })
-  onFlood(): Promise<void> {
-    return this.slow();
-  }
-
-  @OnMessage(BytesValue, { channel: URGENT.id })
-  onUrgent(message: BytesValue): void {
-    this.ping(message);
-  }
-}
+const BlockingReceiver = slowReceiver('flood-receiver-block', 'block');
+const DroppingReceiver = slowReceiver('flood-receiver-drop', 'drop-oldest');
 
 @Reactor('flood-sender')
 class Flooder {

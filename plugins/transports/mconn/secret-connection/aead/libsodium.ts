@@ -53,10 +53,7 @@ class LibsodiumFrameKey implements FrameKey {
 
   sealFrames(plain: Uint8Array, count: number, lo: number, hi: number, out: Uint8Array, outOffset: number): void {
     const { lib, scratch } = this;
-    const heap = lib.HEAPU8;
-    const view = scratch.view(heap);
-    heap.set(this.keyBytes, scratch.key);
-    try {
+    this.withKey((heap, view) => {
       for (let done = 0; done < count; ) {
         const n = Math.min(count - done, BATCH_FRAMES);
         heap.set(plain.subarray(done * TOTAL_FRAME_SIZE, (done + n) * TOTAL_FRAME_SIZE), scratch.plain);
@@ -68,17 +65,12 @@ class LibsodiumFrameKey implements FrameKey {
         out.set(heap.subarray(scratch.sealed, scratch.sealed + n * SEALED_FRAME_SIZE), outOffset + done * SEALED_FRAME_SIZE);
         done += n;
       }
-    } finally {
-      heap.fill(0, scratch.key, scratch.key + AEAD_KEY_SIZE);
-    }
+    });
   }
 
   openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array): number {
     const { lib, scratch } = this;
-    const heap = lib.HEAPU8;
-    const view = scratch.view(heap);
-    heap.set(this.keyBytes, scratch.key);
-    try {
+    return this.withKey((heap, view) => {
       for (let done = 0; done < count; ) {
         const n = Math.min(count - done, BATCH_FRAMES);
         const from = offset + done * SEALED_FRAME_SIZE;
@@ -96,8 +88,17 @@ class LibsodiumFrameKey implements FrameKey {
         done += n;
       }
       return count;
+    });
+  }
+
+  /** Puts the key into the scratch region for `run`, and wipes it afterwards whatever happens. */
+  private withKey<T>(run: (heap: Uint8Array, view: DataView) => T): T {
+    const heap = this.lib.HEAPU8;
+    heap.set(this.keyBytes, this.scratch.key);
+    try {
+      return run(heap, this.scratch.view(heap));
     } finally {
-      heap.fill(0, scratch.key, scratch.key + AEAD_KEY_SIZE);
+      heap.fill(0, this.scratch.key, this.scratch.key + AEAD_KEY_SIZE);
     }
   }
 }
