@@ -8,7 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { NodeKey } from '../identity/node-key.js';
 import type { NodeInfo } from '../identity/node-info.js';
 import { parseNodeID } from '../identity/node-id.js';
-import { NodeAddress } from '../address/node-address.js';
+import { NodeAddress, type HostLookup } from '../address/node-address.js';
 import { parseHostPort, type HostPort } from '../address/host-port.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/options.js';
 import { PeerManager } from '../peer/peer-manager.js';
@@ -38,6 +38,11 @@ export interface CreateNodeOptions {
   readonly memoryNetwork?: MemoryNetwork;
   /** Root logger. Default: pino per config (level, format) on stderr. */
   readonly logger?: Logger;
+  /**
+   * Resolves DNS names of peer addresses (persistent peers, seeds) on every dial, and of addresses
+   * PEX advertises; bound as `TOKENS.HostLookup`. Default: the OS resolver.
+   */
+  readonly hostLookup?: HostLookup;
   /** Last word on bindings: rebind anything (clock, custom plugins) before the node is built. */
   readonly configure?: (container: Container) => void;
   /** Directory that relative plugin/reactor module paths are resolved from. Default: cwd. */
@@ -66,6 +71,7 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.NodeKey).toConstantValue(nodeKey);
   container.bind(TOKENS.MemoryNetwork).toConstantValue(options.memoryNetwork ?? new MemoryNetwork());
+  if (options.hostLookup !== undefined) container.bind(TOKENS.HostLookup).toConstantValue(options.hostLookup);
   container.bind(TOKENS.ReactorOptions).toConstantValue(nodeConfig.reactors.options);
   container.bind(TOKENS.NodeInfoTemplate).toConstantValue(nodeInfoTemplate(nodeConfig, nodeKey));
   container.bind(TOKENS.RouterOptions).toConstantValue(
