@@ -25,6 +25,11 @@ export const TOKENS = {
   Router: Symbol.for('tmp2p.Router'),
   Clock: Symbol.for('tmp2p.Clock'),
   Random: Symbol.for('tmp2p.Random'),
+  /**
+   * Optional `HostLookup` (framework/address/node-address.ts): resolves DNS names of peer
+   * addresses on every dial, and those PEX advertises. Default: the OS resolver.
+   */
+  HostLookup: Symbol.for('tmp2p.HostLookup'),
   /** The in-process network the memory transport attaches to. */
   MemoryNetwork: Symbol.for('tmp2p.MemoryNetwork'),
   /** Options of the memory transport plugin. */

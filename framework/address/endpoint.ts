@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { InvalidEndpointError } from './errors.js';
 import { canonicalIP } from './ip.js';
 
-export { isPrivateIP, canonicalIP } from './ip.js';
+export { isPrivateIP, canonicalIP, ipScope, isScopeVisibleTo, type IPScope } from './ip.js';
 
 /** Transport protocol name, e.g. "mconn", "tcp" or "memory". */
 export type Protocol = string;

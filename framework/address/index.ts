@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './endpoint.js';
 export * from './node-address.js';
+export * from './host-port.js';

@@ -68,32 +68,73 @@ export function canonicalIP(ip: string): string | undefined {
   return formatIPv6(ipv6ToBytes(addr)) + zone;
 }
 
-function isPrivateIPv4(b: number[]): boolean {
-  return (
+/**
+ * How far an IP address is meaningful, from narrowest to widest:
+ * - `loopback`: this host only (127/8, ::1);
+ * - `link-local`: the local link only (169.254/16, fe80::/10);
+ * - `private`: a private network (RFC 1918, CGNAT 100.64/10, IPv6 ULA fc00::/7);
+ * - `public`: the internet (every other unicast address).
+ * `unroutable` addresses (unspecified 0.0.0.0/8 and ::, multicast, IPv4
+ * broadcast) name no single host anywhere. IPv4-mapped IPv6 addresses take
+ * the scope of their IPv4 address.
+ */
+export type IPScope = 'unroutable' | 'loopback' | 'link-local' | 'private' | 'public';
+
+/** Narrowest first: an address is useful to a peer whose own scope is at most as wide. */
+const SCOPE_WIDTH: Readonly<Record<Exclude<IPScope, 'unroutable'>, number>> = { loopback: 0, 'link-local': 1, private: 2, public: 3 };
+
+function ipv4Scope(b: number[]): IPScope {
+  if (b[0] === 0 || b[0] >= 224) return 'unroutable'; // "this network", multicast, reserved, broadcast
+  if (b[0] === 127) return 'loopback';
+  if (b[0] === 169 && b[1] === 254) return 'link-local';
+  if (
     b[0] === 10 || // RFC 1918
     (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || // RFC 1918
     (b[0] === 192 && b[1] === 168) || // RFC 1918
-    b[0] === 127 || // loopback
-    (b[0] === 169 && b[1] === 254) || // link-local
     (b[0] === 100 && b[1] >= 64 && b[1] <= 127) // CGNAT 100.64.0.0/10 (RFC 6598)
-  );
+  ) {
+    return 'private';
+  }
+  return 'public';
+}
+
+/** The scope of an IP literal (see IPScope); undefined for strings that are not IP literals. */
+export function ipScope(ip: string): IPScope | undefined {
+  const version = isIP(ip);
+  if (version === 4) return ipv4Scope(ipv4ToBytes(ip));
+  if (version !== 6) return undefined;
+  const b = ipv6ToBytes(splitZone(ip).addr);
+  if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return ipv4Scope(b.slice(12));
+  if (b.slice(0, 15).every((x) => x === 0)) return b[15] === 1 ? 'loopback' : 'unroutable'; // ::1, ::
+  if (b[0] === 0xff) return 'unroutable'; // multicast
+  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return 'link-local'; // fe80::/10
+  if ((b[0] & 0xfe) === 0xfc) return 'private'; // fc00::/7 unique local
+  return 'public';
+}
+
+/**
+ * Whether an address of scope `address` means the same host to a peer whose
+ * own IP has scope `peer`: only if the peer is at most as far away as the
+ * address reaches. Loopback addresses are thus shared only between loopback
+ * peers, link-local ones with link-local or loopback peers, private ones
+ * with any non-public peer, public ones with everyone. Unroutable addresses
+ * are shared with nobody.
+ */
+export function isScopeVisibleTo(address: IPScope, peer: IPScope): boolean {
+  if (address === 'unroutable') return false;
+  // An unroutable peer IP tells us nothing about where the peer is: treat it as public.
+  const peerWidth = peer === 'unroutable' ? SCOPE_WIDTH.public : SCOPE_WIDTH[peer];
+  return peerWidth <= SCOPE_WIDTH[address];
 }
 
 /**
  * True for addresses that are not reachable from the public internet:
  * RFC 1918, loopback, link-local, CGNAT (100.64/10), IPv6 ULA (fc00::/7),
  * ::1 and fe80::/10, including IPv4-mapped IPv6 forms of the IPv4 ranges.
- * PEX uses this to avoid advertising such addresses to outside peers.
- * Returns false for strings that are not IP literals.
+ * Returns false for unroutable addresses (0.0.0.0, ::, multicast) and for
+ * strings that are not IP literals.
  */
 export function isPrivateIP(ip: string): boolean {
-  const version = isIP(ip);
-  if (version === 4) return isPrivateIPv4(ipv4ToBytes(ip));
-  if (version !== 6) return false;
-  const b = ipv6ToBytes(splitZone(ip).addr);
-  if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return isPrivateIPv4(b.slice(12));
-  if (b.slice(0, 15).every((x) => x === 0) && b[15] === 1) return true; // ::1
-  if ((b[0] & 0xfe) === 0xfc) return true; // fc00::/7 unique local
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return true; // fe80::/10 link-local
-  return false;
+  const scope = ipScope(ip);
+  return scope === 'loopback' || scope === 'link-local' || scope === 'private';
 }

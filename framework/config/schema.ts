@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
+import { parseHostPort } from '../address/host-port.js';
 
 const duration = z.string({ error: 'expected a duration string such as "250ms", "5s" or "1m"' }).refine(
   (v) => {
@@ -16,6 +17,18 @@ const count = (min = 0) => z.int({ error: `expected an integer ≥ ${min}` }).mi
 const printable = z
   .string({ error: 'expected a string' })
   .regex(/^[\x20-\x7e]*$/, { error: 'expected printable ASCII (characters 32..126)' });
+/** "" (advertise laddr) or a host:port peers can dial; the message says what is wrong with it. */
+const externalAddress = z.string({ error: 'expected "host:port" or ""' }).check((ctx) => {
+  if (ctx.value === '') return;
+  const parsed = parseHostPort(ctx.value);
+  if (!parsed.ok) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `expected "" (advertise laddr) or "host:port" / "tcp://host:port" that peers can dial (IPv6 in brackets): ${parsed.reason}`,
+    });
+  }
+});
 const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
 
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
@@ -30,7 +43,7 @@ export const rawConfigSchema = z
         laddr: z.string().regex(/^(memory|tcp:\/\/.+:\d{1,5}|[^:/]+:\d{1,5})$/, {
           error: 'expected "tcp://host:port", "host:port" or "memory"',
         }),
-        external_address: z.string(),
+        external_address: externalAddress,
         transports: z.array(pluginRef).min(1, { error: 'expected at least one transport' }),
         persistent_peers: z.string(),
         private_peer_ids: z.string(),

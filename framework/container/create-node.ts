@@ -8,7 +8,8 @@ import { ConfigError } from '../config/errors.js';
 import { NodeKey } from '../identity/node-key.js';
 import type { NodeInfo } from '../identity/node-info.js';
 import { parseNodeID } from '../identity/node-id.js';
-import { NodeAddress } from '../address/node-address.js';
+import { NodeAddress, type HostLookup } from '../address/node-address.js';
+import { parseHostPort, type HostPort } from '../address/host-port.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/options.js';
 import { PeerManager } from '../peer/peer-manager.js';
 import { Router } from '../router/router.js';
@@ -37,6 +38,11 @@ export interface CreateNodeOptions {
   readonly memoryNetwork?: MemoryNetwork;
   /** Root logger. Default: pino per config (level, format) on stderr. */
   readonly logger?: Logger;
+  /**
+   * Resolves DNS names of peer addresses (persistent peers, seeds) on every dial, and of addresses
+   * PEX advertises; bound as `TOKENS.HostLookup`. Default: the OS resolver.
+   */
+  readonly hostLookup?: HostLookup;
   /** Last word on bindings: rebind anything (clock, custom plugins) before the node is built. */
   readonly configure?: (container: Container) => void;
   /** Directory that relative plugin/reactor module paths are resolved from. Default: cwd. */
@@ -65,6 +71,7 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.NodeKey).toConstantValue(nodeKey);
   container.bind(TOKENS.MemoryNetwork).toConstantValue(options.memoryNetwork ?? new MemoryNetwork());
+  if (options.hostLookup !== undefined) container.bind(TOKENS.HostLookup).toConstantValue(options.hostLookup);
   container.bind(TOKENS.ReactorOptions).toConstantValue(nodeConfig.reactors.options);
   container.bind(TOKENS.NodeInfoTemplate).toConstantValue(nodeInfoTemplate(nodeConfig, nodeKey));
   container.bind(TOKENS.RouterOptions).toConstantValue(
@@ -127,11 +134,56 @@ function nodeInfoTemplate(config: NodeConfig, key: NodeKey): Omit<NodeInfo, 'cha
   };
 }
 
-/** CometBFT requires a host:port here; memory-only nodes have none, so they say so with port 0. */
+/**
+ * NodeInfo `listen_addr`: `p2p.external_address` when set, else `p2p.laddr`,
+ * as `tcp://host:port`. CometBFT requires a host:port here; memory-only
+ * nodes have none, so they say so with port 0.
+ */
 function advertisedListenAddr(config: NodeConfig): string {
-  if (config.p2p.externalAddress) return config.p2p.externalAddress;
+  const external = externalHostPort(config);
+  if (external !== undefined) return `tcp://${hostPortText(external)}`;
   if (config.p2p.laddr === 'memory') return '127.0.0.1:0';
   return config.p2p.laddr.startsWith('tcp://') ? config.p2p.laddr : `tcp://${config.p2p.laddr}`;
+}
+
+/** The parsed `p2p.external_address`, undefined when unset. The schema has validated it; this re-check names the key too. */
+function externalHostPort(config: NodeConfig): HostPort | undefined {
+  const value = config.p2p.externalAddress;
+  if (value === '') return undefined;
+  const parsed = parseHostPort(value);
+  if (!parsed.ok) {
+    throw new ConfigError(`config key "p2p.external_address" = ${JSON.stringify(value)} is invalid: expected "host:port" that peers can dial: ${parsed.reason}`, 'p2p.external_address');
+  }
+  return parsed.value;
+}
+
+function hostPortText({ host, port }: HostPort): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Where this node listens, as addresses of itself (never dialed, never
+ * stored for another peer): laddr's host:port, or for an unspecified host
+ * (0.0.0.0, ::) the loopback addresses on that port. None for memory or a
+ * port chosen at bind time (0).
+ */
+function listenAddresses(config: NodeConfig, key: NodeKey): NodeAddress[] {
+  const laddr = config.p2p.laddr;
+  if (laddr === 'memory') return [];
+  const match = /^(?:tcp:\/\/)?(.*):(\d+)$/.exec(laddr);
+  const port = Number(match?.[2] ?? 0);
+  if (match === null || port < 1 || port > 65535) return [];
+  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  const hosts = host === '0.0.0.0' || host === '::' || host === '' ? ['127.0.0.1', '::1'] : [host];
+  const addresses: NodeAddress[] = [];
+  for (const h of hosts) {
+    try {
+      addresses.push(new NodeAddress({ nodeId: key.nodeId, protocol: 'mconn', hostname: h, port }));
+    } catch {
+      // An odd laddr host the transport will reject at listen; nothing to protect against dialing.
+    }
+  }
+  return addresses;
 }
 
 function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOptions {
@@ -143,10 +195,12 @@ function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOption
       throw new ConfigError(`config key "p2p.${key}" has an invalid peer address "${value}": ${(cause as Error).message}`, `p2p.${key}`, { cause });
     }
   };
-  const selfAddress = p.externalAddress ? parse(`${key.nodeId}@${p.externalAddress.replace(/^tcp:\/\//, '')}`, 'external_address') : undefined;
+  const external = externalHostPort(config);
+  const selfAddress = external === undefined ? undefined : parse(`${key.nodeId}@${hostPortText(external)}`, 'external_address');
   return resolvePeerManagerOptions({
     selfId: key.nodeId,
     selfAddress,
+    listenAddresses: listenAddresses(config, key),
     persistentPeers: p.persistentPeers.map((value) => parse(value, 'persistent_peers')),
     privatePeerIds: p.privatePeerIds.map((id) => {
       try {

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { isPrivateIP } from '../address/endpoint.js';
+import { ipScope, isScopeVisibleTo, type IPScope } from '../address/ip.js';
 import type { NodeAddress } from '../address/node-address.js';
 import type { NodeID } from '../identity/node-id.js';
 import { isBetterAddress } from './dial-policy.js';
@@ -9,16 +8,22 @@ import type { RandomSource } from './types.js';
 
 /** Who is asking for addresses, as far as the caller (PEX) knows. */
 export interface AdvertiseContext {
-  /** IP the requester connected from; private addresses are shared only with requesters on a private IP. */
+  /**
+   * IP the requester connected from. Loopback, link-local and private-range addresses are shared
+   * only with requesters at most that far away (see `isScopeVisibleTo`); unknown counts as public.
+   */
   readonly requesterIp?: string;
   /** Protocol of the connection to the requester; non-networked addresses (memory) are shared only over the same protocol. */
   readonly protocol?: string;
 }
 
-/** The IP literal of an address's hostname, or undefined when the hostname is a DNS name. */
-function hostIP(hostname: string): string | undefined {
+/**
+ * The scope of an address's host: of its IP literal, or `public` for a DNS
+ * name (it resolves wherever the requester is; we cannot know to what).
+ */
+export function hostScope(hostname: string): IPScope {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return isIP(bare) !== 0 ? bare : undefined;
+  return ipScope(bare) ?? 'public';
 }
 
 /** True when `address` is networked (has a hostname) rather than process-local like memory addresses. */
@@ -27,17 +32,19 @@ export function isNetworkedAddress(address: NodeAddress): boolean {
 }
 
 /**
- * Whether the requester may learn `address`: private-range IPs only go to
- * requesters on a private IP themselves (they are useless, and revealing,
- * elsewhere); non-networked addresses only to requesters on the same
- * protocol (a memory address means nothing outside its process). DNS names
- * are treated as public.
+ * Whether the requester may learn `address`. An IP address only goes to
+ * requesters it means the same host to: loopback addresses to loopback
+ * requesters, link-local ones to link-local or loopback requesters,
+ * private-range ones (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to
+ * requesters that are not on a public IP; public IPs and DNS names to
+ * everyone. Unroutable IPs (0.0.0.0, ::, multicast) go to nobody.
+ * Non-networked addresses (memory) only to requesters on the same protocol:
+ * they mean nothing outside their process.
  */
 export function isVisibleTo(address: NodeAddress, context: AdvertiseContext): boolean {
   if (!isNetworkedAddress(address)) return context.protocol !== undefined && context.protocol === address.protocol;
-  const ip = hostIP(address.hostname);
-  if (ip !== undefined && isPrivateIP(ip)) return context.requesterIp !== undefined && isPrivateIP(context.requesterIp);
-  return true;
+  const requester = context.requesterIp === undefined ? 'public' : (ipScope(context.requesterIp) ?? 'public');
+  return isScopeVisibleTo(hostScope(address.hostname), requester);
 }
 
 /** A peer eligible for advertisement, with the address to advertise for it. */

@@ -11,10 +11,18 @@ export interface PeerManagerOptions {
   /** This node's ID. Required; connections to it are refused and it is never stored. */
   readonly selfId: NodeID;
   /**
-   * The address other nodes should dial to reach this node; advertised first
-   * by `advertise()`. Must carry `selfId`. Default: none (nothing advertised for self).
+   * The address other nodes should dial to reach this node (`p2p.external_address`);
+   * advertised first by `advertise()`, to requesters it is visible to. Must
+   * carry `selfId`. Default: none (nothing advertised for self).
    */
   readonly selfAddress?: NodeAddress;
+  /**
+   * Further places this node is reached at, besides `selfAddress`: its listen
+   * addresses. An address at the host:port of `selfAddress` or of one of
+   * these is this node whatever node ID it carries, so it is never added,
+   * dialed or advertised. Every entry must carry `selfId`. Default: none.
+   */
+  readonly listenAddresses: readonly NodeAddress[];
   /**
    * Peers to stay connected to: always ranked above other peers, never pruned,
    * never evicted for a non-persistent peer, always retried (backoff capped by
@@ -68,6 +76,7 @@ export const PERSISTENT_FALLBACK_MIN_RETRY_MS = 250;
 /** Every default, as documented on `PeerManagerOptions`. */
 export const DEFAULT_PEER_MANAGER_OPTIONS: Readonly<Omit<PeerManagerOptions, 'selfId' | 'selfAddress'>> = Object.freeze({
   persistentPeers: Object.freeze([]) as readonly NodeAddress[],
+  listenAddresses: Object.freeze([]) as readonly NodeAddress[],
   privatePeerIds: Object.freeze([]) as readonly NodeID[],
   maxConnected: 64,
   maxOutgoing: 10,
@@ -94,7 +103,7 @@ const INTEGER_OPTIONS = [
   'inactiveCooldownMs',
 ] as const;
 
-const KNOWN_OPTIONS = new Set<string>([...INTEGER_OPTIONS, 'selfId', 'selfAddress', 'persistentPeers', 'privatePeerIds']);
+const KNOWN_OPTIONS = new Set<string>([...INTEGER_OPTIONS, 'selfId', 'selfAddress', 'listenAddresses', 'persistentPeers', 'privatePeerIds']);
 
 function fail(option: string, value: unknown, rule: string): never {
   throw new InvalidPeerManagerOptionsError(option, value, rule);
@@ -116,7 +125,7 @@ function isNodeAddressLike(value: unknown): value is NodeAddress {
  * with `maxPeers` set, `maxConnected` is set and `maxConnected +
  * maxConnectedUpgrade <= maxPeers`; retry caps ≥ `minRetryTimeMs`;
  * `maxOutgoing <= maxConnected`) plus sanity checks (non-negative safe
- * integers, known option names, self address carries `selfId`, self is not a
+ * integers, known option names, self and listen addresses carry `selfId`, self is not a
  * persistent peer). Throws InvalidPeerManagerOptionsError naming the option.
  *
  * Deviation from v0.35: a retry cap does not require `minRetryTimeMs > 0`,
@@ -138,6 +147,11 @@ export function resolvePeerManagerOptions(input: PeerManagerOptionsInput): PeerM
   if (o.selfAddress !== undefined) {
     if (!isNodeAddressLike(o.selfAddress)) fail('selfAddress', o.selfAddress, 'must be a NodeAddress');
     if (o.selfAddress.nodeId !== o.selfId) fail('selfAddress', o.selfAddress, `must carry selfId ${o.selfId}`);
+  }
+  if (!Array.isArray(o.listenAddresses)) fail('listenAddresses', o.listenAddresses, 'must be an array of NodeAddress');
+  for (const address of o.listenAddresses) {
+    if (!isNodeAddressLike(address)) fail('listenAddresses', address, 'every entry must be a NodeAddress');
+    if (address.nodeId !== o.selfId) fail('listenAddresses', address, `every entry must carry selfId ${o.selfId}`);
   }
   if (!Array.isArray(o.persistentPeers)) fail('persistentPeers', o.persistentPeers, 'must be an array of NodeAddress');
   for (const peer of o.persistentPeers) {
@@ -172,6 +186,7 @@ export function resolvePeerManagerOptions(input: PeerManagerOptionsInput): PeerM
   return Object.freeze({
     ...o,
     persistentPeers: Object.freeze([...o.persistentPeers]),
+    listenAddresses: Object.freeze([...o.listenAddresses]),
     privatePeerIds: Object.freeze([...o.privatePeerIds]),
   });
 }

@@ -101,6 +101,22 @@ export class PeerBook {
     return 'new-address';
   }
 
+  /** Removes every address `match` selects, from every peer, and saves the peers changed; returns how many went. */
+  removeAddresses(match: (address: NodeAddress) => boolean): number {
+    let removed = 0;
+    for (const entry of this.entries.values()) {
+      let changed = false;
+      for (const [key, info] of entry.addresses) {
+        if (!match(info.address)) continue;
+        entry.addresses.delete(key);
+        changed = true;
+        removed++;
+      }
+      if (changed) this.save(entry.nodeId);
+    }
+    return removed;
+  }
+
   /**
    * Forgets the lowest-ranked peers beyond `maxPeers` (deleting them from the
    * store). Spared: persistent peers, currently banned ones (forgetting a ban

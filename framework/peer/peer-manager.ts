@@ -16,6 +16,7 @@ import { PeerUpdateHub } from './peer-updates.js';
 import { Ranking } from './ranking.js';
 import type { ScoringStrategy } from './scoring.js';
 import { PeerScorer } from './peer-scorer.js';
+import { dialReachedSelf, SelfAddresses } from './self-addresses.js';
 import { chooseDial, evictionVictim, upgradeTarget } from './selection.js';
 import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
 import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
@@ -64,6 +65,8 @@ export class PeerManager {
   private readonly scorer: PeerScorer;
   private readonly persistentIds: ReadonlySet<NodeID>;
   private readonly privateIds: ReadonlySet<NodeID>;
+  /** Our ID and the places we are reached at: never added, dialed or advertised as a peer. */
+  private readonly self: SelfAddresses;
   private readonly dialWakeSubject = new Subject<void>();
   private readonly evictWakeSubject = new Subject<void>();
   private readonly updates: PeerUpdateHub;
@@ -97,6 +100,8 @@ export class PeerManager {
     this.scorer = new PeerScorer(scoring, this.conns, this.log);
     this.persistentIds = new Set(this.options.persistentPeers.map((a) => a.nodeId));
     this.privateIds = new Set(this.options.privatePeerIds);
+    const { selfAddress, listenAddresses } = this.options;
+    this.self = new SelfAddresses(this.options.selfId, selfAddress === undefined ? listenAddresses : [selfAddress, ...listenAddresses]);
     this.dialWake$ = this.dialWakeSubject.asObservable();
     this.evictWake$ = this.evictWakeSubject.asObservable();
     this.updates = new PeerUpdateHub(() => this.readyUpdates());
@@ -128,7 +133,12 @@ export class PeerManager {
     }
     if (this.lifecycle !== 'starting') return; // closed while loading
     this.peers.load(records, this.clock.now());
-    for (const address of this.options.persistentPeers) this.addAddress(address, true);
+    const stale = this.peers.removeAddresses((a) => this.self.has(a));
+    if (stale > 0) this.log.info({ addresses: stale }, 'stored addresses at this node\'s own address forgotten');
+    for (const address of this.options.persistentPeers) {
+      if (this.self.has(address)) this.log.warn({ peer: address.nodeId, address: address.toString() }, 'persistent peer is at this node\'s own address; not dialing it');
+      else this.addAddress(address, true);
+    }
     this.prune();
     this.lifecycle = 'running';
     this.log.info({ peers: this.peers.size, persistent: this.persistentIds.size, store: this.store.name }, 'peer manager started');
@@ -170,14 +180,19 @@ export class PeerManager {
   // ---- addresses ----
 
   /**
-   * Learns an address. Returns false when it was not added: it is this node,
-   * it is already known, the peer is inactive and in its cooldown, the peer
+   * Learns an address. Returns false when it was not added: it is this node
+   * (our node ID, or the host:port of our external or listen address, or one
+   * a dial proved to lead back here), it is already known, the peer is inactive and in its cooldown, the peer
    * has too many addresses already, or the peer table is full of peers that
    * rank at least as well. Throws InvalidArgumentError for a non-address.
    */
   add(address: NodeAddress): boolean {
     if (!isAddressLike(address)) throw new InvalidArgumentError(`add() expects a NodeAddress with a valid node ID, got ${String(address)}`);
-    if (this.lifecycle === 'closed' || address.nodeId === this.options.selfId) return false;
+    if (this.lifecycle === 'closed') return false;
+    if (this.self.has(address)) {
+      this.log.debug({ peer: address.nodeId, address: address.toString() }, 'address of this node not added');
+      return false;
+    }
     return this.addAddress(address, false);
   }
 
@@ -226,12 +241,21 @@ export class PeerManager {
 
   /**
    * A dial handed out by `tryDialNext` failed: frees the dial slot and backs
-   * the address off (failure count, retry delay). Unknown addresses are ignored.
+   * the address off (failure count, retry delay). When `error` shows the
+   * address led back to this node (the remote authenticated with our key),
+   * its host:port is remembered as ours and removed from every peer instead.
+   * Unknown addresses are ignored.
    */
   dialFailed(address: NodeAddress, error?: Error): void {
     const id = address.nodeId;
     if (this.conns.endDial(id)) this.wakeDialer();
     this.counters.dialFailures++;
+    if (dialReachedSelf(error, this.options.selfId)) {
+      this.self.learn(address);
+      const removed = this.peers.removeAddresses((a) => this.self.has(a));
+      this.log.info({ peer: id, address: address.toString(), removed }, 'address leads to this node; forgetting it');
+      return;
+    }
     const info = this.peers.get(id)?.addresses.get(address.toString());
     if (info === undefined) {
       this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
@@ -267,7 +291,7 @@ export class PeerManager {
   accepted(nodeId: NodeID, context?: { address?: NodeAddress }): void {
     if (!isNodeID(nodeId)) throw new InvalidArgumentError(`accepted() expects a node ID, got ${JSON.stringify(nodeId)}`);
     const given = context?.address;
-    this.admit(nodeId, 'inbound', isAddressLike(given) && given.nodeId === nodeId ? given : undefined);
+    this.admit(nodeId, 'inbound', isAddressLike(given) && given.nodeId === nodeId && !this.self.has(given) ? given : undefined);
   }
 
   // ---- connected peers ----
@@ -403,8 +427,9 @@ export class PeerManager {
    * Up to `limit` addresses to gossip to `requester`: this node's own address
    * first (if set and visible to the requester), then a score-weighted random
    * choice of one address per peer — never the requester, private, banned or
-   * inactive peers; private-range IPs only for requesters on a private IP;
-   * non-networked addresses only over their own protocol.
+   * inactive peers; loopback, link-local and private-range IPs only to
+   * requesters that near (see `isVisibleTo`); non-networked addresses only
+   * over their own protocol.
    */
   advertise(requester: NodeID, limit: number, context: AdvertiseContext = {}): NodeAddress[] {
     const max = Number.isFinite(limit) ? Math.floor(limit) : 0;

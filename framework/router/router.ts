@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { inject, injectable, multiInject } from 'inversify';
+import { inject, injectable, multiInject, optional } from 'inversify';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { TOKENS } from '../tokens.js';
 import type { Logger } from '../logging/logger.js';
@@ -9,7 +9,8 @@ import type { NodeInfo } from '../identity/node-info.js';
 import type { NodeKey } from '../identity/node-key.js';
 import { validatePeerHandshake } from '../identity/handshake-checks.js';
 import { IncompatiblePeerError } from '../identity/errors.js';
-import type { NodeAddress } from '../address/node-address.js';
+import type { HostLookup, NodeAddress } from '../address/node-address.js';
+import { AddressResolutionError } from '../address/errors.js';
 import type { Endpoint } from '../address/endpoint.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
@@ -18,7 +19,7 @@ import type { PeerManager } from '../peer/peer-manager.js';
 import { PeerRejectedError } from '../peer/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
-import { deadlineSignal } from '../util/abort.js';
+import { deadlineSignal, reasonOf } from '../util/abort.js';
 import { Channel, type ChannelRoutes, type SendOutcome } from './channel.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
@@ -95,6 +96,7 @@ export class Router {
     @inject(TOKENS.NodeInfoTemplate) private readonly nodeInfoTemplate: Omit<NodeInfo, 'channels'>,
     @inject(TOKENS.RouterOptions) private readonly options: RouterOptions,
     @inject(TOKENS.Logger) logger: Logger,
+    @inject(TOKENS.HostLookup) @optional() private readonly hostLookup?: HostLookup,
   ) {
     this.log = logger.child({ component: 'router' });
     // Every dial, handshake and loop listens on this one signal; the default cap of 10 listeners would warn.
@@ -355,10 +357,14 @@ export class Router {
   }
 
   private async connect(address: NodeAddress): Promise<Connection> {
-    const resolve = deadlineSignal(this.abort.signal, this.options.resolveTimeoutMs, () => new DialError(`resolving ${address} timed out`));
+    // Resolved on every dial, so a DNS name that moved to a new IP is followed at the next dial.
+    const timeoutMs = this.options.resolveTimeoutMs;
+    const resolve = deadlineSignal(this.abort.signal, timeoutMs, () => new AddressResolutionError(address.hostname, `resolving ${address} timed out after ${timeoutMs} ms`));
     let endpoints: Endpoint[];
     try {
-      endpoints = await address.resolve({ signal: resolve.signal });
+      endpoints = await address.resolve({ signal: resolve.signal, lookup: this.hostLookup });
+    } catch (error) {
+      throw resolve.signal.aborted && !this.abort.signal.aborted ? reasonOf(resolve.signal) : error;
     } finally {
       resolve.dispose();
     }

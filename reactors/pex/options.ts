@@ -48,10 +48,14 @@ export interface PexOptions {
   /** Bound on resolving DNS names of addresses we advertise. Default 2 s. */
   readonly resolveTimeoutMs: number | string;
   /**
-   * Default "from-private-peers": private-range addresses are kept only from
-   * peers connected from a private IP (or in-process); from public peers they
-   * are skipped, as CometBFT's `addr_book_strict` does. This mirrors
-   * `PeerManager.advertise`, which shows them only to private requesters.
+   * Default "from-private-peers": loopback, link-local and private-range
+   * addresses are kept only from peers to whom they mean the same host as
+   * to us: private ones from peers connected from a non-public IP (or
+   * in-process), loopback ones only from loopback or in-process peers; from
+   * public peers none, as CometBFT's `addr_book_strict` does. This mirrors
+   * `PeerManager.advertise`, which shows each address only to requesters
+   * that near. "accept" keeps them all, "reject" none. Unroutable IPs
+   * (multicast, unspecified) are never kept.
    */
   readonly privateAddresses: PrivateAddressPolicy;
   /**
@@ -60,7 +64,7 @@ export interface PexOptions {
    * IP the peer connected from). Default true.
    */
   readonly learnInboundListenAddr: boolean;
-  /** DNS lookup used to turn advertised hostnames into IPs. Default: the OS resolver. Programmatic use (tests) only. */
+  /** DNS lookup used to turn advertised hostnames into IPs. Default: the node's `TOKENS.HostLookup`, else the OS resolver. Programmatic use only. */
   readonly lookup?: HostLookup;
 }
 

@@ -1,9 +1,11 @@
 import { inject, optional } from 'inversify';
-import { isNetworked, isPrivateIP, type Endpoint } from '../../framework/address/endpoint.js';
+import { isNetworked, type Endpoint } from '../../framework/address/endpoint.js';
+import { ipScope, isScopeVisibleTo, type IPScope } from '../../framework/address/ip.js';
+import type { HostLookup } from '../../framework/address/node-address.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { PeerManager } from '../../framework/peer/peer-manager.js';
-import type { AdvertiseContext } from '../../framework/peer/advertise.js';
+import { hostScope, type AdvertiseContext } from '../../framework/peer/advertise.js';
 import { mathRandom, systemClock, type Clock, type ConnectionDirection, type PeerUpdate, type RandomSource } from '../../framework/peer/types.js';
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
@@ -90,6 +92,8 @@ export class PexReactor implements ReactorLifecycle {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly random: RandomSource;
+  /** Resolves hostnames we advertise: the `lookup` option, else the node's `TOKENS.HostLookup`, else the OS resolver. */
+  private readonly lookup: HostLookup | undefined;
   private readonly selfId: NodeID | undefined;
   private readonly seedIds: ReadonlySet<NodeID>;
   private readonly peers = new Map<NodeID, PexPeerState>();
@@ -104,6 +108,7 @@ export class PexReactor implements ReactorLifecycle {
     @inject(TOKENS.PeerManagerOptions) @optional() peerManagerOptions?: { readonly selfId?: NodeID; readonly maxPeers?: number },
     @inject(TOKENS.Clock) @optional() clock?: Clock,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
+    @inject(TOKENS.HostLookup) @optional() hostLookup?: HostLookup,
   ) {
     this.log = logger.child({ component: 'pex' });
     this.options = resolvePexOptions(reactorOptions['pex'] as Partial<PexOptions> | undefined, peerManagerOptions?.maxPeers ?? 0);
@@ -111,6 +116,7 @@ export class PexReactor implements ReactorLifecycle {
     this.seedIds = new Set(this.options.seeds.map((s) => s.nodeId));
     this.clock = clock ?? systemClock;
     this.random = random ?? mathRandom;
+    this.lookup = this.options.lookup ?? hostLookup;
   }
 
   private get stopped(): boolean {
@@ -261,7 +267,7 @@ export class PexReactor implements ReactorLifecycle {
     if (limit > 0) {
       const candidates = this.peerManager.advertise(requester, limit, this.advertiseContext(state));
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.resolveTimeoutMs)]);
-      ({ addrs } = await toNetAddresses(candidates, { max: limit, signal, lookup: this.options.lookup }));
+      ({ addrs } = await toNetAddresses(candidates, { max: limit, signal, lookup: this.lookup }));
     }
     if (this.stopped || this.peers.get(requester) !== state) return;
     const outcome = this.pex.send(requester, PexAddrs.create({ addrs }));
@@ -303,18 +309,26 @@ export class PexReactor implements ReactorLifecycle {
     this.timers.add(timer);
   }
 
-  /** In-process peers share our host; an unknown origin counts as public. */
-  private peerIsPrivate(state: PexPeerState): boolean {
+  /** Where the peer is, by the IP it connected from: in-process peers share our host; an unknown origin counts as public. */
+  private peerScope(state: PexPeerState): IPScope {
     const remote = state.remote;
-    if (remote === undefined) return false;
-    return isNetworked(remote) ? isPrivateIP(remote.ip as string) : true;
+    if (remote === undefined) return 'public';
+    return isNetworked(remote) ? (ipScope(remote.ip as string) ?? 'public') : 'loopback';
   }
 
-  /** Whether an address on `host` (IP or DNS name) may be taken from this peer. */
+  /**
+   * Whether an address on `host` (IP or DNS name) may be taken from this
+   * peer. Unroutable IPs never; public ones always; loopback, link-local and
+   * private ones per the policy — by default only when they mean the same
+   * host to us as to the peer (a 10.x address from a peer on a 10.x or
+   * loopback IP, 127.0.0.1 only from a peer on loopback).
+   */
   private privateAllowed(state: PexPeerState, host: string): boolean {
+    const scope = hostScope(host);
+    if (scope === 'unroutable') return false;
     const policy = this.options.privateAddresses;
-    if (policy === 'accept' || !isPrivateIP(host)) return true;
-    return policy === 'from-private-peers' && this.peerIsPrivate(state);
+    if (policy === 'accept' || scope === 'public') return true;
+    return policy === 'from-private-peers' && isScopeVisibleTo(scope, this.peerScope(state));
   }
 
   private advertiseContext(state: PexPeerState): AdvertiseContext {

@@ -32,6 +32,10 @@ export interface Tmp2pNodeOptions {
   readonly logDir: string;
   /** pino level for that file. Default "debug". */
   readonly logLevel?: string;
+  /** Listen port on 127.0.0.1. Default: a free port. */
+  readonly port?: number;
+  /** `p2p.external_address`, the address NodeInfo advertises and PEX gossips for this node. Default "" (laddr). */
+  readonly externalAddress?: string;
   /** `[reactors.pex]` options (snake_case, as in config.toml), e.g. `{ request_interval_ms: '12s' }`. Default none. */
   readonly pex?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
@@ -58,7 +62,7 @@ export class Tmp2pInteropNode {
   }
 
   static async start(options: Tmp2pNodeOptions): Promise<Tmp2pInteropNode> {
-    const port = await getFreePort({ signal: options.signal });
+    const port = options.port ?? (await getFreePort({ signal: options.signal }));
     const logFile = join(options.logDir, `${options.moniker}.log`);
     const logger = pino({ level: options.logLevel ?? 'debug', base: null }, pino.destination({ dest: logFile, sync: true, mkdir: true }));
     const node = await createNode(
@@ -70,6 +74,7 @@ export class Tmp2pInteropNode {
           p2p: {
             transports: ['mconn'],
             laddr: `tcp://127.0.0.1:${port}`,
+            external_address: options.externalAddress ?? '',
             persistent_peers: (options.persistentPeers ?? []).join(','),
             ping_interval: options.pingInterval ?? '2s',
             pong_timeout: options.pongTimeout ?? '1s',

@@ -51,6 +51,51 @@ describe('PeerManager: advertise', () => {
     assert.deepEqual(ids(pm.advertise(nid(100), 10, { requesterIp: '10.1.1.1' })).sort(), [1, 2, 3, 4, 5]);
   });
 
+  describe('addresses stay within their network', () => {
+    // One peer per kind of address; the requester's IP decides which it may learn.
+    const kinds: Array<[number, string]> = [
+      [1, '10.0.0.1'],
+      [2, '192.168.1.2'],
+      [3, 'fc00::3'],
+      [4, '127.0.0.4'],
+      [5, '::1'],
+      [6, '169.254.0.6'],
+      [7, 'fe80::7'],
+      [8, '5.6.7.8'],
+      [9, 'node9.example.com'],
+      [10, '0.0.0.0'],
+      [11, '224.0.0.11'],
+    ];
+    const seen = async (requesterIp: string | undefined): Promise<number[]> => {
+      const { pm } = await harness();
+      for (const [n, host] of kinds) pm.add(addr(n, host));
+      return ids(pm.advertise(nid(100), 50, requesterIp === undefined ? {} : { requesterIp })).sort((a, b) => a - b);
+    };
+    const cases: Array<[string, string | undefined, number[]]> = [
+      ['a 10.x requester (private)', '10.9.9.9', [1, 2, 3, 8, 9]],
+      ['a 192.168.x requester (private)', '192.168.7.7', [1, 2, 3, 8, 9]],
+      ['an fc00::/7 requester (private)', 'fd00::99', [1, 2, 3, 8, 9]],
+      ['a link-local requester', 'fe80::99', [1, 2, 3, 6, 7, 8, 9]],
+      ['a loopback requester (same host)', '127.0.0.1', [1, 2, 3, 4, 5, 6, 7, 8, 9]],
+      ['an IPv6 loopback requester', '::1', [1, 2, 3, 4, 5, 6, 7, 8, 9]],
+      ['a public requester', '203.0.113.5', [8, 9]],
+      ['a public IPv6 requester', '2001:4860::1', [8, 9]],
+      ['a requester of unknown IP', undefined, [8, 9]],
+    ];
+    for (const [who, ip, expected] of cases) {
+      it(`${who} learns ${expected.map((n) => kinds[n - 1]![1]).join(', ')}`, async () => {
+        assert.deepEqual(await seen(ip), expected);
+      });
+    }
+
+    it('gives the self address on loopback only to loopback requesters', async () => {
+      const { pm } = await harness({ options: { selfAddress: NodeAddress.parse(`mconn://${SELF}@127.0.0.1:26656`) } });
+      assert.deepEqual(pm.advertise(nid(1), 10, { requesterIp: '127.0.0.1' }).map(String), [`mconn://${SELF}@127.0.0.1:26656`]);
+      assert.deepEqual(pm.advertise(nid(1), 10, { requesterIp: '10.0.0.8' }), []);
+      assert.deepEqual(pm.advertise(nid(1), 10, { requesterIp: '8.8.8.8' }), []);
+    });
+  });
+
   it('picks a visible address of a peer that also has an invisible one', async () => {
     const { pm } = await harness();
     pm.add(addr(1, '10.0.0.1'));

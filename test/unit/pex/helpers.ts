@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
-import { NodeAddress } from '../../../framework/address/node-address.js';
+import { NodeAddress, type HostLookup } from '../../../framework/address/node-address.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
@@ -122,6 +122,7 @@ const PUBLIC_REMOTE: Endpoint = { protocol: 'mconn', ip: '203.0.113.7', port: 40
 export async function harness(
   options: Partial<PexOptions> = {},
   pmOptions: Partial<PeerManagerOptionsInput> = {},
+  injected: { readonly hostLookup?: HostLookup } = {},
 ): Promise<Harness> {
   const clock = new FakeClock();
   const random = new FixedRandom(0);
@@ -129,7 +130,7 @@ export async function harness(
   const pm = new PeerManager(resolved, new MemoryPeerStore(), new DefaultScoringStrategy(), clock, random);
   await pm.start();
   const router = new FakeRouter();
-  const reactor = new PexReactor(pm, router, silentLogger(), { pex: options }, resolved, clock, random);
+  const reactor = new PexReactor(pm, router, silentLogger(), { pex: options }, resolved, clock, random, injected.hostLookup);
   const channel = new FakeChannel();
   (reactor as { pex: ChannelHandle<PexMessage> }).pex = channel;
   const connect: Harness['connect'] = (id, o = {}) => {

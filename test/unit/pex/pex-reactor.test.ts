@@ -128,6 +128,45 @@ describe('PexReactor', () => {
       assert.deepEqual(responses(h, nid(2))[0]!.addrs.map((a) => a.ip).sort(), ['10.1.2.3', '192.0.2.11']);
     });
 
+    it('keeps each address within its network: loopback to loopback requesters, private to private ones', async () => {
+      const h = await harness();
+      h.pm.add(NodeAddress.parse(`${nid(10)}@10.1.2.3:26656`));
+      h.pm.add(NodeAddress.parse(`${nid(11)}@192.168.4.5:26656`));
+      h.pm.add(NodeAddress.parse(`${nid(12)}@[fd00::12]:26656`));
+      h.pm.add(NodeAddress.parse(`${nid(13)}@127.0.0.13:26656`));
+      h.pm.add(NodeAddress.parse(`${nid(14)}@192.0.2.14:26656`));
+      const requesters: Array<[number, string]> = [
+        [1, '10.9.9.9'],
+        [2, '192.168.9.9'],
+        [3, '127.0.0.1'],
+        [4, '198.51.100.4'],
+      ];
+      for (const [n, ip] of requesters) {
+        h.connect(nid(n), { direction: 'inbound', remote: { protocol: 'mconn', ip, port: 40000 } });
+        await h.reactor.onPexRequest(PexRequest.create(), ctx(h, nid(n)));
+      }
+      const got = (n: number) => responses(h, nid(n))[0]!.addrs.map((a) => a.ip).sort();
+      const privateOnes = ['10.1.2.3', '192.168.4.5', 'fd00::12'];
+      assert.deepEqual(got(1), [...privateOnes, '192.0.2.14'].sort(), 'a 10.x requester: private and public, no loopback');
+      assert.deepEqual(got(2), [...privateOnes, '192.0.2.14'].sort(), 'a 192.168.x requester: the same');
+      assert.deepEqual(got(3), [...privateOnes, '127.0.0.13', '192.0.2.14'].sort(), 'a loopback requester: everything');
+      assert.deepEqual(got(4), ['192.0.2.14'], 'a public requester: public only');
+    });
+
+    it("resolves advertised hostnames with the node's HostLookup when no lookup option is set", async () => {
+      const asked: string[] = [];
+      const hostLookup = async (host: string) => {
+        asked.push(host);
+        return ['192.0.2.45'];
+      };
+      const h = await harness({}, {}, { hostLookup });
+      h.pm.add(NodeAddress.parse(`${nid(11)}@peer.example:26656`));
+      h.connect(nid(1), { direction: 'inbound' });
+      await h.reactor.onPexRequest(PexRequest.create(), ctx(h, nid(1)));
+      assert.deepEqual(asked, ['peer.example']);
+      assert.deepEqual(responses(h, nid(1))[0]!.addrs.map((a) => `${a.id}@${a.ip}:${a.port}`), [`${nid(11)}@192.0.2.45:26656`]);
+    });
+
     it('answers from an empty book with an empty PexAddrs', async () => {
       const h = await harness();
       h.connect(nid(1), { direction: 'inbound' });
@@ -281,6 +320,36 @@ describe('PexReactor', () => {
       const strict = await ask({ privateAddresses: 'reject' }, { remote: LOCAL });
       strict.reactor.onPexAddrs(addrs([nid(20), '127.0.0.1', 1]), ctx(strict, nid(1)));
       assert.deepEqual(strict.pm.addresses(nid(20)), []);
+    });
+
+    it('keeps a loopback address only from a loopback peer, a private one only from a non-public peer', async () => {
+      const list = addrs([nid(20), '127.0.0.20', 1], [nid(21), '10.0.0.21', 1], [nid(22), '192.0.2.22', 1]);
+      const kept = async (ip: string): Promise<string[]> => {
+        const h = await ask({}, { remote: { protocol: 'mconn', ip, port: 5000 } });
+        h.reactor.onPexAddrs(list, ctx(h, nid(1)));
+        return [20, 21, 22].filter((n) => h.pm.addresses(nid(n)).length > 0).map((n) => h.pm.addresses(nid(n))[0]!.hostname);
+      };
+      assert.deepEqual(await kept('127.0.0.1'), ['127.0.0.20', '10.0.0.21', '192.0.2.22']);
+      assert.deepEqual(await kept('10.0.0.1'), ['10.0.0.21', '192.0.2.22'], "a 10.x peer's 127.0.0.20 is its own host, not ours");
+      assert.deepEqual(await kept('198.51.100.1'), ['192.0.2.22']);
+    });
+
+    it('never keeps multicast addresses, even with privateAddresses = accept', async () => {
+      const h = await ask({ privateAddresses: 'accept' });
+      h.reactor.onPexAddrs(addrs([nid(20), '224.0.0.20', 26656], [nid(21), '10.0.0.21', 26656]), ctx(h, nid(1)));
+      assert.deepEqual(h.pm.addresses(nid(20)), []);
+      assert.equal(h.pm.addresses(nid(21)).length, 1);
+      assert.deepEqual(h.channel.peerErrors, [], 'not an offence: CometBFT may gossip them');
+    });
+
+    it("skips an address at this node's external address under another node ID", async () => {
+      const h = await harness({}, { selfAddress: NodeAddress.parse(`${SELF}@192.0.2.1:26656`) });
+      h.connect(nid(1));
+      h.reactor.onPexAddrs(addrs([nid(20), '192.0.2.1', 26656], [nid(21), '192.0.2.1', 26657]), ctx(h, nid(1)));
+      assert.deepEqual(h.pm.addresses(nid(20)), []);
+      assert.equal(h.pm.addresses(nid(21)).length, 1);
+      assert.equal(h.reactor.stats.addressesSkipped, 1);
+      assert.equal(h.reactor.stats.addressesLearned, 1);
     });
 
     it('ignores an answer that arrives after its peer went down', async () => {

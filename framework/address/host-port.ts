@@ -1,0 +1,52 @@
+import { isIP } from 'node:net';
+import { canonicalIP, ipScope } from './ip.js';
+
+/** A host (IP literal without brackets, IPv6 in RFC 5952 form, or a lower-cased DNS name) and a port 1-65535. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The outcome of `parseHostPort`: the parts, or why the text is not a host:port. */
+export type HostPortResult = { readonly ok: true; readonly value: HostPort } | { readonly ok: false; readonly reason: string };
+
+const DNS_LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** RFC 1035: 253 characters in text form. */
+const MAX_DNS_NAME_LENGTH = 253;
+
+/**
+ * Parses a dialable address as operators write it in `p2p.external_address`
+ * (and CometBFT in NodeInfo `listen_addr`): `host:port`, optionally behind
+ * `tcp://`, with IPv6 in brackets (`[2001:db8::1]:26656`). The host is an IP
+ * literal or a DNS name (letters, digits and hyphens in dot-separated
+ * labels); the port is 1-65535. An unspecified IP (0.0.0.0, ::) is refused:
+ * it names no host a peer could dial.
+ */
+export function parseHostPort(text: string): HostPortResult {
+  const fail = (reason: string): HostPortResult => ({ ok: false, reason });
+  if (typeof text !== 'string' || text === '') return fail('it is empty');
+  const rest = text.replace(/^tcp:\/\//i, '');
+  if (rest.includes('://')) return fail('the only scheme allowed is tcp://');
+  const colon = rest.lastIndexOf(':');
+  if (colon < 0) return fail('it has no port (expected host:port)');
+  let host = rest.slice(0, colon);
+  const portText = rest.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    return fail(`port ${JSON.stringify(portText)} is not an integer 1-65535`);
+  }
+  if (host.startsWith('[') && host.endsWith(']')) {
+    host = host.slice(1, -1);
+    if (isIP(host) !== 6) return fail(`${JSON.stringify(host)} in brackets is not an IPv6 address`);
+  } else if (host.includes(':')) {
+    return fail('an IPv6 host must be in brackets, e.g. [2001:db8::1]:26656');
+  } else if (isIP(host) === 0) {
+    host = host.toLowerCase().replace(/\.$/, '');
+    const labels = host.split('.');
+    if (host === '' || host.length > MAX_DNS_NAME_LENGTH || !labels.every((l) => DNS_LABEL_RE.test(l)) || /^\d+$/.test(labels.at(-1)!)) {
+      return fail(`host ${JSON.stringify(host)} is neither an IP address nor a DNS name`);
+    }
+  }
+  if (host.includes('%')) return fail('an IPv6 zone (%…) cannot be dialed by peers');
+  if (ipScope(host) === 'unroutable') return fail(`${host} is not an address peers can dial (unspecified, multicast or broadcast)`);
+  return { ok: true, value: { host: canonicalIP(host) ?? host, port: Number(portText) } };
+}
