@@ -45,7 +45,8 @@ async function start(home: string, ...set: string[]): Promise<Running> {
 }
 
 async function stop(node: Running): Promise<number | null> {
-  if (node.child.exitCode !== null) return node.child.exitCode;
+  // Already gone (its exit event has passed): report how, rather than wait for an exit that never comes.
+  if (node.child.exitCode !== null || node.child.signalCode !== null) return node.child.exitCode;
   const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
   node.child.kill('SIGTERM');
   return exited;

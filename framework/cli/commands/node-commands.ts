@@ -53,6 +53,12 @@ export function registerNodeCommands(program: Command): void {
     .option('--home <dir>', 'node home directory')
     .option('--set <key=value>', 'override a config key (repeatable), e.g. --set p2p.laddr=tcp://0.0.0.0:26656', collectSet, {})
     .action(async (opts: { home?: string; set: Record<string, string> }) => {
+      // Listen for the signals before anything else: one that arrives while the node boots (or
+      // right after it says it is listening) must still end in a clean stop, not the default exit.
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const home = nodeHome(opts.home);
       const config = await loadConfig({
         // A node run from a home remembers its peers there, even without a config file.
@@ -66,10 +72,7 @@ export function registerNodeCommands(program: Command): void {
       process.stdout.write(`node ${node.nodeId} listening on ${node.addresses().map(String).join(', ')}\n`);
       if (node.statusUrl) process.stdout.write(`status endpoint ${node.statusUrl}/status, /peers, /metrics\n`);
       if (node.metricsUrl) process.stdout.write(`prometheus metrics ${node.metricsUrl}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
       process.stdout.write('shutting down\n');
       await node.stop();
     });
