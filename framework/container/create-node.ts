@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import { TOKENS } from '../tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { loadConfig, type LoadConfigOptions } from '../config/loader.js';
-import type { NodeConfig } from '../config/node-config.js';
+import { defaultRawConfig, loadConfig, validateRaw, type LoadConfigOptions } from '../config/loader.js';
+import { toNodeConfig, type NodeConfig } from '../config/node-config.js';
 import { ConfigError } from '../config/errors.js';
 import { NodeKey } from '../identity/node-key.js';
 import type { NodeInfo } from '../identity/node-info.js';
@@ -13,6 +13,11 @@ import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/opti
 import { PeerManager } from '../peer/peer-manager.js';
 import { Router } from '../router/router.js';
 import { resolveRouterOptions } from '../router/options.js';
+import { ConnectionGate } from '../gating/connection-gate.js';
+import { checkGatingConfig } from '../gating/config.js';
+import type { ConnectionGater } from '../gating/gater.js';
+import { resolveGatingOptions } from '../gating/options.js';
+import { CONNECTION_GATE, GATER, GATING_CONFIG, GATING_OPTIONS } from '../gating/tokens.js';
 import { ReactorScanner } from '../reactor/scanner.js';
 import { reactorCatalog, type ReactorClass } from '../reactor/catalog.js';
 import { pluginRegistry, type PluginSlot } from './plugin-registry.js';
@@ -72,7 +77,6 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
       maxConcurrentDials: nodeConfig.p2p.maxConcurrentDials,
       dialTimeoutMs: nodeConfig.p2p.dialTimeoutMs,
       handshakeTimeoutMs: nodeConfig.p2p.handshakeTimeoutMs,
-      maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes,
       peerQueueCapacity: nodeConfig.p2p.peerQueueCapacity,
       peerQueueCapacityBytes: nodeConfig.p2p.peerQueueCapacityBytes,
       maxPeerErrors: nodeConfig.p2p.maxPeerErrors,
@@ -88,11 +92,19 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   await bindSlot('queue', nodeConfig.p2p.queueType, TOKENS.QueueFactory);
   await bindSlot('peerStore', nodeConfig.p2p.peerStore, TOKENS.PeerStore);
   await bindSlot('scoring', nodeConfig.p2p.scoring, TOKENS.ScoringStrategy);
+  container.bind(GATING_CONFIG).toConstantValue(nodeConfig.gating);
+  container.bind(GATING_OPTIONS).toConstantValue(
+    resolveGatingOptions({ filterTimeoutMs: nodeConfig.gating.filterTimeoutMs, maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes }),
+  );
+  for (const gater of nodeConfig.gating.gaters) await bindSlot('gater', gater, GATER);
+  container.bind(CONNECTION_GATE).to(ConnectionGate).inSingletonScope();
   container.bind(TOKENS.PeerManager).to(PeerManager).inSingletonScope();
   container.bind(TOKENS.Router).to(Router).inSingletonScope();
   options.configure?.(container);
 
   const reactorClasses = await enabledReactors(nodeConfig, baseDir, options.reactors ?? []);
+  const gate = container.get<ConnectionGate>(CONNECTION_GATE);
+  checkGatingConfig(nodeConfig.gating, defaultGatingConfig(), gate.gaters.map((g: ConnectionGater) => g.name));
   const router = container.get<Router>(TOKENS.Router);
   const peerManager = container.get<PeerManager>(TOKENS.PeerManager);
   const scanner = new ReactorScanner(container, router, peerManager, logger);
@@ -101,6 +113,10 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   const node = new Node(nodeConfig, nodeKey, container, router, peerManager, scanner, logger);
   if (options.start ?? true) await node.start();
   return node;
+}
+
+function defaultGatingConfig(): NodeConfig['gating'] {
+  return toNodeConfig(validateRaw(defaultRawConfig())).gating;
 }
 
 function isNodeConfig(value: NodeConfig | LoadConfigOptions): value is NodeConfig {
