@@ -57,38 +57,67 @@ export function parseCidr(text: string): Cidr {
   return { text, version, network, prefix };
 }
 
-/** Whether `bytes` (same family as `cidr`) lies in `cidr`. */
-function contains(cidr: Cidr, bytes: Uint8Array): boolean {
-  const whole = cidr.prefix >> 3;
-  for (let i = 0; i < whole; i++) if (bytes[i] !== cidr.network[i]) return false;
-  const rest = cidr.prefix & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (bytes[whole]! & mask) === cidr.network[whole];
+/** `bytes` with every bit from `prefix` on cleared, as a map key. */
+function networkKey(bytes: Uint8Array, prefix: number): string {
+  let key = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.min(8, Math.max(0, prefix - i * 8));
+    key += String.fromCharCode(bytes[i]! & ((0xff << (8 - keep)) & 0xff));
+  }
+  return key;
+}
+
+/** Blocks of one IP family, grouped by prefix length (longest first) and keyed by network. */
+class FamilyIndex {
+  private readonly byPrefix = new Map<number, Map<string, Cidr>>();
+  private prefixes: number[] = [];
+
+  add(block: Cidr): void {
+    let networks = this.byPrefix.get(block.prefix);
+    if (networks === undefined) {
+      networks = new Map();
+      this.byPrefix.set(block.prefix, networks);
+      this.prefixes = [...this.byPrefix.keys()].sort((a, b) => b - a);
+    }
+    if (!networks.has(networkKey(block.network, block.prefix))) networks.set(networkKey(block.network, block.prefix), block);
+  }
+
+  match(bytes: Uint8Array): Cidr | undefined {
+    for (const prefix of this.prefixes) {
+      const found = this.byPrefix.get(prefix)!.get(networkKey(bytes, prefix));
+      if (found) return found;
+    }
+    return undefined;
+  }
 }
 
 /**
  * A list of CIDR blocks an IP is matched against. IPv4 addresses, including
  * IPv4-mapped IPv6 ones, match IPv4 blocks; IPv6 addresses match IPv6 blocks.
+ * A lookup costs one map probe per distinct prefix length, not one per block,
+ * so long deny lists stay cheap.
  */
 export class CidrList {
   readonly blocks: readonly Cidr[];
+  private readonly v4 = new FamilyIndex();
+  private readonly v6 = new FamilyIndex();
 
   /** Throws InvalidCidrError naming the first malformed entry. */
   constructor(entries: readonly (string | Cidr)[]) {
     this.blocks = entries.map((entry) => (typeof entry === 'string' ? parseCidr(entry) : entry));
+    for (const block of this.blocks) (block.version === 4 ? this.v4 : this.v6).add(block);
   }
 
   get size(): number {
     return this.blocks.length;
   }
 
-  /** The first block containing `ip`, or undefined (also for strings that are not IPs). */
+  /** The most specific block containing `ip`, or undefined (also for strings that are not IPs). */
   match(ip: string): Cidr | undefined {
+    if (this.blocks.length === 0) return undefined;
     const key = remoteIPKey(ip);
     if (key === undefined) return undefined;
     const bytes = ipToBytes(key)!;
-    const version = bytes.length === 4 ? 4 : 6;
-    return this.blocks.find((block) => block.version === version && contains(block, bytes));
+    return (bytes.length === 4 ? this.v4 : this.v6).match(bytes);
   }
 }

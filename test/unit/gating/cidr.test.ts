@@ -67,6 +67,46 @@ describe('gating: CIDR blocks', () => {
     assert.equal(list.match('not an ip'), undefined);
   });
 
+  it('returns the most specific containing block', () => {
+    const list = new CidrList(['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '::/0', '2001:db8::/32']);
+    assert.equal(list.match('10.1.2.3')?.text, '10.1.2.0/24');
+    assert.equal(list.match('10.1.9.9')?.text, '10.1.0.0/16');
+    assert.equal(list.match('10.9.9.9')?.text, '10.0.0.0/8');
+    assert.equal(list.match('2001:db8::5')?.text, '2001:db8::/32');
+    assert.equal(list.match('fe80::1')?.text, '::/0');
+  });
+
+  it('agrees with a bit-by-bit containment check on thousands of random blocks and addresses', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const toText = (bytes: number[]) => (bytes.length === 4 ? bytes.join('.') : Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':'));
+    const masked = (bytes: number[], prefix: number) => bytes.map((b, i) => b & ((0xff << (8 - Math.min(8, Math.max(0, prefix - 8 * i)))) & 0xff));
+    // Few distinct leading bytes so that random addresses often fall inside random blocks.
+    const address = (v6: boolean) => Array.from({ length: v6 ? 16 : 4 }, (_, i) => (i < 2 ? random(3) : random(256)));
+    const blocks = Array.from({ length: 1500 }, () => {
+      const v6 = random(2) === 1;
+      const prefix = random(v6 ? 129 : 33);
+      return { v6, prefix, network: masked(address(v6), prefix) };
+    });
+    const list = new CidrList(blocks.map((b) => `${toText(b.network)}/${b.prefix}`));
+    let hits = 0;
+    for (let i = 0; i < 2000; i++) {
+      const v6 = random(2) === 1;
+      const ip = address(v6);
+      const expected = blocks.filter((b) => b.v6 === v6 && masked(ip, b.prefix).every((x, j) => x === b.network[j]));
+      const found = list.match(toText(ip));
+      if (expected.length === 0) assert.equal(found, undefined, toText(ip));
+      else {
+        hits++;
+        assert.equal(found?.prefix, Math.max(...expected.map((b) => b.prefix)), toText(ip));
+      }
+    }
+    assert.ok(hits > 200, `the sample exercises matches (${hits})`);
+  });
+
   it('keys remote IPs so one host is one key', () => {
     assert.equal(remoteIPKey('::ffff:127.0.0.1'), '127.0.0.1');
     assert.equal(remoteIPKey('2001:DB8:0:0::1'), '2001:db8::1');
