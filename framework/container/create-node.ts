@@ -15,7 +15,6 @@ import { Router } from '../router/router.js';
 import { resolveRouterOptions } from '../router/options.js';
 import { ConnectionGate } from '../gating/connection-gate.js';
 import { checkGatingConfig } from '../gating/config.js';
-import type { ConnectionGater } from '../gating/gater.js';
 import { resolveGatingOptions } from '../gating/options.js';
 import { CONNECTION_GATE, GATER, GATING_CONFIG, GATING_OPTIONS } from '../gating/tokens.js';
 import { ReactorScanner } from '../reactor/scanner.js';
@@ -104,7 +103,7 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
 
   const reactorClasses = await enabledReactors(nodeConfig, baseDir, options.reactors ?? []);
   const gate = container.get<ConnectionGate>(CONNECTION_GATE);
-  checkGatingConfig(nodeConfig.gating, defaultGatingConfig(), gate.gaters.map((g: ConnectionGater) => g.name));
+  checkGatingConfig(nodeConfig.gating, defaultGatingConfig(), gate.gaters.map((g) => g.name));
   const router = container.get<Router>(TOKENS.Router);
   const peerManager = container.get<PeerManager>(TOKENS.PeerManager);
   const scanner = new ReactorScanner(container, router, peerManager, logger);
@@ -115,8 +114,12 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   return node;
 }
 
+let defaultGating: NodeConfig['gating'] | undefined;
+
+/** The embedded defaults' [gating] section, to tell which tables a config changed. */
 function defaultGatingConfig(): NodeConfig['gating'] {
-  return toNodeConfig(validateRaw(defaultRawConfig())).gating;
+  defaultGating ??= toNodeConfig(validateRaw(defaultRawConfig())).gating;
+  return defaultGating;
 }
 
 function isNodeConfig(value: NodeConfig | LoadConfigOptions): value is NodeConfig {

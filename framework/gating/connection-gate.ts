@@ -153,7 +153,8 @@ export class ConnectionGate {
   async checkPeer(peer: PeerAttempt, signal?: AbortSignal): Promise<void> {
     if (this.chain.length === 0) return;
     const subject = peer.direction === 'inbound' ? `inbound peer ${peer.nodeId}` : `dial to peer ${peer.nodeId}`;
-    await this.ask('allowPeer', peer, subject, signal);
+    const ip = peer.ip === undefined ? undefined : remoteIPKey(peer.ip);
+    await this.ask('allowPeer', ip === peer.ip ? peer : { ...peer, ip }, subject, signal);
   }
 
   snapshot(): GatingSnapshot {

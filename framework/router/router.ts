@@ -55,13 +55,6 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   excess is closed at once), which has the gate admit the remote IP before
  *   any crypto work, runs the handshake, asks the gate about the now proven
  *   node ID, reports `accepted` and routes the peer.
- *
- * Gating (see ConnectionGate): every refusal — by a gater, the handshake cap
- * or the PeerManager — closes the connection, is counted in
- * `rejectedInbound`/`rejectedOutbound` by reason and published as a
- * `connection-rejected` event; a refused dial is also reported `dialFailed`
- * so the PeerManager backs off. An admitted connection holds its gaters'
- * per-IP state until it closes.
  * - evict loop (one): takes `peerManager.tryEvictNext()` and closes that
  *   peer's connection; sleeps on `evictWake$` otherwise.
  * - per peer (see PeerConnection): a send loop (peer queue → connection) and
@@ -72,6 +65,12 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   Outbound routing is synchronous: `send`/`broadcast` encode once and put
  *   the bytes on each target peer's bounded queue, counting a drop when a
  *   peer is unknown, lacks the channel, or its queue is full.
+ *
+ * Gating (see ConnectionGate): a refusal by a gater or by the handshake cap
+ * closes the connection, is counted in `rejectedInbound`/`rejectedOutbound`
+ * under its reason and published as a `connection-rejected` event; a refused
+ * dial is also reported `dialFailed`, so the PeerManager backs off. An
+ * admitted connection holds its gaters' per-IP state until it closes.
  *
  * Backpressure: a full channel queue parks the receive loops feeding it, which
  * stop reading from their connections (TCP then slows the sender); a full
