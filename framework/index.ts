@@ -18,6 +18,7 @@ export * from './router/errors.js';
 export { MessageTooLargeError, UnknownChannelMessageError, PeerEvictedError, type OutboundItem } from './router/peer-connection.js';
 export { Router } from './router/router.js';
 export * from './router/options.js';
+export * from './gating/index.js';
 export * from './reactor/decorators.js';
 export { reactorCatalog, UnknownReactorError, type ReactorClass } from './reactor/catalog.js';
 export { ReactorDefinitionError, UnhandledMessageError } from './reactor/scanner.js';

@@ -9,6 +9,10 @@ import { LevelPeerStore } from './peer-stores/leveldb.js';
 import { MongoPeerStore } from './peer-stores/mongodb/mongo-peer-store.js';
 import { DefaultScoringStrategy } from './scoring/default.js';
 import { FixedScoringStrategy } from './scoring/fixed.js';
+import { CidrGater } from './gating/cidr.js';
+import { NodeIdGater } from './gating/node-id.js';
+import { PerIpGater } from './gating/per-ip.js';
+import { AttemptWindowGater } from './gating/attempt-window.js';
 
 /** Registers the plugins that ship with tmp2p under their configuration names. */
 export function registerBuiltinPlugins(): void {
@@ -22,6 +26,10 @@ export function registerBuiltinPlugins(): void {
   pluginRegistry.register({ slot: 'peerStore', name: 'mongodb', implementation: MongoPeerStore });
   pluginRegistry.register({ slot: 'scoring', name: 'default', implementation: DefaultScoringStrategy });
   pluginRegistry.register({ slot: 'scoring', name: 'fixed', implementation: FixedScoringStrategy });
+  pluginRegistry.register({ slot: 'gater', name: 'cidr', implementation: CidrGater });
+  pluginRegistry.register({ slot: 'gater', name: 'node-id', implementation: NodeIdGater });
+  pluginRegistry.register({ slot: 'gater', name: 'per-ip', implementation: PerIpGater });
+  pluginRegistry.register({ slot: 'gater', name: 'attempt-window', implementation: AttemptWindowGater });
 }
 
 registerBuiltinPlugins();

@@ -6,3 +6,4 @@ export { MemoryPeerStore } from './peer-stores/memory.js';
 export { DefaultScoringStrategy } from './scoring/default.js';
 export { FixedScoringStrategy } from './scoring/fixed.js';
 export * from './peer-stores/index.js';
+export * from './gating/index.js';

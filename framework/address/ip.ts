@@ -138,3 +138,14 @@ export function isPrivateIP(ip: string): boolean {
   const scope = ipScope(ip);
   return scope === 'loopback' || scope === 'link-local' || scope === 'private';
 }
+
+/**
+ * The bytes of an IP literal: 4 for IPv4, 16 for IPv6 (zone ignored).
+ * Returns undefined for strings that are not IP literals.
+ */
+export function ipToBytes(ip: string): Uint8Array | undefined {
+  const version = isIP(ip);
+  if (version === 4) return Uint8Array.from(ipv4ToBytes(ip));
+  if (version === 6) return Uint8Array.from(ipv6ToBytes(splitZone(ip).addr));
+  return undefined;
+}

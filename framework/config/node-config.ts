@@ -1,6 +1,7 @@
 import type { LogFormat, LogLevel } from '../logging/logger.js';
 import { parseDuration } from '../util/duration.js';
 import type { RawConfig } from './schema.js';
+import { toGatingConfig, type GatingConfig, type RawGatingConfig } from '../gating/config.js';
 
 /** The validated configuration a node boots from (durations in ms, lists split). */
 export interface NodeConfig {
@@ -15,6 +16,8 @@ export interface NodeConfig {
   readonly status: { readonly laddr: string };
   /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). */
   readonly instrumentation: { readonly prometheus: boolean; readonly prometheusListenAddr: string; readonly namespace: string };
+  /** Connection gating: which gaters run and their settings. */
+  readonly gating: GatingConfig;
   readonly reactors: { readonly enabled: readonly string[]; readonly options: Readonly<Record<string, Record<string, unknown>>> };
   readonly plugins: { readonly modules: readonly string[] };
 }
@@ -119,6 +122,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       prometheusListenAddr: raw.instrumentation.prometheus_listen_addr,
       namespace: raw.instrumentation.namespace,
     },
+    gating: toGatingConfig(raw.gating as RawGatingConfig),
     reactors: { enabled, options },
     plugins: { modules: raw.plugins.modules },
   };

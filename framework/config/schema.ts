@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
 import { parseHostPort } from '../address/host-port.js';
+import { parseCidr } from '../gating/cidr.js';
+import { parseNodeID } from '../identity/node-id.js';
 
 const duration = z.string({ error: 'expected a duration string such as "250ms", "5s" or "1m"' }).refine(
   (v) => {
@@ -13,6 +15,14 @@ const duration = z.string({ error: 'expected a duration string such as "250ms", 
   },
   { error: 'expected a duration such as "250ms", "5s", "1m30s" or "2h"' },
 );
+/** A duration's ms, or Infinity when it does not parse (the `duration` check reports that). */
+const durationMs = (v: string): number => {
+  try {
+    return parseDuration(v);
+  } catch {
+    return Infinity;
+  }
+};
 const count = (min = 0) => z.int({ error: `expected an integer ≥ ${min}` }).min(min, { error: `expected an integer ≥ ${min}` });
 const printable = z
   .string({ error: 'expected a string' })
@@ -30,6 +40,18 @@ const externalAddress = z.string({ error: 'expected "host:port" or ""' }).check(
   }
 });
 const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
+/** A string `parse` accepts; its error message (which names the entry and the problem) becomes the issue. */
+const parsedBy = (parse: (value: string) => unknown, expected: string) =>
+  z.string({ error: `expected ${expected}` }).superRefine((value, ctx) => {
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+const cidrList = z.array(parsedBy(parseCidr, 'a CIDR block such as "10.0.0.0/8" or "2001:db8::/32"'), { error: 'expected a list of CIDR blocks' });
+const nodeIdList = z.array(parsedBy(parseNodeID, 'a node ID (40 lowercase hex characters)'), { error: 'expected a list of node IDs' });
+const uniqueRefs = z.array(pluginRef).refine((refs) => new Set(refs).size === refs.length, { error: 'expected each gater at most once' });
 
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
 export const rawConfigSchema = z
@@ -89,6 +111,21 @@ export const rawConfigSchema = z
         namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
       })
       .strict(),
+    gating: z
+      .object({
+        gaters: uniqueRefs,
+        filter_timeout: duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' }),
+        cidr: z.object({ allow: cidrList, deny: cidrList }).strict(),
+        node_id: z.object({ allow: nodeIdList, deny: nodeIdList }).strict(),
+        per_ip: z.object({ max_connections: count(0), allow_duplicate_ip: z.boolean({ error: 'expected true or false' }), max_tracked_ips: count(1) }).strict(),
+        attempt_window: z
+          .object({
+            window: duration.refine((v) => durationMs(v) === 0 || durationMs(v) >= 1, { error: 'expected "0s" (off) or a duration of at least 1ms' }),
+            max_tracked_ips: count(1),
+          })
+          .strict(),
+      })
+      .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of gater options ([gating.<gater name>])' })),
     reactors: z
       .object({ enabled: z.array(pluginRef) })
       .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import { TOKENS } from '../tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { loadConfig, type LoadConfigOptions } from '../config/loader.js';
-import type { NodeConfig } from '../config/node-config.js';
+import { defaultRawConfig, loadConfig, validateRaw, type LoadConfigOptions } from '../config/loader.js';
+import { toNodeConfig, type NodeConfig } from '../config/node-config.js';
 import { ConfigError } from '../config/errors.js';
 import { NodeKey } from '../identity/node-key.js';
 import type { NodeInfo } from '../identity/node-info.js';
@@ -14,6 +14,10 @@ import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/opti
 import { PeerManager } from '../peer/peer-manager.js';
 import { Router } from '../router/router.js';
 import { resolveRouterOptions } from '../router/options.js';
+import { ConnectionGate } from '../gating/connection-gate.js';
+import { checkGatingConfig } from '../gating/config.js';
+import { resolveGatingOptions } from '../gating/options.js';
+import { CONNECTION_GATE, GATER, GATING_CONFIG, GATING_OPTIONS } from '../gating/tokens.js';
 import { ReactorScanner } from '../reactor/scanner.js';
 import { reactorCatalog, type ReactorClass } from '../reactor/catalog.js';
 import { pluginRegistry, type PluginSlot } from './plugin-registry.js';
@@ -79,7 +83,6 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
       maxConcurrentDials: nodeConfig.p2p.maxConcurrentDials,
       dialTimeoutMs: nodeConfig.p2p.dialTimeoutMs,
       handshakeTimeoutMs: nodeConfig.p2p.handshakeTimeoutMs,
-      maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes,
       peerQueueCapacity: nodeConfig.p2p.peerQueueCapacity,
       peerQueueCapacityBytes: nodeConfig.p2p.peerQueueCapacityBytes,
       maxPeerErrors: nodeConfig.p2p.maxPeerErrors,
@@ -95,11 +98,19 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   await bindSlot('queue', nodeConfig.p2p.queueType, TOKENS.QueueFactory);
   await bindSlot('peerStore', nodeConfig.p2p.peerStore, TOKENS.PeerStore);
   await bindSlot('scoring', nodeConfig.p2p.scoring, TOKENS.ScoringStrategy);
+  container.bind(GATING_CONFIG).toConstantValue(nodeConfig.gating);
+  container.bind(GATING_OPTIONS).toConstantValue(
+    resolveGatingOptions({ filterTimeoutMs: nodeConfig.gating.filterTimeoutMs, maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes }),
+  );
+  for (const gater of nodeConfig.gating.gaters) await bindSlot('gater', gater, GATER);
+  container.bind(CONNECTION_GATE).to(ConnectionGate).inSingletonScope();
   container.bind(TOKENS.PeerManager).to(PeerManager).inSingletonScope();
   container.bind(TOKENS.Router).to(Router).inSingletonScope();
   options.configure?.(container);
 
   const reactorClasses = await enabledReactors(nodeConfig, baseDir, options.reactors ?? []);
+  const gate = container.get<ConnectionGate>(CONNECTION_GATE);
+  checkGatingConfig(nodeConfig.gating, defaultGatingConfig(), gate.gaters.map((g) => g.name));
   const router = container.get<Router>(TOKENS.Router);
   const peerManager = container.get<PeerManager>(TOKENS.PeerManager);
   const scanner = new ReactorScanner(container, router, peerManager, logger);
@@ -108,6 +119,14 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   const node = new Node(nodeConfig, nodeKey, container, router, peerManager, scanner, logger);
   if (options.start ?? true) await node.start();
   return node;
+}
+
+let defaultGating: NodeConfig['gating'] | undefined;
+
+/** The embedded defaults' [gating] section, to tell which tables a config changed. */
+function defaultGatingConfig(): NodeConfig['gating'] {
+  defaultGating ??= toNodeConfig(validateRaw(defaultRawConfig())).gating;
+  return defaultGating;
 }
 
 function isNodeConfig(value: NodeConfig | LoadConfigOptions): value is NodeConfig {

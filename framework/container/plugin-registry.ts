@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { P2PError } from '../errors/base.js';
 
 /** The pluggable slots a node has. */
-export type PluginSlot = 'transport' | 'queue' | 'peerStore' | 'scoring';
+export type PluginSlot = 'transport' | 'queue' | 'peerStore' | 'scoring' | 'gater';
 
 export type PluginClass = abstract new (...args: never[]) => unknown;
 

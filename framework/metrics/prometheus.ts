@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { PeerManagerMetrics } from '../peer/snapshot.js';
 import type { PeerStoreHealth, PeerStoreState } from '../peer/peer-store.js';
 import type { RouterMetricsSnapshot } from '../router/metrics.js';
+import type { GaterSnapshot } from '../gating/connection-gate.js';
 
 /** What the exporter reads at each scrape; a Node provides it, tests can fake it. */
 export interface MetricsSource {
@@ -72,7 +73,22 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   counter('p2p_dial_failures_total', 'Failed dials and handshakes, by error name.', ['error'], () => keyed('error', r().dialFailures));
   counter('p2p_inbound_accepted_total', 'Inbound connections accepted.', [], () => [[{}, r().accepted]]);
   counter('p2p_inbound_rejected_total', 'Inbound connections refused, by reason.', ['reason'], () => keyed('reason', r().rejectedInbound));
-  counter('p2p_outbound_rejected_total', 'Dialed connections the PeerManager declined, by reason.', ['reason'], () => keyed('reason', r().rejectedOutbound));
+  counter('p2p_outbound_rejected_total', 'Dials refused by connection gating or declined by the PeerManager, by reason.', ['reason'], () => keyed('reason', r().rejectedOutbound));
+  const gaters = () => r().gating?.gaters ?? [];
+  const perGater = (read: (g: GaterSnapshot) => number | undefined) => (): Sample[] =>
+    gaters().flatMap((g): Sample[] => {
+      const value = read(g);
+      return value === undefined ? [] : [[{ gater: g.name }, value]];
+    });
+  gauge('p2p_inbound_handshakes_in_progress', 'Inbound connections being gated or handshaken now (bound: p2p.max_concurrent_inbound_handshakes).', [], () => [
+    [{}, r().gating?.inboundHandshakes.inProgress ?? 0],
+  ]);
+  counter('p2p_gater_denied_total', 'Connections each gater refused, whatever the reason.', ['gater'], perGater((g) => g.denied));
+  counter('p2p_gater_timeouts_total', 'Connections refused because a gater did not answer within gating.filter_timeout.', ['gater'], perGater((g) => g.timeouts));
+  counter('p2p_gater_errors_total', 'Gater failures (throws, bad answers); each failed check refused its connection.', ['gater'], perGater((g) => g.errors));
+  gauge('p2p_gater_tracked_entries', 'Entries in each gater’s per-IP state.', ['gater'], perGater((g) => g.tracked));
+  counter('p2p_gater_evictions_total', 'Per-IP entries a gater forgot to stay within its bound.', ['gater'], perGater((g) => g.evictions));
+  counter('p2p_gater_refusals_total', 'New IPs a gater refused because its table was full.', ['gater'], perGater((g) => g.refusals));
   counter('p2p_evictions_total', 'Peers disconnected on the PeerManager’s order.', [], () => [[{}, r().evictions]]);
   counter('p2p_peer_errors_total', 'Errors reported against peers (bad messages, protocol violations).', [], () => [[{}, r().peerErrors]]);
   counter('p2p_loop_errors_total', 'Errors the router’s loops survived, by loop.', ['loop'], () => keyed('loop', r().loopErrors));

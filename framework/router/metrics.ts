@@ -1,4 +1,5 @@
 import type { ChannelStats } from './channel.js';
+import type { GatingSnapshot } from '../gating/connection-gate.js';
 
 export interface RouterMetricsSnapshot {
   readonly dials: number;
@@ -7,8 +8,9 @@ export interface RouterMetricsSnapshot {
   readonly peerErrors: number;
   /** Failures by error name, e.g. { DialError: 3, HandshakeTimeoutError: 1 }. */
   readonly dialFailures: Readonly<Record<string, number>>;
+  /** Inbound connections refused: by gating reason (e.g. "cidr-denied", "handshake-capacity"), else by error name. */
   readonly rejectedInbound: Readonly<Record<string, number>>;
-  /** Dials that connected but the PeerManager declined, by reason. */
+  /** Dials refused by gating before dialing, or that connected but the PeerManager declined, by reason. */
   readonly rejectedOutbound: Readonly<Record<string, number>>;
   readonly loopErrors: Readonly<Record<string, number>>;
   /** Successful dial-to-routed durations (ms): count, mean, max. */
@@ -16,6 +18,8 @@ export interface RouterMetricsSnapshot {
   readonly peers?: number;
   readonly channels?: readonly ChannelStats[];
   readonly peerDrops?: ReadonlyArray<{ nodeId: string; drops: Readonly<Record<string, number>> }>;
+  /** Inbound handshakes in progress and each gater's denials and table sizes. */
+  readonly gating?: GatingSnapshot;
 }
 
 type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors';

@@ -9,8 +9,6 @@ export interface RouterOptions {
   readonly handshakeTimeoutMs: number;
   /** DNS resolution timeout per address. Default 5000 ms. */
   readonly resolveTimeoutMs: number;
-  /** Inbound handshakes in progress at once; extra connections are closed. Default 100. */
-  readonly maxConcurrentInboundHandshakes: number;
   /** Per-peer outbound queue bound in messages. Default 1024. */
   readonly peerQueueCapacity: number;
   /** Per-peer outbound queue bound in bytes. Default 8 MiB. */
@@ -27,7 +25,6 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   dialTimeoutMs: 1000,
   handshakeTimeoutMs: 6000,
   resolveTimeoutMs: 5000,
-  maxConcurrentInboundHandshakes: 100,
   peerQueueCapacity: 1024,
   peerQueueCapacityBytes: 8 * 1024 * 1024,
   maxPeerErrors: 100,

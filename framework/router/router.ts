@@ -17,6 +17,9 @@ import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { PeerRejectedError } from '../peer/errors.js';
+import { CONNECTION_GATE } from '../gating/tokens.js';
+import type { ConnectionGate } from '../gating/connection-gate.js';
+import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
 import { deadlineSignal, reasonOf } from '../util/abort.js';
@@ -43,14 +46,16 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   it to a dial task; when there is nothing to dial it sleeps until the
  *   PeerManager signals a change (`dialWake$`) or until `nextDialAt()`, the
  *   moment a retry delay expires. Dial tasks run concurrently up to
- *   `maxConcurrentDials`; there is no sleep between dials. A dial task
- *   resolves the address, dials each endpoint with `dialTimeoutMs`, runs the
+ *   `maxConcurrentDials`; there is no sleep between dials. A dial task asks
+ *   the gate about the peer's node ID, resolves the address, has the gate
+ *   admit each resolved IP before dialing it with `dialTimeoutMs`, runs the
  *   handshake within `handshakeTimeoutMs`, validates the remote (expected ID,
  *   NodeInfo, compatibility), reports `dialed`/`dialFailed`, and routes the peer.
  * - accept loop (one per transport): takes inbound connections; each gets a
- *   handshake task (at most `maxConcurrentInboundHandshakes` at once; the
- *   excess is closed at once), which validates the remote, reports `accepted`
- *   and routes the peer.
+ *   handshake task (at most `max_concurrent_inbound_handshakes` at once; the
+ *   excess is closed at once), which has the gate admit the remote IP before
+ *   any crypto work, runs the handshake, asks the gate about the now proven
+ *   node ID, reports `accepted` and routes the peer.
  * - evict loop (one): takes `peerManager.tryEvictNext()` and closes that
  *   peer's connection; sleeps on `evictWake$` otherwise.
  * - per peer (see PeerConnection): a send loop (peer queue → connection) and
@@ -61,6 +66,12 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   Outbound routing is synchronous: `send`/`broadcast` encode once and put
  *   the bytes on each target peer's bounded queue, counting a drop when a
  *   peer is unknown, lacks the channel, or its queue is full.
+ *
+ * Gating (see ConnectionGate): a refusal by a gater or by the handshake cap
+ * closes the connection, is counted in `rejectedInbound`/`rejectedOutbound`
+ * under its reason and published as a `connection-rejected` event; a refused
+ * dial is also reported `dialFailed`, so the PeerManager backs off. An
+ * admitted connection holds its gaters' per-IP state until it closes.
  *
  * Backpressure: a full channel queue parks the receive loops feeding it, which
  * stop reading from their connections (TCP then slows the sender); a full
@@ -78,7 +89,6 @@ export class Router {
   private readonly dialWake = new Wakeup();
   private readonly evictWake = new Wakeup();
   private readonly dialSlots: Semaphore;
-  private readonly handshakeSlots: Semaphore;
   private readonly eventSubject = new Subject<RouterEvent>();
   private readonly subscriptions: Subscription[] = [];
   private readonly counters = new RouterMetrics();
@@ -95,6 +105,7 @@ export class Router {
     @inject(TOKENS.NodeKey) private readonly nodeKey: NodeKey,
     @inject(TOKENS.NodeInfoTemplate) private readonly nodeInfoTemplate: Omit<NodeInfo, 'channels'>,
     @inject(TOKENS.RouterOptions) private readonly options: RouterOptions,
+    @inject(CONNECTION_GATE) private readonly gate: ConnectionGate,
     @inject(TOKENS.Logger) logger: Logger,
     @inject(TOKENS.HostLookup) @optional() private readonly hostLookup?: HostLookup,
   ) {
@@ -102,7 +113,6 @@ export class Router {
     // Every dial, handshake and loop listens on this one signal; the default cap of 10 listeners would warn.
     setMaxListeners(0, this.abort.signal);
     this.dialSlots = new Semaphore(options.maxConcurrentDials);
-    this.handshakeSlots = new Semaphore(options.maxConcurrentInboundHandshakes);
   }
 
   /** The NodeInfo this node presents: the template plus every open channel. */
@@ -195,6 +205,7 @@ export class Router {
       peers: this.peers.size,
       channels: [...this.channels.values()].map((c) => c.stats()),
       peerDrops: [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, drops: p.drops.snapshot() })),
+      gating: this.gate.snapshot(),
     });
   }
 
@@ -285,12 +296,13 @@ export class Router {
     while (!signal.aborted) {
       try {
         const connection = await transport.accept(signal);
-        if (!this.handshakeSlots.tryAcquire()) {
-          this.counters.count('rejectedInbound', 'handshake-capacity');
-          connection.close(new DialError('too many inbound handshakes in progress'));
+        if (!this.gate.inboundHandshakes.tryBegin()) {
+          const denial = this.gate.handshakeCapacityDenial(connection.remoteEndpoint);
+          connection.close(denial);
+          this.rejected('inbound', describeRemote(connection.remoteEndpoint), denial);
           continue;
         }
-        this.track(this.openInbound(connection).finally(() => this.handshakeSlots.release()));
+        this.track(this.openInbound(connection).finally(() => this.gate.inboundHandshakes.end()));
       } catch (error) {
         if (signal.aborted) return;
         this.loopError(`accept:${transport.name}`, toError(error));
@@ -328,6 +340,7 @@ export class Router {
     const started = Date.now();
     let connection: Connection | undefined;
     try {
+      await this.gate.checkPeer({ direction: 'outbound', nodeId: address.nodeId }, this.abort.signal);
       connection = await this.connect(address);
       const remote = await this.handshake(connection, address.nodeId);
       this.peerManager.dialed(address);
@@ -344,9 +357,13 @@ export class Router {
         this.log.debug({ address: address.toString(), reason: err.reason }, 'dialed peer rejected');
         return;
       }
-      this.counters.count('dialFailures', err.name);
-      this.log.debug({ address: address.toString(), err }, 'dial failed');
-      this.emit({ type: 'dial-failed', address: address.toString(), error: err });
+      if (isDenial(err)) {
+        this.rejected('outbound', address.toString(), err);
+      } else {
+        this.counters.count('dialFailures', err.name);
+        this.log.debug({ address: address.toString(), err }, 'dial failed');
+        this.emit({ type: 'dial-failed', address: address.toString(), error: err });
+      }
       try {
         if (err instanceof IncompatiblePeerError) this.peerManager.inactivate(address.nodeId, err.message);
         this.peerManager.dialFailed(address, err);
@@ -375,16 +392,21 @@ export class Router {
         failures.push(new NoTransportForEndpointError(`no transport handles protocol "${endpoint.protocol}"`));
         continue;
       }
-      const dial = deadlineSignal(this.abort.signal, this.options.dialTimeoutMs, () => new DialError(`dialing ${address} timed out after ${this.options.dialTimeoutMs} ms`));
       try {
-        return await transport.dial(endpoint, dial.signal);
+        return await this.gate.admitDial(endpoint, { nodeId: address.nodeId, signal: this.abort.signal }, async () => {
+          const dial = deadlineSignal(this.abort.signal, this.options.dialTimeoutMs, () => new DialError(`dialing ${address} timed out after ${this.options.dialTimeoutMs} ms`));
+          try {
+            return await transport.dial(endpoint, dial.signal);
+          } finally {
+            dial.dispose();
+          }
+        });
       } catch (error) {
         failures.push(toError(error));
-      } finally {
-        dial.dispose();
       }
     }
-    if (failures.length === 1) throw failures[0];
+    // One failure, or every endpoint refused by gating: report it as such rather than as a dial error.
+    if (failures.length === 1 || (failures.length > 0 && failures.every(isDenial))) throw failures[0];
     throw new DialError(`could not dial ${address}: ${failures.map((f) => f.message).join('; ') || 'no endpoints'}`, {
       cause: failures.length ? new AggregateError(failures) : undefined,
     });
@@ -411,19 +433,27 @@ export class Router {
   }
 
   private async openInbound(connection: Connection): Promise<void> {
+    const signal = this.abort.signal;
     try {
+      await this.gate.admitInbound(connection, signal);
       const remote = await this.handshake(connection);
+      await this.gate.checkPeer({ direction: 'inbound', nodeId: remote.nodeInfo.nodeId, ip: connection.remoteEndpoint.ip }, signal);
       this.peerManager.accepted(remote.nodeInfo.nodeId);
       this.counters.accepted++;
       this.routePeer(connection, remote.nodeInfo, 'inbound');
     } catch (error) {
       const err = toError(error);
       connection.close(err);
-      if (this.abort.signal.aborted) return;
-      this.counters.count('rejectedInbound', err.name);
-      this.log.debug({ remote: String(connection.remoteEndpoint?.ip ?? connection.remoteEndpoint?.path), err }, 'inbound connection rejected');
-      this.emit({ type: 'connection-rejected', direction: 'inbound', error: err });
+      if (signal.aborted) return;
+      this.rejected('inbound', describeRemote(connection.remoteEndpoint), err);
     }
+  }
+
+  /** Counts (a gating denial by its reason, anything else by error name), logs and publishes a refused connection. */
+  private rejected(direction: ConnectionDirection, remote: string, error: Error): void {
+    this.counters.count(direction === 'inbound' ? 'rejectedInbound' : 'rejectedOutbound', isDenial(error) ? error.reason : error.name);
+    this.log.debug({ remote, err: error }, `${direction} connection rejected`);
+    this.emit({ type: 'connection-rejected', direction, error });
   }
 
   private routePeer(connection: Connection, nodeInfo: NodeInfo, direction: ConnectionDirection): void {
@@ -479,6 +509,14 @@ export class Router {
   private emit(event: RouterEvent): void {
     if (!this.eventSubject.closed) this.eventSubject.next(event);
   }
+}
+
+function isDenial(error: Error): error is ConnectionDeniedError {
+  return isErrorNamed(error, 'ConnectionDeniedError');
+}
+
+function describeRemote(endpoint: Endpoint | undefined): string {
+  return String(endpoint?.ip ?? endpoint?.path);
 }
 
 function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,0 +1,10 @@
+export * from './errors.js';
+export type { ConnectionAttempt, ConnectionGater, GateAnswer, GateContext, GaterStats, PeerAttempt } from './gater.js';
+export { ConnectionGate, type AdmitOptions, type GateLease, type GaterSnapshot, type GatingSnapshot } from './connection-gate.js';
+export { CidrList, parseCidr, type Cidr } from './cidr.js';
+export { remoteIPKey } from './remote-ip.js';
+export { BoundedTable, type FullTablePolicy } from './bounded-table.js';
+export { InboundHandshakeLimit } from './handshake-limit.js';
+export { DEFAULT_GATING_OPTIONS, resolveGatingOptions, type GatingOptions } from './options.js';
+export type { AttemptWindowGatingConfig, CidrGatingConfig, GatingConfig, NodeIdGatingConfig, PerIpGatingConfig } from './config.js';
+export { CONNECTION_GATE, GATER, GATING_CONFIG, GATING_OPTIONS } from './tokens.js';
