@@ -219,3 +219,21 @@ describe('DelayLine', () => {
     assert.deepEqual(out, []);
   });
 });
+
+describe('createTestNetwork over slow links', function () {
+  this.timeout(10_000);
+  it('takes MemoryNetwork options, so reactors can be tested over latency', async () => {
+    const { createTestNetwork } = await import('../../../framework/testing/test-network.js');
+    const { EchoReactor } = await import('../../../reactors/echo/echo-reactor.js');
+    const net = await createTestNetwork({ nodes: 2, reactors: [EchoReactor], memoryNetwork: { link: { latencyMs: 25 } }, config: { reactors: { echo: { ping_interval: '50ms' } } } });
+    try {
+      const rtts: number[] = [];
+      net.node(0).reactor(EchoReactor).roundTrips$.subscribe((rt) => rtts.push(rt.ms));
+      await net.waitFor(() => rtts.length > 0, { what: 'a round trip' });
+      assert.ok(rtts[0]! >= 49, `round trip ${rtts[0]} ms over two 25 ms hops`);
+      assert.ok(net.memoryNetwork.link.latencyMs === 25);
+    } finally {
+      await net.stop();
+    }
+  });
+});
