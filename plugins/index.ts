@@ -1,6 +1,10 @@
 export * from './queues/index.js';
 export { MemoryTransport, type MemoryTransportOptions } from './transports/memory/memory-transport.js';
-export { MemoryNetwork, type MemoryNetworkOptions } from './transports/memory/memory-network.js';
+export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './transports/memory/memory-network.js';
+export type { MemoryLinkStats, LinkCounters } from './transports/memory/memory-connection.js';
+export { resolveLinkConditions, type LinkConditions, type ResolvedLinkConditions } from './transports/memory/link-conditions.js';
+export { parseVirtualAddress, type VirtualAddress } from './transports/memory/virtual-address.js';
+export * from './transports/memory/errors.js';
 export * from './transports/mconn/index.js';
 export { MemoryPeerStore } from './peer-stores/memory.js';
 export { DefaultScoringStrategy } from './scoring/default.js';

@@ -1,2 +1,3 @@
 export * from './echo/index.js';
 export * from './pex/index.js';
+export * from './flood/index.js';

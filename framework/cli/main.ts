@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerNodeCommands } from './commands/node-commands.js';
 import { registerPeersCommand } from './commands/peers.js';
+import { registerSimulate } from './commands/simulate.js';
 import { TMP2P_VERSION } from '../container/create-node.js';
 
 /** Entry point of the `tmp2p` command. */
@@ -12,6 +13,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   registerDemo(program);
   registerNodeCommands(program);
   registerPeersCommand(program);
+  registerSimulate(program);
   await program.parseAsync(argv);
 }
 

@@ -58,6 +58,8 @@ export interface P2PConfig {
   readonly flushThrottleMs: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
+  /** Memory transport: a virtual `ip:port` to listen on inside its MemoryNetwork; "" = none. */
+  readonly memoryVirtualAddress: string;
 }
 
 const list = (value: string): string[] =>
@@ -115,6 +117,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       flushThrottleMs: parseDuration(p.flush_throttle_timeout),
       pingIntervalMs: parseDuration(p.ping_interval),
       pongTimeoutMs: parseDuration(p.pong_timeout),
+      memoryVirtualAddress: p.memory_virtual_address,
     },
     status: { laddr: raw.status.laddr },
     instrumentation: {

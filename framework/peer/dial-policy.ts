@@ -9,10 +9,10 @@ type GateOptions = Pick<
 
 /**
  * Earliest time the peer itself may be dialed, whatever its addresses: after
- * its ban, its inactive cooldown and its disconnect cooldown.
+ * its ban, its dial hold, its inactive cooldown and its disconnect cooldown.
  */
 export function peerGate(entry: PeerEntry, options: GateOptions): number {
-  let at = entry.bannedUntil ?? -Infinity;
+  let at = Math.max(entry.bannedUntil ?? -Infinity, entry.dialHeldUntil ?? -Infinity);
   if (entry.inactiveSince !== undefined) at = Math.max(at, entry.inactiveSince + options.inactiveCooldownMs);
   if (entry.lastDisconnected !== undefined) at = Math.max(at, entry.lastDisconnected + options.disconnectCooldownMs);
   return at;

@@ -33,6 +33,8 @@ export interface PeerEntry {
   /** Set while the peer is inactive; the inactive cooldown runs from here. */
   inactiveSince?: number;
   bannedUntil?: number;
+  /** Not dialed before this time (a `hold-dial` report), though still accepted. Not persisted. */
+  dialHeldUntil?: number;
   behaviour: number;
   /** Random rank tie-breaker fixed per peer, so equal peers are not always tried in the same order on every node. */
   readonly tiebreak: number;

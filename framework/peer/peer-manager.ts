@@ -368,13 +368,15 @@ export class PeerManager {
   /**
    * Applies a verdict about a peer. good/bad move its behaviour score by ±1
    * (unknown peers are ignored); ban evicts it now and refuses it until the
-   * ban expires (recorded even for unknown peers, and persisted). Throws
+   * ban expires (recorded even for unknown peers, and persisted); hold-dial
+   * only stops dialing it until then (known peers; in memory). Throws
    * InvalidArgumentError for a malformed behaviour.
    */
   report(nodeId: NodeID, behaviour: PeerBehaviour): void {
     checkReport(nodeId, behaviour);
     if (nodeId === this.options.selfId || this.lifecycle === 'closed') return;
     if (behaviour.kind === 'ban') return this.ban(nodeId, behaviour.durationMs, behaviour.reason);
+    if (behaviour.kind === 'hold-dial') return this.holdDial(nodeId, behaviour.durationMs, behaviour.reason);
 
     const entry = this.peers.get(nodeId);
     if (entry === undefined) return;
@@ -531,6 +533,14 @@ export class PeerManager {
     this.persist(nodeId);
     this.prune();
     if (this.conns.connected.has(nodeId)) this.scheduleEviction(nodeId);
+    this.wakeDialer(); // nextDialAt changed
+  }
+
+  private holdDial(nodeId: NodeID, durationMs: number, reason: string | undefined): void {
+    const entry = this.peers.get(nodeId);
+    if (entry === undefined) return;
+    entry.dialHeldUntil = Math.max(entry.dialHeldUntil ?? 0, this.clock.now() + durationMs);
+    this.log.debug({ peer: nodeId, until: entry.dialHeldUntil, reason }, 'not dialing peer for a while');
     this.wakeDialer(); // nextDialAt changed
   }
 

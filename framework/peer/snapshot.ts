@@ -46,6 +46,8 @@ export interface PeerSnapshot {
   /** Channels shared with the peer, while ready. */
   readonly channels?: readonly number[];
   readonly bannedUntil?: number;
+  /** Not dialed before this time (a `hold-dial` report); it may still connect to us. */
+  readonly dialHeldUntil?: number;
   readonly inactive: boolean;
 }
 
@@ -110,6 +112,7 @@ export function buildPeerSnapshot(entry: PeerEntry, view: SnapshotView): PeerSna
     ...(connection !== undefined && { direction: connection.direction, connectedSince: connection.since }),
     ...(connection?.channels !== undefined && { channels: [...connection.channels].sort((a, b) => a - b) }),
     ...(entry.bannedUntil !== undefined && { bannedUntil: entry.bannedUntil }),
+    ...(entry.dialHeldUntil !== undefined && { dialHeldUntil: entry.dialHeldUntil }),
     inactive: entry.inactiveSince !== undefined,
   };
 }

@@ -41,10 +41,13 @@ export const mathRandom: RandomSource = { next: () => Math.random() };
  *   it in the ranking (dial order, eviction order, advertisement weight).
  * - `ban`: disconnects the peer now and refuses to dial or accept it until
  *   `durationMs` has passed; the ban survives restarts through the peer store.
+ * - `hold-dial`: do not dial the peer until `durationMs` has passed, but keep
+ *   any connection to it and still accept it (e.g. a seed that answered and
+ *   hung up: no use calling it again soon, no reason to refuse it). Not persisted.
  */
 export type PeerBehaviour =
   | { readonly kind: 'good' | 'bad'; readonly reason?: string }
-  | { readonly kind: 'ban'; readonly durationMs: number; readonly reason?: string };
+  | { readonly kind: 'ban' | 'hold-dial'; readonly durationMs: number; readonly reason?: string };
 
 /** The minimal logger the peer manager needs; a pino Logger satisfies it. */
 export interface PeerManagerLogger {

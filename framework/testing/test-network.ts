@@ -5,7 +5,7 @@ import type { Node } from '../container/node.js';
 import type { ReactorClass } from '../reactor/catalog.js';
 import { NodeKey } from '../identity/node-key.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
-import { MemoryNetwork } from '../../plugins/transports/memory/memory-network.js';
+import { MemoryNetwork, type MemoryNetworkOptions } from '../../plugins/transports/memory/memory-network.js';
 import { P2PError } from '../errors/base.js';
 
 export class WaitTimeoutError extends P2PError {
@@ -25,6 +25,12 @@ export interface TestNetworkOptions {
   readonly topology?: 'full-mesh' | 'none';
   /** Default: silent. */
   readonly logger?: Logger;
+  /**
+   * The in-process network, or options for a new one — e.g.
+   * `{ link: { latencyMs: 20, jitterMs: 10, lossRate: 0.01 } }` to test a
+   * reactor over slow, lossy links. Default: a new ideal network.
+   */
+  readonly memoryNetwork?: MemoryNetwork | MemoryNetworkOptions;
   /** Extra createNode options (e.g. `configure` to rebind plugins). */
   readonly createNodeOptions?: Omit<CreateNodeOptions, 'nodeKey' | 'memoryNetwork' | 'logger' | 'reactors'>;
 }
@@ -60,7 +66,8 @@ export class TestNetwork {
   ) {}
 
   static async create(options: TestNetworkOptions): Promise<TestNetwork> {
-    const network = new TestNetwork(options, new MemoryNetwork(), options.logger ?? silentLogger());
+    const memory = options.memoryNetwork instanceof MemoryNetwork ? options.memoryNetwork : new MemoryNetwork(options.memoryNetwork);
+    const network = new TestNetwork(options, memory, options.logger ?? silentLogger());
     try {
       for (let i = 0; i < options.nodes; i++) await network.addNode();
       if ((options.topology ?? 'full-mesh') === 'full-mesh') {

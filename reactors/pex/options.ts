@@ -41,8 +41,8 @@ export interface PexOptions {
   readonly seedDisconnectDelayMs: number | string;
   /**
    * After a configured seed answered and hung up, keep the PeerManager from
-   * redialing it for this long (implemented as a ban: the PeerManager has no
-   * "dial once"). 0 disables. Default 2 min.
+   * redialing it for this long (a `hold-dial` report: the seed may still
+   * connect to us). 0 disables. Default 2 min.
    */
   readonly seedCooldownMs: number | string;
   /** Bound on resolving DNS names of addresses we advertise. Default 2 s. */

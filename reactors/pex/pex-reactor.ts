@@ -280,8 +280,9 @@ export class PexReactor implements ReactorLifecycle {
     this.peers.delete(id);
     const cooldown = this.options.seedCooldownMs;
     if (state?.isSeed && state.responses > 0 && cooldown > 0) {
-      // The PeerManager would redial a hung-up seed after its short disconnect cooldown; a ban is the only way to say "not so soon".
-      this.peerManager.report(id, { kind: 'ban', durationMs: cooldown, reason: `pex: seed answered; not redialing it for ${cooldown} ms` });
+      // The PeerManager would redial a hung-up seed after its short disconnect cooldown. A hold, not a ban:
+      // the seed may still connect to us (seeds crawl), and refusing it would only cost both sides a handshake.
+      this.peerManager.report(id, { kind: 'hold-dial', durationMs: cooldown, reason: `pex: seed answered; not redialing it for ${cooldown} ms` });
     }
   }
 

@@ -70,6 +70,23 @@ describe('PEX reactor in an in-process network', function () {
     assert.ok(a.nodeInfo.channels.includes(PEX_CHANNEL_ID), 'channel 0x00 is advertised');
   });
 
+  it('lets memory nodes with virtual IPs discover each other: addresses travel as CometBFT NetAddresses', async () => {
+    net = await createTestNetwork({
+      nodes: 3,
+      topology: 'none',
+      config: { reactors: { enabled: ['pex'] } },
+      nodeConfig: (i) => ({ p2p: { memory_virtual_address: `10.0.0.${i + 1}:26656` } }),
+    });
+    const [a, b, c] = [net.node(0), net.node(1), net.node(2)];
+    c.addPeer(`${b.nodeId}@10.0.0.2:26656`); // b learns c's listen address from c's NodeInfo
+    await net.waitFor(() => b.peers().includes(c.nodeId), { what: 'c connected to b' });
+    a.addPeer(`${b.nodeId}@10.0.0.2:26656`);
+    await net.waitFor(() => a.peers().includes(c.nodeId), { what: 'a found c through b and dialed it' });
+    assert.deepEqual(a.peerManager.addresses(c.nodeId).map(String), [`mconn://${c.nodeId}@10.0.0.3:26656`]);
+    assert.equal(a.router.peer(c.nodeId)?.direction, 'outbound');
+    assert.equal(c.router.peer(a.nodeId)?.connection.remoteEndpoint.ip, '10.0.0.1', 'c sees a at its virtual IP');
+  });
+
   describe('against a misbehaving peer', () => {
     let rogueId: NodeID;
     let rogue: Connection;
@@ -170,7 +187,10 @@ describe('PEX reactor in an in-process network', function () {
     const pex = client.reactor(PexReactor);
     assert.equal(pex.stats.seedsAdded, 1);
 
-    await net.waitFor(() => client.peerManager.isBanned(seed.nodeId as NodeID), { what: 'seed answered, hung up and cooled down' });
+    const held = () => client.peerManager.snapshot().find((p) => p.nodeId === seed.nodeId)?.dialHeldUntil;
+    await net.waitFor(() => held() !== undefined, { what: 'seed answered, hung up and is held from redialing' });
+    assert.ok(held()! > Date.now() + 60_000, 'held for the seed cooldown (2 min by default)');
+    assert.equal(client.peerManager.isBanned(seed.nodeId as NodeID), false, 'held, not banned: the seed may still connect to us');
     assert.equal(pex.stats.responsesReceived, 1);
     assert.deepEqual(client.peerManager.addresses(nid('far')).map(String), [`mconn://${nid('far')}@127.0.0.1:26656`]);
     assert.equal(seed.reactor(PexReactor).stats.responsesSent, 1);

@@ -64,6 +64,7 @@ describe('PeerManager: report good/bad', () => {
     assert.throws(() => pm.report('x' as never, { kind: 'good' }), { name: 'InvalidArgumentError' });
     for (const durationMs of [-1, Number.NaN, Infinity]) {
       assert.throws(() => pm.report(nid(1), { kind: 'ban', durationMs }), { name: 'InvalidArgumentError' });
+      assert.throws(() => pm.report(nid(1), { kind: 'hold-dial', durationMs }), { name: 'InvalidArgumentError', message: /hold-dial durationMs/ });
     }
     assert.equal(pm.isBanned(nid(1)), false);
   });
@@ -112,6 +113,40 @@ describe('PeerManager: bans', () => {
     assert.throws(() => second.pm.accepted(nid(3)), { reason: 'banned' });
     clock.advance(1000);
     second.pm.accepted(nid(3));
+  });
+});
+
+describe('PeerManager: hold-dial', () => {
+  it('stops dialing a peer until the hold ends, but keeps and accepts it', async () => {
+    const { pm, clock } = await harness({ options: { disconnectCooldownMs: 0 } });
+    pm.add(addr(1));
+    pm.add(addr(2));
+    connectInbound(pm, nid(1));
+    pm.report(nid(1), { kind: 'hold-dial', durationMs: 30_000, reason: 'seed answered' });
+    assert.equal(pm.state(nid(1)), 'ready', 'a held peer stays connected');
+    assert.equal(pm.tryEvictNext(), undefined);
+    pm.disconnected(nid(1));
+    assert.deepEqual(drainDials(pm).map((a) => a.nodeId), [nid(2)], 'held: not dialed');
+    assert.equal(pm.isBanned(nid(1)), false);
+    assert.equal(pm.state(nid(1)), 'disconnected');
+    assert.equal(pm.snapshot().find((p) => p.nodeId === nid(1))?.dialHeldUntil, clock.now() + 30_000);
+    assert.equal(pm.nextDialAt(), clock.now() + 30_000, 'the dial loop wakes when the hold ends');
+    pm.accepted(nid(1));
+    assert.equal(pm.state(nid(1)), 'connected-in', 'still accepted while held');
+    pm.disconnected(nid(1));
+    clock.advance(30_000);
+    assert.equal(pm.tryDialNext()?.nodeId, nid(1));
+  });
+
+  it('ignores unknown peers and never shortens a hold', async () => {
+    const { pm, clock } = await harness({ options: { disconnectCooldownMs: 0 } });
+    pm.report(nid(9), { kind: 'hold-dial', durationMs: 1000 });
+    assert.equal(pm.snapshot().length, 0);
+    pm.add(addr(1));
+    pm.report(nid(1), { kind: 'hold-dial', durationMs: 10_000 });
+    pm.report(nid(1), { kind: 'hold-dial', durationMs: 10 });
+    clock.advance(5000);
+    assert.equal(pm.tryDialNext(), undefined);
   });
 });
 

@@ -372,15 +372,29 @@ describe('PexReactor', () => {
       assert.equal(h.reactor.stats.seedsAdded, 1, 'already known: not added twice');
     });
 
-    it('keeps a seed that answered and hung up from being redialed at once', async () => {
+    it('keeps a seed that answered and hung up from being redialed at once, without refusing it', async () => {
       const seed = nid(50);
-      const h = await harness({ seeds: [`${seed}@192.0.2.50:26656`], seedCooldownMs: '2m' });
+      const h = await harness({ seeds: [`${seed}@192.0.2.50:26656`], seedCooldownMs: '2m' }, { disconnectCooldownMs: 0 });
+      h.reactor.onStart();
       h.connect(seed);
       h.reactor.onPexAddrs(addrs([nid(20), '192.0.2.20', 1]), ctx(h, seed));
       h.disconnect(seed);
-      assert.equal(h.pm.isBanned(seed), true);
+      const dialable = () => {
+        const picked: string[] = [];
+        for (let a = h.pm.tryDialNext(); a !== undefined; a = h.pm.tryDialNext()) {
+          picked.push(a.nodeId);
+          h.pm.dialFailed(a);
+        }
+        return picked;
+      };
+      assert.deepEqual(dialable(), [nid(20)], 'the seed is not dialed during its cooldown');
+      assert.equal(h.pm.isBanned(seed), false, 'not banned: a crawling seed may still connect to us');
+      assert.ok(h.pm.snapshot().find((p) => p.nodeId === seed)?.dialHeldUntil !== undefined);
+      h.pm.accepted(seed);
+      assert.equal(h.pm.state(seed), 'connected-in');
+      h.pm.disconnected(seed);
       h.clock.advance(2 * 60_000);
-      assert.equal(h.pm.isBanned(seed), false);
+      assert.ok(dialable().includes(seed), 'dialable again after the cooldown');
     });
 
     it("learns an inbound peer's listen address, with the remote IP for 0.0.0.0", async () => {

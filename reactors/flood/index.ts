@@ -1,0 +1,3 @@
+export * from './flood-channel.js';
+export * from './flood-reactor.js';
+export * from './errors.js';

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+// bin/tmp2p.js runs the compiled CLI; find it from dist/test/integration (npm test) or test/integration (tsx).
+const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p) && !p.includes('/dist/'))!;
+
+async function tmp2p(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 90_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe('tmp2p simulate', function () {
+  this.timeout(90_000);
+
+  it('runs 30 nodes from 2 seeds and ends with one JSON summary line', async () => {
+    const result = await tmp2p(['simulate', '--nodes', '30', '--seeds', '2', '--duration', '20', '--latency', '5ms', '--jitter', '5ms', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, 'with --json nothing but the summary goes to stdout');
+    const s = JSON.parse(lines[0]!);
+    assert.equal(s.nodes, 30);
+    assert.equal(s.seeds, 2);
+    assert.deepEqual(s.link, { latencyMs: 5, jitterMs: 5, lossPercent: 0 });
+    assert.equal(s.convergence.converged, true, JSON.stringify(s.timeline));
+    assert.equal(s.atConvergence.atOutboundTarget, 30);
+    assert.equal(s.atConvergence.connected, true);
+    assert.ok(s.atConvergence.diameterEstimate >= 1);
+    assert.equal(s.broadcast.reached, 30);
+    assert.ok(s.broadcast.timeMs >= 5, 'a flood over 5 ms links takes at least one hop of latency');
+    assert.ok(s.heap.perNodeMB > 0);
+    assert.equal(s.churn, null);
+    assert.equal(s.final.connected, true);
+    assert.ok(s.durationS >= 19.5);
+    assert.ok(s.timeline.length >= 15, 'one connectivity sample per second');
+    assert.equal(s.messages.sent, s.messages.delivered + s.messages.lost + s.messages.discarded + s.messages.inFlight);
+    assert.equal(s.loopErrors, 0);
+  });
+
+  it('rejects bad arguments with a clear message and exit code 1', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--nodes', 'lots'], /--nodes must be an integer from 2 to 5000, got "lots"/],
+      [['--nodes', '1'], /--nodes must be an integer from 2 to 5000, got "1"/],
+      [['--churn', '150'], /--churn must be a number from 0 to 100, got "150"/],
+      [['--churn', '-1'], /--churn must be a number from 0 to 100/],
+      [['--loss', 'some'], /--loss must be a number from 0 to 100/],
+      [['--latency', 'slow'], /--latency must be a duration such as "50ms" or "2s", got "slow"/],
+      [['--nodes', '5', '--seeds', '5'], /SimulationOptionsError: simulation option "seeds" = 5 is invalid: expected an integer from 1 to 4/],
+      [['--nodes', '5', '--set', 'p2p.max_connections=many'], /ConfigError: --set p2p\.max_connections/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await tmp2p(['simulate', '--duration', '1', ...args]);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}`);
+      assert.match(result.stderr, message, args.join(' '));
+    }
+  });
+});
