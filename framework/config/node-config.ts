@@ -37,6 +37,7 @@ export interface P2PConfig {
   readonly maxRetryTimePersistentMs: number;
   readonly retryJitterMs: number;
   readonly disconnectCooldownMs: number;
+  readonly flapWindowMs: number;
   readonly maxConcurrentDials: number;
   readonly dialTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
@@ -98,6 +99,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       maxRetryTimePersistentMs: parseDuration(p.max_retry_time_persistent),
       retryJitterMs: parseDuration(p.retry_jitter),
       disconnectCooldownMs: parseDuration(p.disconnect_cooldown),
+      flapWindowMs: parseDuration(p.flap_window),
       maxConcurrentDials: p.max_concurrent_dials,
       dialTimeoutMs: parseDuration(p.dial_timeout),
       handshakeTimeoutMs: parseDuration(p.handshake_timeout),

@@ -78,6 +78,7 @@ export const rawConfigSchema = z
         max_retry_time_persistent: duration,
         retry_jitter: duration,
         disconnect_cooldown: duration,
+        flap_window: duration,
         max_concurrent_dials: count(1),
         dial_timeout: duration,
         handshake_timeout: duration,

@@ -237,6 +237,7 @@ function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOption
     maxRetryTimePersistentMs: p.maxRetryTimePersistentMs,
     retryJitterMs: p.retryJitterMs,
     disconnectCooldownMs: p.disconnectCooldownMs,
+    flapWindowMs: p.flapWindowMs,
   });
 }
 

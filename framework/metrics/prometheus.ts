@@ -123,6 +123,7 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   });
 
   counter('peer_manager_dial_attempts_total', 'Addresses handed to the dialer.', [], () => [[{}, p().dialAttempts]]);
+  counter('peer_manager_flaps_total', 'Outbound connections that ended within p2p.flap_window of the dial, counted as failed dials.', [], () => [[{}, p().flaps]]);
   counter('peer_manager_rejected_total', 'Connections the PeerManager refused, by reason.', ['reason'], () => keyed('reason', p().rejected));
   counter('peer_manager_bans_total', 'Peers banned.', [], () => [[{}, p().bans]]);
   counter('peer_manager_pruned_total', 'Peers forgotten to stay within max_peers.', [], () => [[{}, p().pruned]]);

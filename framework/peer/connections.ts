@@ -8,6 +8,8 @@ import type { ConnectionDirection } from './types.js';
 export interface Connection {
   readonly direction: ConnectionDirection;
   readonly since: number;
+  /** Outbound: the address dialed and its failure count before this success, for the flap window. */
+  readonly dialedAddress?: { readonly key: string; readonly failuresBefore: number };
   /** Set by `ready`, when the peer's `up` was published. */
   channels?: ReadonlySet<number>;
 }

@@ -60,6 +60,14 @@ export interface PeerManagerOptions {
   /** Do not redial a peer within this time after it disconnected. Default 2000 ms. */
   readonly disconnectCooldownMs: number;
   /**
+   * An outbound connection that ends within this time of its handshake counts
+   * as a failed dial of that address (its retry delay grows) instead of a
+   * success. A peer that completes the handshake and then hangs up — full,
+   * or refusing us — is otherwise redialed every `disconnectCooldownMs`
+   * forever. 0 = off. Default 10 000 ms.
+   */
+  readonly flapWindowMs: number;
+  /**
    * After a peer is marked inactive (incompatible), do not dial it nor accept
    * new addresses for it for this long; then try again, as it may have upgraded.
    * Default 10 min.
@@ -87,6 +95,7 @@ export const DEFAULT_PEER_MANAGER_OPTIONS: Readonly<Omit<PeerManagerOptions, 'se
   maxRetryTimePersistentMs: 5 * 60_000,
   retryJitterMs: 3000,
   disconnectCooldownMs: 2000,
+  flapWindowMs: 10_000,
   inactiveCooldownMs: 10 * 60_000,
 });
 
@@ -100,6 +109,7 @@ const INTEGER_OPTIONS = [
   'maxRetryTimePersistentMs',
   'retryJitterMs',
   'disconnectCooldownMs',
+  'flapWindowMs',
   'inactiveCooldownMs',
 ] as const;
 

@@ -71,6 +71,13 @@ export function isBannedAt(entry: PeerEntry, now: number): boolean {
   return entry.bannedUntil !== undefined && now < entry.bannedUntil;
 }
 
+/** One more failed dial of an address that had `failuresBefore`: its retry delay runs from `now`. */
+export function recordDialFailure(info: AddressEntry, failuresBefore: number, now: number, jitter: number): void {
+  info.dialFailures = Math.min(failuresBefore + 1, Number.MAX_SAFE_INTEGER);
+  info.lastDialFailure = now;
+  info.jitter = jitter;
+}
+
 /** Clears an address's failures (after a connection proved the peer alive), recording a dial success if given. */
 export function resetFailures(info: AddressEntry, successAt?: number): void {
   info.dialFailures = 0;

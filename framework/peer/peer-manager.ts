@@ -4,20 +4,21 @@ import { InvalidArgumentError, throwIfAborted, toError } from '../errors/base.js
 import { isNodeID, type NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
-import { ConnectionTable } from './connections.js';
+import { ConnectionTable, type Connection } from './connections.js';
 import { dialableAt, retryAt } from './dial-policy.js';
 import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
-import { MAX_BEHAVIOUR, attachAddress, isBannedAt, newPeerEntry, resetFailures } from './peer-entry.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type PeerEntry } from './peer-entry.js';
+import { admission } from './admission.js';
 import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
 import { Ranking } from './ranking.js';
 import type { ScoringStrategy } from './scoring.js';
 import { PeerScorer } from './peer-scorer.js';
 import { dialReachedSelf, SelfAddresses } from './self-addresses.js';
-import { chooseDial, evictionVictim, upgradeTarget } from './selection.js';
+import { chooseDial, evictionVictim } from './selection.js';
 import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
 import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
 import {
@@ -74,6 +75,7 @@ export class PeerManager {
     dials: 0,
     dialAttempts: 0,
     dialFailures: 0,
+    flaps: 0,
     accepted: 0,
     rejected: Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<PeerRejectionReason, number>,
     evictions: 0,
@@ -261,9 +263,7 @@ export class PeerManager {
       this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
       return;
     }
-    info.lastDialFailure = this.clock.now();
-    info.dialFailures = Math.min(info.dialFailures + 1, Number.MAX_SAFE_INTEGER);
-    info.jitter = this.random.next() * this.options.retryJitterMs;
+    recordDialFailure(info, info.dialFailures, this.clock.now(), this.random.next() * this.options.retryJitterMs);
     this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
     this.persist(id);
   }
@@ -330,7 +330,9 @@ export class PeerManager {
     if (connection === undefined) return;
     const entry = this.peers.get(nodeId);
     if (entry !== undefined) {
-      entry.lastDisconnected = this.clock.now();
+      const now = this.clock.now();
+      entry.lastDisconnected = now;
+      this.backOffFlap(entry, connection, now);
       this.persist(nodeId);
     }
     if (connection.channels !== undefined) this.updates.publish({ nodeId, status: 'down', channels: new Set() });
@@ -480,33 +482,33 @@ export class PeerManager {
 
   /** Shared admission logic of dialed/accepted: throws PeerRejectedError or records the connection. */
   private admit(id: NodeID, direction: ConnectionDirection, address: NodeAddress | undefined): void {
-    const verb = direction === 'outbound' ? 'dialed' : 'accepted';
-    const refuse = (reason: PeerRejectionReason, why: string): never => {
-      const message = `${verb} peer ${id} refused: ${why}`;
-      this.counters.rejected[reason]++;
-      this.log.debug({ peer: id, reason }, message);
-      throw new PeerRejectedError(id, reason, message);
-    };
-    if (this.lifecycle === 'closed') refuse('closed', 'the peer manager is closed');
-    if (id === this.options.selfId) refuse('self', 'it is this node');
     const now = this.clock.now();
-    const known = this.peers.get(id);
-    if (known !== undefined && isBannedAt(known, now)) refuse('banned', `banned for another ${(known.bannedUntil as number) - now} ms`);
-    if (this.conns.connected.has(id)) refuse('already-connected', 'already connected');
-    let replaces: NodeID | undefined;
-    if (this.conns.atCapacity(false)) {
-      const { maxConnected, maxConnectedUpgrade } = this.options;
-      const connected = this.conns.connected.size;
-      if (this.conns.atHardCap()) refuse('max-connected', `${connected} peers connected, the limit including upgrade slots is ${maxConnected + maxConnectedUpgrade}`);
-      replaces = upgradeTarget(known ?? newPeerEntry(id, this.persistentIds.has(id), 0), this.peers, this.conns, this.ranking(now));
-      if (replaces === undefined) refuse('max-connected', `${connected} of ${maxConnected} peers connected and none ranks below it`);
+    const verdict = admission(id, {
+      closed: this.lifecycle === 'closed',
+      now,
+      options: this.options,
+      peers: this.peers,
+      conns: this.conns,
+      persistent: this.persistentIds.has(id),
+      ranking: () => this.ranking(now),
+    });
+    if (!verdict.admitted) {
+      const message = `${direction === 'outbound' ? 'dialed' : 'accepted'} peer ${id} refused: ${verdict.why}`;
+      this.counters.rejected[verdict.reason]++;
+      this.log.debug({ peer: id, reason: verdict.reason }, message);
+      throw new PeerRejectedError(id, verdict.reason, message);
     }
-
+    const { replaces } = verdict;
+    const known = this.peers.get(id);
     const entry = known ?? this.peers.insert(id);
     if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, false);
+    let dialedAddress: Connection['dialedAddress'];
     if (direction === 'outbound') {
       const info = address === undefined ? undefined : entry.addresses.get(address.toString());
-      if (info !== undefined) resetFailures(info, now);
+      if (info !== undefined) {
+        dialedAddress = { key: info.key, failuresBefore: info.dialFailures };
+        resetFailures(info, now);
+      }
       this.counters.dials++;
     } else {
       // The peer is evidently alive: let us dial it back promptly after a disconnect.
@@ -515,13 +517,27 @@ export class PeerManager {
     }
     entry.inactiveSince = undefined;
     entry.lastConnected = now;
-    this.conns.connected.set(id, { direction, since: now });
+    this.conns.connected.set(id, { direction, since: now, dialedAddress });
     this.persist(id);
     if (replaces !== undefined) {
       this.log.info({ peer: id, replaces }, 'upgrading: evicting a lower-ranked peer');
       this.scheduleEviction(replaces);
     }
     if (known === undefined) this.prune();
+  }
+
+  /**
+   * An outbound connection gone within `flapWindowMs` is a failed dial after
+   * all: the address keeps the failures it had before, plus this one.
+   */
+  private backOffFlap(entry: PeerEntry, connection: Connection, now: number): void {
+    const dialed = connection.dialedAddress;
+    if (dialed === undefined || this.options.flapWindowMs === 0 || now - connection.since >= this.options.flapWindowMs) return;
+    const info = entry.addresses.get(dialed.key);
+    if (info === undefined) return;
+    recordDialFailure(info, dialed.failuresBefore, now, this.random.next() * this.options.retryJitterMs);
+    this.counters.flaps++;
+    this.log.debug({ peer: entry.nodeId, address: info.key, failures: info.dialFailures, upMs: now - connection.since }, 'connection ended soon after the dial; backing off');
   }
 
   private ban(nodeId: NodeID, durationMs: number, reason: string | undefined): void {

@@ -58,6 +58,8 @@ export interface PeerManagerMetrics {
   /** Addresses handed out by `tryDialNext`. */
   readonly dialAttempts: number;
   readonly dialFailures: number;
+  /** Outbound connections that ended within `flapWindowMs` of the dial and were counted as failed dials. */
+  readonly flaps: number;
   /** Inbound connections established (`accepted` accepted). */
   readonly accepted: number;
   /** Connections refused by `dialed`/`accepted`, by reason. */

@@ -19,9 +19,10 @@ export interface PexOptions {
    */
   readonly requestIntervalMs: number | string;
   /**
-   * Ask for addresses while the PeerManager knows fewer peers than this.
-   * Default 1000 (CometBFT's `needAddressThreshold`), lowered to the
-   * PeerManager's `maxPeers` when that is smaller (a full table takes no more).
+   * Ask for addresses while the PeerManager knows fewer peers than this;
+   * 0 = never ask. Default 1000 (CometBFT's `needAddressThreshold`). Always
+   * lowered to the PeerManager's `maxPeers` when that is smaller (a full
+   * table takes no more).
    */
   readonly needAddressThreshold?: number;
   /**
@@ -163,10 +164,10 @@ export function resolvePexOptions(input: Partial<PexOptions> | undefined, maxPee
   if (!POLICIES.includes(o.privateAddresses)) fail('privateAddresses', o.privateAddresses, `expected one of ${POLICIES.join(', ')}`);
   if (o.lookup !== undefined && typeof o.lookup !== 'function') fail('lookup', o.lookup, 'expected a function (hostname) => IP strings');
 
-  const defaultThreshold = maxPeers > 0 ? Math.min(DEFAULT_NEED_ADDRESS_THRESHOLD, maxPeers) : DEFAULT_NEED_ADDRESS_THRESHOLD;
+  const threshold = o.needAddressThreshold === undefined ? DEFAULT_NEED_ADDRESS_THRESHOLD : integer('needAddressThreshold', o.needAddressThreshold, 0);
   return {
     requestIntervalMs: duration('requestIntervalMs', o.requestIntervalMs, 1),
-    needAddressThreshold: o.needAddressThreshold === undefined ? defaultThreshold : integer('needAddressThreshold', o.needAddressThreshold, 0),
+    needAddressThreshold: maxPeers > 0 ? Math.min(threshold, maxPeers) : threshold,
     maxAddressesAccepted: integer('maxAddressesAccepted', o.maxAddressesAccepted, 1),
     maxAddressesSent: integer('maxAddressesSent', o.maxAddressesSent, 0),
     seedMode: boolean('seedMode', o.seedMode),

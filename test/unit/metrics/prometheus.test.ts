@@ -30,6 +30,7 @@ function peerManagerSnapshot(): PeerManagerMetrics {
     dials: 7,
     dialAttempts: 12,
     dialFailures: 5,
+    flaps: 4,
     accepted: 3,
     rejected: { banned: 5 } as PeerManagerMetrics['rejected'],
     evictions: 1,

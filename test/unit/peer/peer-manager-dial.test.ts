@@ -162,8 +162,43 @@ describe('PeerManager: retry delays', () => {
     assert.deepEqual([failAndMeasure(), failAndMeasure(), failAndMeasure(), failAndMeasure(), failAndMeasure()], [250, 500, 1000, 1000, 1000]);
   });
 
-  it('resets the backoff after a successful dial', async () => {
-    const { failAndMeasure, pm, clock } = await failRepeatedly({ minRetryTimeMs: 100, disconnectCooldownMs: 0 });
+  it('resets the backoff after a successful dial whose connection outlived flapWindowMs', async () => {
+    const { failAndMeasure, pm, clock } = await failRepeatedly({ minRetryTimeMs: 100, disconnectCooldownMs: 0, flapWindowMs: 5000 });
+    failAndMeasure();
+    failAndMeasure();
+    const a = pm.tryDialNext();
+    assert.ok(a);
+    pm.dialed(a);
+    clock.advance(5000);
+    pm.disconnected(a.nodeId);
+    assert.equal(pm.snapshot()[0].dialFailures, 0);
+    assert.equal(pm.metrics().flaps, 0);
+    assert.equal(failAndMeasure(), 100);
+  });
+
+  it('counts a connection that ends within flapWindowMs of the dial as one more failed dial', async () => {
+    const { failAndMeasure, pm, clock } = await failRepeatedly({ minRetryTimeMs: 100, maxRetryTimeMs: 60_000, disconnectCooldownMs: 0, flapWindowMs: 5000 });
+    assert.deepEqual([failAndMeasure(), failAndMeasure()], [100, 200]);
+    // The peer completes the handshake and hangs up at once (it is full), three times running.
+    const flap = (): number => {
+      const a = pm.tryDialNext();
+      assert.ok(a);
+      pm.dialed(a);
+      clock.advance(4999);
+      pm.disconnected(a.nodeId);
+      assert.equal(pm.tryDialNext(), undefined, 'backed off, not redialed at once');
+      const wait = pm.nextDialAt()! - clock.now();
+      clock.advance(wait);
+      return wait;
+    };
+    // Each flap is one failure more (3, 4, 5); without the flap window each redial would follow the 0 ms cooldown.
+    assert.deepEqual([flap(), flap(), flap()], [400, 800, 1600]);
+    assert.equal(pm.snapshot()[0].dialFailures, 5);
+    assert.equal(pm.metrics().flaps, 3);
+  });
+
+  it('with flapWindowMs 0, a dial that connected resets the backoff however soon it ends', async () => {
+    const { failAndMeasure, pm } = await failRepeatedly({ minRetryTimeMs: 100, disconnectCooldownMs: 0, flapWindowMs: 0 });
     failAndMeasure();
     failAndMeasure();
     const a = pm.tryDialNext();
@@ -171,7 +206,6 @@ describe('PeerManager: retry delays', () => {
     pm.dialed(a);
     pm.disconnected(a.nodeId);
     assert.equal(pm.snapshot()[0].dialFailures, 0);
-    clock.advance(0);
     assert.equal(failAndMeasure(), 100);
   });
 });

@@ -165,14 +165,14 @@ describe('PeerManager: persistence', () => {
     assert.equal(r.addresses[0].lastDialFailure, clock.now());
     clock.advance(1000);
     pm.dialed(a);
-    clock.advance(1000);
+    clock.advance(60_000); // past the flap window: a success
     pm.disconnected(a.nodeId);
     await pm.flush();
     [r] = await store.load();
     assert.deepEqual(r, {
       nodeId: nid(1),
-      addresses: [{ address: addr(1).toString(), dialFailures: 0, lastDialSuccess: clock.now() - 1000, lastDialFailure: clock.now() - 2000 }],
-      lastConnected: clock.now() - 1000,
+      addresses: [{ address: addr(1).toString(), dialFailures: 0, lastDialSuccess: clock.now() - 60_000, lastDialFailure: clock.now() - 61_000 }],
+      lastConnected: clock.now() - 60_000,
       lastDisconnected: clock.now(),
     });
   });

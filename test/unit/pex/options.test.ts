@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { loadConfig } from '../../../framework/config/loader.js';
 import { DEFAULT_PEX_OPTIONS, resolvePexOptions } from '../../../reactors/pex/options.js';
 import { PexOptionsError } from '../../../reactors/pex/errors.js';
 import { nid } from './helpers.js';
@@ -18,10 +19,23 @@ describe('PEX options', () => {
     assert.equal(DEFAULT_PEX_OPTIONS.seedDisconnectDelayMs, 500);
   });
 
-  it('caps the default need-address threshold at the PeerManager maxPeers', () => {
+  it('caps the need-address threshold, default or given, at the PeerManager maxPeers', () => {
     assert.equal(resolvePexOptions({}, 50).needAddressThreshold, 50);
     assert.equal(resolvePexOptions({}, 5000).needAddressThreshold, 1000);
     assert.equal(resolvePexOptions({ needAddressThreshold: 7 }, 50).needAddressThreshold, 7);
+    assert.equal(resolvePexOptions({ needAddressThreshold: 1000 }, 50).needAddressThreshold, 50);
+    assert.equal(resolvePexOptions({ needAddressThreshold: 0 }, 50).needAddressThreshold, 0);
+  });
+
+  it('takes every option from config.toml, where default.toml lists them all with their defaults', async () => {
+    const config = await loadConfig({ set: { 'reactors.pex.request_interval_ms': '12s', 'reactors.pex.seeds': `${nid(1)}@10.0.0.1:26656`, 'reactors.pex.seed_mode': 'true' } });
+    const o = resolvePexOptions(config.reactors.options.pex as never, config.p2p.maxPeers);
+    assert.equal(o.requestIntervalMs, 12_000);
+    assert.equal(o.seedMode, true);
+    assert.deepEqual(o.seeds.map(String), [`mconn://${nid(1)}@10.0.0.1:26656`]);
+    // Every default in default.toml is the reactor's own default.
+    const defaults = resolvePexOptions((await loadConfig({})).reactors.options.pex as never, 0);
+    assert.deepEqual(defaults, resolvePexOptions({}, 0));
   });
 
   it('accepts duration strings and parses seeds', () => {
