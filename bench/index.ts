@@ -6,8 +6,9 @@ import { tcpScenario } from './tcp.js';
 import { queueSchedulerScenario } from './queues.js';
 import { peerManagerScenario } from './peer-manager.js';
 import { memoryDialScenario } from './memory-dial.js';
+import { priorityUnderLoadScenario } from './priority-under-load.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, priorityUnderLoadScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in
