@@ -7,8 +7,9 @@ import { queueSchedulerScenario } from './queues.js';
 import { peerManagerScenario } from './peer-manager.js';
 import { memoryDialScenario } from './memory-dial.js';
 import { priorityUnderLoadScenario } from './priority-under-load.js';
+import { libp2pScenario } from './libp2p.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, priorityUnderLoadScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, priorityUnderLoadScenario, libp2pScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in
