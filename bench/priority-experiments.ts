@@ -69,7 +69,8 @@ export function kernelWindow(conn: MConnConnection, farBytesRead: SharedArrayBuf
     <A extends unknown[]>(write: (...args: A) => void) =>
     (...args: A): void => {
       const attempt = (): void => {
-        if (socket.bytesWritten - far[0]! > KERNEL_WINDOW_BYTES) setImmediate(attempt);
+        // A closed socket lets the write through to fail as it would have.
+        if (!socket.destroyed && socket.bytesWritten - far[0]! > KERNEL_WINDOW_BYTES) setImmediate(attempt);
         else write(...args);
       };
       attempt();

@@ -21,6 +21,7 @@ const loopDelay = (h: IntervalHistogram): number[] => [h.percentile(50) / 1e6, h
 export function shareBytesRead(conn: MConnConnection, target: SharedArrayBuffer): void {
   const bytesRead = new Float64Array(target);
   const socket = socketOf(conn);
+  bytesRead[0] = socket.bytesRead;
   socket.on('data', () => (bytesRead[0] = socket.bytesRead));
 }
 
