@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { availableParallelism, loadavg } from 'node:os';
 import { formatNumber, type BenchRow, type Scenario } from './harness.js';
 import { memoryStackScenario } from './memory-stack.js';
 import { tcpScenario } from './tcp.js';
@@ -6,8 +7,10 @@ import { queueSchedulerScenario } from './queues.js';
 import { peerManagerScenario } from './peer-manager.js';
 import { memoryDialScenario } from './memory-dial.js';
 import { gatingScenario } from './gating.js';
+import { priorityUnderLoadScenario } from './priority-under-load.js';
+import { libp2pScenario } from './libp2p.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, gatingScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, gatingScenario, priorityUnderLoadScenario, libp2pScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in
@@ -18,7 +21,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
   if (selected.length === 0) throw new Error(`no scenario named ${wanted.join(', ')}; have: ${scenarios.map((s) => s.name).join(', ')}`);
-  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${new Date().toISOString()}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: BenchRow[] = [];
   for (const scenario of selected) {
     console.log(`\n## ${scenario.name}: ${scenario.description}`);

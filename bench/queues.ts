@@ -2,6 +2,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { FifoQueueFactory } from '../plugins/queues/fifo.js';
 import { PriorityQueueFactory } from '../plugins/queues/priority.js';
 import { WdrrQueueFactory } from '../plugins/queues/wdrr.js';
+import RoundRobinQueueFactory from '../test/support/queues/round-robin-scheduler.js';
 import { gc, type BenchRow, type Scenario } from './harness.js';
 import type { Queue, QueueChannelInfo, QueueFactory, QueueItem } from '../framework/queue/queue.js';
 
@@ -11,12 +12,38 @@ const ITEM_SIZE = 256;
 /** The router's per-peer defaults (p2p.peer_queue_capacity / _bytes). */
 const CAPACITY = 1024;
 const CAPACITY_BYTES = 8 * 1024 * 1024;
-/** CometBFT-like spread: consensus-ish high, mempool-ish low. */
-const CHANNELS: readonly QueueChannelInfo[] = [
-  { id: 0x20, priority: 10 },
-  { id: 0x21, priority: 5 },
-  { id: 0x30, priority: 2 },
-  { id: 0x40, priority: 1 },
+interface ChannelSet {
+  readonly label: string;
+  readonly channels: readonly QueueChannelInfo[];
+}
+
+const CHANNEL_SETS: readonly ChannelSet[] = [
+  /** CometBFT-like spread: consensus-ish high, mempool-ish low. */
+  {
+    label: '4 ch',
+    channels: [
+      { id: 0x20, priority: 10 },
+      { id: 0x21, priority: 5 },
+      { id: 0x30, priority: 2 },
+      { id: 0x40, priority: 1 },
+    ],
+  },
+  /** The channels and priorities a CometBFT v0.38 node opens (PEX, consensus ×4, mempool, evidence, blocksync, statesync ×2). */
+  {
+    label: '10 ch',
+    channels: [
+      { id: 0x00, priority: 1 },
+      { id: 0x20, priority: 6 },
+      { id: 0x21, priority: 10 },
+      { id: 0x22, priority: 7 },
+      { id: 0x23, priority: 1 },
+      { id: 0x30, priority: 5 },
+      { id: 0x38, priority: 6 },
+      { id: 0x40, priority: 5 },
+      { id: 0x60, priority: 5 },
+      { id: 0x61, priority: 3 },
+    ],
+  },
 ];
 const RUNS = 3;
 
@@ -32,37 +59,51 @@ const PLUGINS: readonly Plugin[] = [
   { name: 'fifo', lossy: new FifoQueueFactory(), blocking: new FifoQueueFactory() },
   { name: 'priority', lossy: new PriorityQueueFactory(), blocking: new PriorityQueueFactory({ blockWhenFull: true }) },
   { name: 'wdrr', lossy: new WdrrQueueFactory(), blocking: new WdrrQueueFactory({ blockWhenFull: true }) },
+  // The user-written example scheduler (README "Writing your own"): lossless, so one factory serves both.
+  { name: 'round-robin', lossy: new RoundRobinQueueFactory(), blocking: new RoundRobinQueueFactory() },
 ];
 
-// Reused, so the figures measure the queue rather than the allocator.
-const POOL: QueueItem[] = Array.from({ length: 8192 }, (_, i) => ({ channelId: CHANNELS[i % CHANNELS.length]!.id, size: ITEM_SIZE }));
+/** What one case runs against: a plugin and the items it moves. */
+interface Workload {
+  readonly factory: QueueFactory;
+  readonly channels: readonly QueueChannelInfo[];
+  /** 8,192 items spread evenly over the channels; reused, so the figures measure the queue rather than the allocator. */
+  readonly pool: readonly QueueItem[];
+}
 
-const make = (factory: QueueFactory): Queue<QueueItem> => factory.create<QueueItem>({ capacity: CAPACITY, capacityBytes: CAPACITY_BYTES, channels: CHANNELS, label: 'bench' });
+function workload(factory: QueueFactory, set: ChannelSet): Workload {
+  const pool = Array.from({ length: 8192 }, (_, i) => ({ channelId: set.channels[i % set.channels.length]!.id, size: ITEM_SIZE }));
+  return { factory, channels: set.channels, pool };
+}
+
+const make = (w: Workload): Queue<QueueItem> => w.factory.create<QueueItem>({ capacity: CAPACITY, capacityBytes: CAPACITY_BYTES, channels: w.channels, label: 'bench' });
 
 /** Enqueues `burst` items, then dequeues them, until ITEMS have passed. */
-function syncBursts(factory: QueueFactory, burst: number): { seconds: number; moved: number } {
-  const q = make(factory);
+function syncBursts(w: Workload, burst: number): { seconds: number; moved: number } {
+  const q = make(w);
+  const pool = w.pool;
   let moved = 0;
   let next = 0;
   const start = performance.now();
   while (moved < ITEMS) {
-    for (let i = 0; i < burst; i++) q.tryEnqueue(POOL[next++ & 8191]!);
+    for (let i = 0; i < burst; i++) q.tryEnqueue(pool[next++ & 8191]!);
     for (let item = q.tryDequeue(); item !== undefined; item = q.tryDequeue()) moved++;
   }
   return { seconds: (performance.now() - start) / 1000, moved };
 }
 
 /** Offers two messages per one taken from a full queue: the lossy policies' shedding path. */
-function overload(factory: QueueFactory): { seconds: number; moved: number; notes: string } {
-  const q = make(factory);
+function overload(w: Workload): { seconds: number; moved: number; notes: string } {
+  const q = make(w);
+  const pool = w.pool;
   let next = 0;
-  for (let i = 0; i < CAPACITY; i++) q.tryEnqueue(POOL[next++ & 8191]!);
+  for (let i = 0; i < CAPACITY; i++) q.tryEnqueue(pool[next++ & 8191]!);
   let moved = 0;
   let refused = 0;
   const start = performance.now();
   for (let offered = 0; offered < ITEMS; offered += 2) {
-    if (q.tryEnqueue(POOL[next++ & 8191]!) === 'full') refused++;
-    if (q.tryEnqueue(POOL[next++ & 8191]!) === 'full') refused++;
+    if (q.tryEnqueue(pool[next++ & 8191]!) === 'full') refused++;
+    if (q.tryEnqueue(pool[next++ & 8191]!) === 'full') refused++;
     if (q.tryDequeue() !== undefined) moved++;
   }
   const seconds = (performance.now() - start) / 1000;
@@ -72,8 +113,9 @@ function overload(factory: QueueFactory): { seconds: number; moved: number; note
 }
 
 /** A producer awaiting enqueue() and a consumer awaiting dequeue(), as the router's loops do. */
-async function asyncPipeline(factory: QueueFactory): Promise<{ seconds: number; moved: number }> {
-  const q = make(factory);
+async function asyncPipeline(w: Workload): Promise<{ seconds: number; moved: number }> {
+  const q = make(w);
+  const pool = w.pool;
   const start = performance.now();
   const consumer = (async () => {
     let moved = 0;
@@ -84,7 +126,7 @@ async function asyncPipeline(factory: QueueFactory): Promise<{ seconds: number; 
     }
   })();
   for (let i = 0; i < ITEMS; i++) {
-    const item = POOL[i & 8191]!;
+    const item = pool[i & 8191]!;
     if (q.tryEnqueue(item) === 'full') await q.enqueue(item);
   }
   q.close();
@@ -108,15 +150,25 @@ interface CaseResult {
   readonly notes?: string;
 }
 
-/** Runs every case against one plugin (in a worker of its own; see below). */
+/** Runs every case against one plugin (in a worker of its own; see below), for each channel set. */
 async function measurePlugin(plugin: Plugin): Promise<CaseResult[]> {
-  syncBursts(plugin.lossy, 64); // warm up before measuring
-  const blockingName = plugin.name === 'fifo' ? '' : ' (blockWhenFull)';
+  const results: CaseResult[] = [];
+  for (const set of CHANNEL_SETS) {
+    for (const result of await measureCases(plugin, set)) results.push({ ...result, label: `[${set.label}] ${result.label}` });
+  }
+  return results;
+}
+
+async function measureCases(plugin: Plugin, set: ChannelSet): Promise<CaseResult[]> {
+  const lossy = workload(plugin.lossy, set);
+  const blocking = workload(plugin.blocking, set);
+  syncBursts(lossy, 64); // warm up before measuring
+  const blockingName = plugin.name === 'fifo' || plugin.name === 'round-robin' ? '' : ' (blockWhenFull)';
   const cases: Array<[string, () => ReturnType<typeof best>]> = [
-    ['enqueue 1 / dequeue 1', () => best(() => syncBursts(plugin.lossy, 1))],
-    ['bursts of 256', () => best(() => syncBursts(plugin.lossy, 256))],
-    ['overload 2:1 (full queue)', () => best(() => overload(plugin.lossy))],
-    [`async producer/consumer${blockingName}`, () => best(() => asyncPipeline(plugin.blocking))],
+    ['enqueue 1 / dequeue 1', () => best(() => syncBursts(lossy, 1))],
+    ['bursts of 256', () => best(() => syncBursts(lossy, 256))],
+    ['overload 2:1 (full queue)', () => best(() => overload(lossy))],
+    [`async producer/consumer${blockingName}`, () => best(() => asyncPipeline(blocking))],
   ];
   const results: CaseResult[] = [];
   for (const [label, measure] of cases) {
@@ -154,7 +206,7 @@ if (!isMainThread && (workerData as { tag?: string } | null)?.tag === WORKER_TAG
 
 export const queueSchedulerScenario: Scenario = {
   name: 'queues',
-  description: `messages/s through each queue plugin alone (one worker thread each): ${ITEMS.toLocaleString('en-US')} items of ${ITEM_SIZE} B across 4 channels, capacity ${CAPACITY} / 8 MiB, best of ${RUNS}`,
+  description: `messages/s through each queue plugin alone (one worker thread each): ${ITEMS.toLocaleString('en-US')} items of ${ITEM_SIZE} B spread over 4 channels (priorities 10/5/2/1) or CometBFT v0.38's 10 channels, capacity ${CAPACITY} / 8 MiB, best of ${RUNS}`,
   async run(report: (row: BenchRow) => void): Promise<void> {
     const byPlugin = new Map<string, CaseResult[]>();
     for (const plugin of PLUGINS) byPlugin.set(plugin.name, await measureInWorker(plugin.name));

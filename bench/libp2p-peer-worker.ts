@@ -1,0 +1,45 @@
+import './promise-with-resolvers.js';
+import { parentPort } from 'node:worker_threads';
+import { BENCH_PROTOCOL, MAX_BENCH_MESSAGE, createBenchLibp2p } from './libp2p-node.js';
+import { LengthPrefixedReader } from './length-prefix.js';
+
+/**
+ * The far side of the js-libp2p comparison, in its own thread like
+ * tcp-peer-worker.ts: a listening libp2p node that counts the length-prefixed
+ * messages arriving on BENCH_PROTOCOL streams and says when a target is reached.
+ */
+const port = parentPort!;
+const node = await createBenchLibp2p(true);
+let received = 0;
+let receivedBytes = 0;
+let target = Infinity;
+
+await node.handle(
+  BENCH_PROTOCOL,
+  async ({ stream }) => {
+    const reader = new LengthPrefixedReader(MAX_BENCH_MESSAGE, (message) => {
+      received++;
+      receivedBytes += message.length;
+      if (received === target) port.postMessage({ type: 'done', bytes: receivedBytes });
+    });
+    try {
+      for await (const chunk of stream.source) for (const part of chunk) reader.push(part);
+    } catch (error) {
+      port.postMessage({ type: 'stream-error', message: String(error) });
+    }
+  },
+  { maxInboundStreams: 64 },
+);
+
+port.on('message', async (message: { type: string; count?: number }) => {
+  if (message.type === 'expect') {
+    received = 0;
+    receivedBytes = 0;
+    target = message.count!;
+    port.postMessage({ type: 'ready' });
+  } else if (message.type === 'stop') {
+    await node.stop();
+    port.postMessage({ type: 'stopped' });
+  }
+});
+port.postMessage({ type: 'listening', address: node.getMultiaddrs()[0]!.toString() });

@@ -1,0 +1,91 @@
+import './promise-with-resolvers.js';
+import { percentile } from '../framework/util/stats.js';
+import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type SetupResult, type Tmp2pPair } from './tmp2p-pair.js';
+import { libp2pMessageRate, libp2pSetups, startLibp2pPair, type Libp2pPair } from './libp2p-pair.js';
+import type { BenchRow, Scenario } from './harness.js';
+
+const SETUP_MS = 3000;
+const SETUP_WARMUP_MS = 1000;
+const SETUP_DIALERS = 8;
+
+interface Side {
+  readonly value: number;
+  readonly notes: string;
+}
+
+/**
+ * tmp2p and js-libp2p side by side in one run and one shape: each stack has
+ * a node here and one in a worker thread over loopback TCP; the cases
+ * alternate between the stacks so drift in the machine's load hits both.
+ */
+export const libp2pScenario: Scenario = {
+  name: 'libp2p',
+  description:
+    'tmp2p (TCP + SecretConnection + MConnection, rate limits off, one channel) vs js-libp2p 2.10 (TCP + noise + yamux, one stream, length-prefixed messages); far node of each in a worker thread; ratios are tmp2p / js-libp2p of rates (higher = tmp2p better)',
+  async run(report: (row: BenchRow) => void): Promise<void> {
+    const tmp2p = await startTmp2pPair();
+    const libp2p = await startLibp2pPair();
+    try {
+      // Warm both stacks' code paths before timing; a cold handshake path costs a stack ~40% of its first setups.
+      await tmp2pMessageRate(tmp2p, 200, 20_000);
+      await libp2pMessageRate(libp2p, 200, 5_000);
+      await tmp2pSetups(tmp2p.far, SETUP_DIALERS, SETUP_WARMUP_MS);
+      await libp2pSetups(libp2p.far, SETUP_DIALERS, SETUP_WARMUP_MS);
+
+      const compare = (label: string, unit: string, a: Side, b: Side, target?: string) => {
+        report({ scenario: 'libp2p', case: `${label}: tmp2p`, value: a.value, unit, notes: a.notes });
+        report({ scenario: 'libp2p', case: `${label}: js-libp2p`, value: b.value, unit, notes: b.notes });
+        report({ scenario: 'libp2p', case: `${label}: tmp2p / js-libp2p`, value: a.value / b.value, unit: '×', notes: target });
+      };
+
+      const messages = async (pair: () => Promise<{ seconds: number; bytes: number }>, count: number): Promise<Side> => {
+        const { seconds, bytes } = await pair();
+        return { value: count / seconds, notes: `${(bytes / seconds / 1e6).toFixed(1)} MB/s payload, ${count.toLocaleString('en-US')} messages` };
+      };
+      compare(
+        '200-byte messages',
+        'msg/s',
+        await messages(() => tmp2pMessageRate(tmp2p, 200, 300_000), 300_000),
+        await messages(() => libp2pMessageRate(libp2p, 200, 100_000), 100_000),
+        'target ≥ 4×',
+      );
+
+      const bulk = async (run: (pair: Tmp2pPair & Libp2pPair) => Promise<{ seconds: number; bytes: number }>, pair: Tmp2pPair | Libp2pPair): Promise<Side> => {
+        const { seconds, bytes } = await run(pair as Tmp2pPair & Libp2pPair);
+        return { value: bytes / seconds / 1e6, notes: `${Math.round(200 / seconds)} msg/s, 200 messages of 1 MiB` };
+      };
+      compare(
+        '1 MiB messages (bulk)',
+        'MB/s',
+        await bulk((p) => tmp2pMessageRate(p, 1024 * 1024, 200), tmp2p),
+        await bulk((p) => libp2pMessageRate(p, 1024 * 1024, 200), libp2p),
+        'tmp2p frames are 1 KiB, yamux/noise frames up to 64 KiB',
+      );
+
+      const latency = (r: SetupResult): Side => ({
+        value: 1000 / percentile(r.latencies, 50),
+        notes: `p50 ${percentile(r.latencies, 50).toFixed(2)} ms, p99 ${percentile(r.latencies, 99).toFixed(2)} ms per setup, ${r.setups} setups`,
+      });
+      compare(
+        'setup, one at a time (1 / p50 time)',
+        'setups/s',
+        latency(await tmp2pSetups(tmp2p.far, 1, SETUP_MS)),
+        latency(await libp2pSetups(libp2p.far, 1, SETUP_MS)),
+        'target ≥ 5× (= p50 time js-libp2p / tmp2p)',
+      );
+      const rate = (r: SetupResult): Side => ({
+        value: r.setups / r.seconds,
+        notes: `${SETUP_DIALERS} dialers in this thread, p50 ${percentile(r.latencies, 50).toFixed(1)} ms each`,
+      });
+      compare(
+        `setup rate, ${SETUP_DIALERS} in flight`,
+        'setups/s',
+        rate(await tmp2pSetups(tmp2p.far, SETUP_DIALERS, SETUP_MS)),
+        rate(await libp2pSetups(libp2p.far, SETUP_DIALERS, SETUP_MS)),
+      );
+    } finally {
+      await libp2p.close();
+      await tmp2p.close();
+    }
+  },
+};

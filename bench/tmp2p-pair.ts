@@ -1,0 +1,124 @@
+import { Worker } from 'node:worker_threads';
+import { createNode } from '../framework/container/create-node.js';
+import { silentLogger } from '../framework/logging/logger.js';
+import { NodeKey } from '../framework/identity/node-key.js';
+import { NodeAddress } from '../framework/address/node-address.js';
+import { loadConfig } from '../framework/config/loader.js';
+import type { Node } from '../framework/container/node.js';
+import type { Transport } from '../framework/transport/transport.js';
+import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
+import { EchoReactor } from '../reactors/echo/echo-reactor.js';
+import { EchoChannel } from '../reactors/echo/echo-channel.js';
+import { BenchBytesReactor, BenchChannel, BytesValue } from './tcp-channel.js';
+import { mailbox } from './worker-mailbox.js';
+
+/**
+ * Two tmp2p nodes over loopback TCP (SecretConnection + MConnection, rate
+ * limits off): `node` here, the far one in a worker thread (tcp-peer-worker.ts)
+ * so each has its own core, connected to each other.
+ */
+export interface Tmp2pPair {
+  readonly node: Node;
+  readonly far: NodeAddress;
+  /** Port of the worker's bare TCP sink (for the socket ceiling). */
+  readonly rawPort: number;
+  readonly next: ReturnType<typeof mailbox>;
+  post(message: object): void;
+  close(): Promise<void>;
+}
+
+export async function startTmp2pPair(): Promise<Tmp2pPair> {
+  const worker = new Worker(new URL('./tcp-peer-worker.js', import.meta.url));
+  const next = mailbox(worker);
+  const post = (m: object) => worker.postMessage(m);
+  const listening = await next<{ type: string; address: string; rawPort: number }>('listening');
+  const node = await createNode(
+    { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0 }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
+    { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
+  );
+  const far = NodeAddress.parse(listening.address);
+  node.addPeer(far);
+  while (!node.peers().includes(far.nodeId)) await new Promise((r) => setTimeout(r, 10));
+  return {
+    node,
+    far,
+    rawPort: listening.rawPort,
+    next,
+    post,
+    async close() {
+      await node.stop();
+      post({ type: 'stop' });
+      await next('stopped');
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Sends `count` messages of `size` bytes on the bench channel, filling the
+ * peer queue with send() and waiting with sendWhenRoom() only when it is full;
+ * timed until the far node has received the last one.
+ */
+export async function tmp2pMessageRate(pair: Tmp2pPair, size: number, count: number): Promise<{ seconds: number; bytes: number }> {
+  const bench = pair.node.reactor(BenchBytesReactor).bench;
+  const to = pair.far.nodeId;
+  pair.post({ type: 'expect', count });
+  await pair.next('ready');
+  const done = pair.next<{ type: string; bytes: number }>('done');
+  const payload = BytesValue.create({ value: new Uint8Array(size).fill(7) });
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (bench.send(to, payload) !== 'queued' && (await bench.sendWhenRoom(to, payload)) !== 'queued') {
+      throw new Error('the peer went away during the benchmark');
+    }
+  }
+  const { bytes } = await done;
+  return { seconds: (performance.now() - started) / 1000, bytes };
+}
+
+export interface SetupResult {
+  readonly setups: number;
+  readonly seconds: number;
+  /** Milliseconds of each setup, dial to handshake done. */
+  readonly latencies: number[];
+}
+
+/**
+ * Fresh connections to `far`, each TCP connect + SecretConnection + NodeInfo
+ * exchange, then closed: `dialers` transports (one key each) in this thread,
+ * each with one setup in flight, for `durationMs`.
+ */
+export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number): Promise<SetupResult> {
+  const config = await loadConfig({ values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'memory' } } });
+  const keys = Array.from({ length: dialers }, () => NodeKey.generate());
+  const [endpoint] = await far.resolve();
+  const channels = [BenchChannel, EchoChannel];
+  const latencies: number[] = [];
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(
+    keys.map(async (key) => {
+      const transport: Transport = new MConnTransport(config, key, silentLogger());
+      const info = {
+        protocolVersion: { p2p: 8, block: 11, app: 0 },
+        nodeId: key.nodeId,
+        listenAddr: 'tcp://127.0.0.1:1',
+        network: 'bench',
+        version: 'bench',
+        channels: Uint8Array.from(channels.map((c) => c.id)),
+        moniker: 'setup-bench',
+        other: { txIndex: 'off', rpcAddress: '' },
+      };
+      while (performance.now() < until) {
+        const t = performance.now();
+        const connection = await transport.dial(endpoint!);
+        await connection.handshake(info, key, { channels });
+        latencies.push(performance.now() - t);
+        connection.close();
+        await connection.closed;
+      }
+      await transport.close();
+    }),
+  );
+  return { setups: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
+}
