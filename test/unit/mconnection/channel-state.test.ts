@@ -44,6 +44,8 @@ describe('mconnection config and channel state', () => {
         pongTimeoutMs: 45_000,
         flushThrottleMs: 0,
         maxWriteBatchBytes: 65_536,
+        sendWindowMinBytes: 131_072,
+        sendWindowMaxBytes: 16_777_216,
       });
       assert.deepEqual(resolveMConnectionOptions({}), DEFAULT_MCONNECTION_OPTIONS);
     });
@@ -56,6 +58,8 @@ describe('mconnection config and channel state', () => {
       ['pingIntervalMs', { pingIntervalMs: 0 }],
       ['flushThrottleMs', { flushThrottleMs: -5 }],
       ['maxWriteBatchBytes', { maxWriteBatchBytes: 0 }],
+      ['sendWindowMinBytes', { sendWindowMinBytes: -1 }],
+      ['sendWindowMaxBytes', { sendWindowMinBytes: 4096, sendWindowMaxBytes: 1024 }],
       ['pongTimeoutMs', { pingIntervalMs: 1000, pongTimeoutMs: 1000 }],
     ];
     for (const [name, opts] of invalid) {

@@ -42,8 +42,8 @@ describe('MConnection flow control', () => {
   it('writable() rejects with AbortError when aborted and resolves on close', async () => {
     const [x, y] = await tcpPair();
     const channels = [channel(1, 1, { sendQueueCapacity: 1 })];
-    const a = mconn(x, { channels });
-    // The pump runs on setImmediate; until then (microtasks only) the queue stays full.
+    // A flush throttle of a minute holds the one queued message back, so the queue stays full.
+    const a = mconn(x, { channels, flushThrottleMs: 60_000 });
     assert.equal(a.conn.trySend(1, Uint8Array.of(1)), true);
     const ac = new AbortController();
     const aborted = a.conn.writable(ac.signal, 1);

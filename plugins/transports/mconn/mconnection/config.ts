@@ -32,6 +32,16 @@ export interface MConnectionOptions {
   readonly flushThrottleMs?: number;
   /** Soft bound on the bytes handed to the stream in one write() call. Default 65536 (CometBFT's bufio writer size). */
   readonly maxWriteBatchBytes?: number;
+  /**
+   * Smallest send window: bytes written but not yet acknowledged by the
+   * peer's pong before we wait (see SendWindow); the window grows with the
+   * path's rate × round trip up to sendWindowMaxBytes. 0 = no window (as
+   * CometBFT: the socket buffers decide, and a high-priority packet can wait
+   * behind megabytes of queued data). Default 131072 (128 KiB).
+   */
+  readonly sendWindowMinBytes?: number;
+  /** Largest send window. Default 16777216 (16 MiB). */
+  readonly sendWindowMaxBytes?: number;
 }
 
 export type ResolvedMConnectionOptions = Required<MConnectionOptions>;
@@ -44,6 +54,8 @@ export const DEFAULT_MCONNECTION_OPTIONS: ResolvedMConnectionOptions = Object.fr
   pongTimeoutMs: 45_000,
   flushThrottleMs: 0,
   maxWriteBatchBytes: 65_536,
+  sendWindowMinBytes: 128 * 1024,
+  sendWindowMaxBytes: 16 * 1024 * 1024,
 });
 
 /** Upper bound on maxPacketMsgPayloadSize; keeps per-packet buffers small and lengths in 32-bit range. */
@@ -74,6 +86,8 @@ export function resolveMConnectionOptions(options: MConnectionOptions = {}): Res
   checkInteger('pongTimeoutMs', merged.pongTimeoutMs, 1, MAX_TIMER_MS);
   checkInteger('flushThrottleMs', merged.flushThrottleMs, 0, MAX_TIMER_MS);
   checkInteger('maxWriteBatchBytes', merged.maxWriteBatchBytes, 1, 64 * 1024 * 1024);
+  checkInteger('sendWindowMinBytes', merged.sendWindowMinBytes, 0, 1024 * 1024 * 1024);
+  checkInteger('sendWindowMaxBytes', merged.sendWindowMaxBytes, Math.max(1, merged.sendWindowMinBytes), 1024 * 1024 * 1024);
   if (merged.pongTimeoutMs >= merged.pingIntervalMs) {
     throw new InvalidArgumentError(
       `MConnection option pongTimeoutMs (${merged.pongTimeoutMs}) must be less than pingIntervalMs (${merged.pingIntervalMs})`,

@@ -1,6 +1,8 @@
 /**
  * CometBFT v0.38 liveness (wire-protocol §2.5): ping every interval, and
- * expect a pong (not just any traffic) within the timeout of each ping.
+ * expect a pong (not just any traffic) within the timeout of each ping. The
+ * connection writes the pings — the send window pings too — and tells us
+ * when one went out, so the timeout covers every ping, whoever asked for it.
  */
 export class Keepalive {
   private readonly pingTimer: NodeJS.Timeout;
@@ -9,10 +11,19 @@ export class Keepalive {
   constructor(
     intervalMs: number,
     private readonly timeoutMs: number,
-    private readonly sendPing: () => void,
+    requestPing: () => void,
     private readonly onTimeout: () => void,
   ) {
-    this.pingTimer = setInterval(() => this.ping(), intervalMs).unref();
+    this.pingTimer = setInterval(requestPing, intervalMs).unref();
+  }
+
+  /** A ping was written: its pong must arrive within the timeout. */
+  pingSent(): void {
+    clearTimeout(this.pongTimer);
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = undefined;
+      this.onTimeout();
+    }, this.timeoutMs).unref();
   }
 
   pongReceived(): void {
@@ -23,14 +34,5 @@ export class Keepalive {
   stop(): void {
     clearInterval(this.pingTimer);
     this.pongReceived();
-  }
-
-  private ping(): void {
-    clearTimeout(this.pongTimer);
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = undefined;
-      this.onTimeout();
-    }, this.timeoutMs).unref();
-    this.sendPing();
   }
 }

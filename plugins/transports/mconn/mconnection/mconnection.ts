@@ -9,6 +9,7 @@ import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './er
 import { RateLimiter, monotonicClock } from './flow-rate.js';
 import { FrameReader } from './frame-reader.js';
 import { Keepalive } from './keepalive.js';
+import { SendWindow } from './send-window.js';
 import {
   PACKET_PING_WIRE,
   PACKET_PONG_WIRE,
@@ -23,6 +24,12 @@ import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
+/**
+ * Rate limiters' accounting window. CometBFT's flowrate samples 100 ms, which
+ * releases a tenth of a second's allowance at once: a high-priority packet
+ * queued after it waits up to 100 ms. The long-run rate is the same.
+ */
+const RATE_SAMPLE_MS = 10;
 
 /**
  * CometBFT's MConnection over any Duplex byte stream (SecretConnection,
@@ -51,6 +58,8 @@ export class MConnection {
   private readonly reader: FrameReader;
   private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
   private readonly sendLimiter: RateLimiter;
+  private readonly window: SendWindow;
+  private readonly clock: () => number;
   private readonly maxFrameWireBytes: number;
   /** Write batches, reused across writes and connections (see BufferRecycler) when the stream allows it. */
   private readonly batches: BufferRecycler | undefined;
@@ -68,7 +77,10 @@ export class MConnection {
   /** Why the stream stopped delivering data; we close once the packets read before that are delivered. */
   private streamGoneReason: string | undefined;
 
+  private pumpScheduled = false;
   private pumpImmediate: NodeJS.Immediate | undefined;
+  /** One pump per event-loop turn may run as a microtask (see schedulePump); reset by this immediate. */
+  private microtaskPumpUsed: NodeJS.Immediate | undefined;
   private processImmediate: NodeJS.Immediate | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private sendRateTimer: NodeJS.Timeout | undefined;
@@ -105,8 +117,10 @@ export class MConnection {
     this.batches = releasesWrittenChunks(stream) ? sharedRecycler(6 + this.options.maxWriteBatchBytes + this.maxFrameWireBytes) : undefined;
     this.reader = new FrameReader(maxBody);
     const clock = init.clock ?? monotonicClock;
-    this.sendLimiter = new RateLimiter(this.options.sendRate, clock);
-    this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock));
+    this.clock = clock;
+    this.sendLimiter = new RateLimiter(this.options.sendRate, clock, RATE_SAMPLE_MS);
+    this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock, RATE_SAMPLE_MS));
+    this.window = new SendWindow({ minBytes: this.options.sendWindowMinBytes, maxBytes: this.options.sendWindowMaxBytes });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
     const { pingIntervalMs, pongTimeoutMs } = this.options;
@@ -114,6 +128,8 @@ export class MConnection {
       pingIntervalMs,
       pongTimeoutMs,
       () => {
+        // An outstanding ping (the send window's) already proves liveness; two at once could get one pong.
+        if (this.window.pingOutstanding) return;
         this.pingPending = true;
         this.schedulePump(true);
       },
@@ -245,6 +261,7 @@ export class MConnection {
     clearTimeout(this.flushTimer);
     clearTimeout(this.sendRateTimer);
     if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
+    if (this.microtaskPumpUsed !== undefined) clearImmediate(this.microtaskPumpUsed);
     if (this.processImmediate !== undefined) clearImmediate(this.processImmediate);
     this.stream.off('data', this.onData);
     for (const channel of this.channelList) channel.clear();
@@ -265,27 +282,43 @@ export class MConnection {
       pingsReceived: this.pingsReceived,
       pongsSent: this.pongsSent,
       pongsReceived: this.pongsReceived,
+      sendWindow: { size: this.window.size, inFlight: this.window.inFlight },
       channels: this.channelList.map((c) => c.stats()),
     };
   }
 
   // ---- sending ----
 
-  /** `urgent` skips the flush throttle (control packets, drain, rate-limit wake-ups). */
+  /**
+   * `urgent` skips the flush throttle (control packets, drain, rate-limit
+   * wake-ups). A pump on an idle stream runs as a microtask — right after
+   * the code that queued the packet, before the event loop's next I/O
+   * callback — so an answer sent while many socket reads are ready does not
+   * wait for all of them; later pumps of the same turn go to setImmediate,
+   * which coalesces a burst of sends into one write.
+   */
   private schedulePump(urgent: boolean): void {
-    if (this.isClosedFlag || this.pumpImmediate !== undefined || this.waitingDrain) return;
+    if (this.isClosedFlag || this.pumpScheduled || this.waitingDrain) return;
     const throttle = this.options.flushThrottleMs;
     if (urgent || throttle === 0 || this.scheduler.pendingWireBytes() >= this.options.maxWriteBatchBytes) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
-      this.pumpImmediate = setImmediate(() => this.pump());
+      this.pumpScheduled = true;
+      if (this.microtaskPumpUsed === undefined && this.stream.writableLength === 0) {
+        this.microtaskPumpUsed = setImmediate(() => (this.microtaskPumpUsed = undefined));
+        queueMicrotask(() => this.pump());
+      } else {
+        this.pumpImmediate = setImmediate(() => this.pump());
+      }
     } else if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.pump(), throttle).unref();
     }
   }
 
-  /** Writes batches of packets until nothing is pending, the stream wants 'drain', or the rate limit bites. */
+  /** Writes batches of packets until nothing is pending, the stream wants 'drain', or the rate limit or send window bites. */
   private pump(): void {
+    this.pumpScheduled = false;
+    if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
     this.pumpImmediate = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -300,9 +333,12 @@ export class MConnection {
         this.schedulePump(true);
         break;
       }
-      const control = this.pingPending || this.pongPending;
+      // A window ping is control too: with the window full and no ping outstanding, nothing else would reopen it.
+      const control = this.pongPending || this.wantsPing();
       dataDelay = this.sendLimiter.delayMs();
-      const dataBound = dataDelay === 0 ? this.scheduler.pendingWireBytes() : 0;
+      const windowOpen = this.window.available() > 0;
+      if (!windowOpen && this.scheduler.pick() !== undefined) this.window.blocked();
+      const dataBound = dataDelay === 0 && windowOpen ? this.scheduler.pendingWireBytes() : 0;
       if (!control && dataBound === 0) break;
       if (!this.writeBatch(dataBound)) {
         this.waitingDrain = true;
@@ -321,7 +357,7 @@ export class MConnection {
   /** Builds one batch (control packets first) and writes it; returns stream.write's verdict. */
   private writeBatch(dataBound: number): boolean {
     const maxBatch = this.options.maxWriteBatchBytes;
-    const limit = this.sendLimiter.unlimited ? maxBatch : Math.min(maxBatch, this.sendLimiter.allowance());
+    const limit = Math.min(maxBatch, this.sendLimiter.allowance(), Math.max(1, this.window.available()));
     const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
     const out = this.batches?.take(size) ?? Buffer.allocUnsafe(size);
     let off = 0;
@@ -330,13 +366,6 @@ export class MConnection {
       out.set(PACKET_PONG_WIRE, off);
       off += PACKET_PONG_WIRE.length;
       this.pongsSent++;
-      this.packetsSent++;
-    }
-    if (this.pingPending) {
-      this.pingPending = false;
-      out.set(PACKET_PING_WIRE, off);
-      off += PACKET_PING_WIRE.length;
-      this.pingsSent++;
       this.packetsSent++;
     }
     const dataStart = off;
@@ -356,6 +385,18 @@ export class MConnection {
       }
     }
     this.sendLimiter.consume(off - dataStart);
+    this.window.wrote(off);
+    // The ping goes last, so its pong acknowledges this whole batch (the send window's clock).
+    if (this.wantsPing()) {
+      out.set(PACKET_PING_WIRE, off);
+      off += PACKET_PING_WIRE.length;
+      this.window.wrote(PACKET_PING_WIRE.length);
+      this.window.pingSent(this.clock());
+      this.keepalive.pingSent();
+      this.pingsSent++;
+      this.packetsSent++;
+    }
+    this.pingPending = false;
     this.bytesSent += off;
     if (freed) this.anyWritable.wakeAll();
     const chunk = off === out.length ? out : out.subarray(0, off);
@@ -365,8 +406,19 @@ export class MConnection {
     return this.stream.write(chunk, () => batches.recycle(out));
   }
 
+  /** A ping is due (keepalive, or the send window's clock) and none is outstanding. */
+  private wantsPing(): boolean {
+    return !this.window.pingOutstanding && (this.pingPending || this.window.wantsPing());
+  }
+
+  /**
+   * Everything is written — and our outstanding ping answered: ending the
+   * stream while the peer still owes us a pong would make its pong hit a
+   * closed socket, and the reset that follows can discard data the peer has
+   * not read yet.
+   */
   private isDrained(): boolean {
-    return !this.pingPending && !this.pongPending && !this.waitingDrain && this.scheduler.pick() === undefined;
+    return !this.pingPending && !this.pongPending && !this.waitingDrain && !this.window.pingOutstanding && this.scheduler.pick() === undefined;
   }
 
   // ---- receiving ----
@@ -432,7 +484,11 @@ export class MConnection {
     }
     if (packet.kind === 'pong') {
       this.pongsReceived++;
-      this.keepalive.pongReceived();
+      // A pong nobody asked for (none of our pings is outstanding) acknowledges nothing.
+      if (this.window.pongReceived(this.clock())) {
+        this.keepalive.pongReceived();
+        this.schedulePump(true);
+      }
       return;
     }
     const id = packet.channelId;

@@ -31,5 +31,7 @@ export interface MConnectionStats {
   readonly pingsReceived: number;
   readonly pongsSent: number;
   readonly pongsReceived: number;
+  /** The send window now (0 when off) and the bytes written that no pong has acknowledged yet. */
+  readonly sendWindow: { readonly size: number; readonly inFlight: number };
   readonly channels: readonly ChannelStats[];
 }
