@@ -57,6 +57,8 @@ export interface P2PConfig {
   readonly sendRate: number;
   readonly recvRate: number;
   readonly flushThrottleMs: number;
+  readonly sendWindowMinBytes: number;
+  readonly sendWindowMaxBytes: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
   /** Memory transport: a virtual `ip:port` to listen on inside its MemoryNetwork; "" = none. */
@@ -119,6 +121,8 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       flushThrottleMs: parseDuration(p.flush_throttle_timeout),
       pingIntervalMs: parseDuration(p.ping_interval),
       pongTimeoutMs: parseDuration(p.pong_timeout),
+      sendWindowMinBytes: p.send_window,
+      sendWindowMaxBytes: p.send_window_max,
       memoryVirtualAddress: p.memory_virtual_address,
     },
     status: { laddr: raw.status.laddr },

@@ -98,6 +98,8 @@ export const rawConfigSchema = z
         flush_throttle_timeout: duration,
         ping_interval: duration,
         pong_timeout: duration,
+        send_window: count(0),
+        send_window_max: count(1),
         memory_virtual_address: z.string().regex(/^$|^(tcp:\/\/)?(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/, {
           error: 'expected "" (none) or an IP literal with a port, such as "10.0.0.1:26656" or "[fd00::1]:26656"',
         }),

@@ -55,7 +55,7 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
   return value;
 }
 
-/** MConnection settings named in `[p2p]`: payload size, rates, flush throttle, keepalive. */
+/** MConnection settings named in `[p2p]`: payload size, rates, flush throttle, keepalive, send window. */
 export function mconnectionOptionsFromConfig(config: NodeConfig): MConnectionOptions {
   const p = config.p2p;
   return {
@@ -65,6 +65,8 @@ export function mconnectionOptionsFromConfig(config: NodeConfig): MConnectionOpt
     flushThrottleMs: p.flushThrottleMs,
     pingIntervalMs: p.pingIntervalMs,
     pongTimeoutMs: p.pongTimeoutMs,
+    sendWindowMinBytes: p.sendWindowMinBytes,
+    sendWindowMaxBytes: p.sendWindowMaxBytes,
   };
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { loadConfig } from '../../../framework/config/loader.js';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { AbortError } from '../../../framework/errors/base.js';
@@ -141,6 +142,9 @@ describe('mconn transport: listen, accept, dial, close', function () {
     assert.equal(fromConfig.options.mconnection.sendRate, 123);
     assert.equal(fromConfig.options.mconnection.maxPacketMsgPayloadSize, 700);
     assert.equal(fromConfig.options.handshakePhaseTimeoutMs, 3000);
+    const windowed = new MConnTransport(await loadConfig({ values: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_window: 0, send_window_max: 4096 } } }), NodeKey.generate(), silentLogger());
+    assert.equal(windowed.options.mconnection.sendWindowMinBytes, 0, 'p2p.send_window = 0 turns the window off');
+    await assert.rejects(async () => new MConnTransport(await loadConfig({ values: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_window: 8192, send_window_max: 4096 } } }), NodeKey.generate(), silentLogger()), /sendWindowMaxBytes/);
   });
 
   it('destroys and counts sockets beyond the accept backlog', async () => {
