@@ -5,13 +5,12 @@ import { silentLogger } from '../framework/logging/logger.js';
 import { PriorityBenchReactor, priorityNodeConfig, type PriorityNodeSettings } from './priority-shared.js';
 import type { MConnConnection } from '../plugins/transports/mconn/mconn-connection.js';
 import { shareBytesRead, startFarTrace } from './priority-trace.js';
-import { flushOnTick, type Experiment } from './priority-experiments.js';
 
 /**
  * The far side of priority-under-load, in its own thread: a tmp2p node
  * configured like the near one (workerData) that counts the low-priority
  * flood and echoes every high-priority message; `instrument` adds the
- * diagnosis (PRIORITY_TRACE) and what-if patches (PRIORITY_EXPERIMENT).
+ * diagnosis (PRIORITY_TRACE).
  */
 const port = parentPort!;
 const node = await createNode(priorityNodeConfig(workerData as PriorityNodeSettings), { reactors: [PriorityBenchReactor], logger: silentLogger() });
@@ -22,19 +21,16 @@ let dumpTrace: ReturnType<typeof startFarTrace> | undefined;
 interface Instrument {
   readonly type: 'instrument';
   readonly farBytesRead: SharedArrayBuffer;
-  readonly trace: boolean;
-  readonly experiments: readonly Experiment[];
 }
 
 port.on('message', async (message: { type: string } | Instrument) => {
   if (message.type === 'low-count') {
     port.postMessage({ type: 'low-count', messages: reactor.lowReceived, bytes: reactor.lowReceivedBytes });
   } else if (message.type === 'instrument') {
-    const { farBytesRead, trace, experiments } = message as Instrument;
+    const { farBytesRead } = message as Instrument;
     const conn = node.router.peer(node.peers()[0]!)!.connection as MConnConnection;
     shareBytesRead(conn, farBytesRead);
-    if (trace) dumpTrace = startFarTrace(conn);
-    if (experiments.includes('flush-on-tick')) flushOnTick(conn);
+    dumpTrace = startFarTrace(conn);
     port.postMessage({ type: 'instrumented' });
   } else if (message.type === 'trace-dump') {
     port.postMessage({ type: 'trace', ...dumpTrace!() });

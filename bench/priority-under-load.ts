@@ -15,7 +15,6 @@ import {
   type PriorityNodeSettings,
 } from './priority-shared.js';
 import { NearTrace, type StageTimes } from './priority-trace.js';
-import { experimentsFromEnv, kernelWindow } from './priority-experiments.js';
 import type { MConnConnection } from '../plugins/transports/mconn/mconn-connection.js';
 import { mailbox } from './worker-mailbox.js';
 import type { BenchRow, Scenario } from './harness.js';
@@ -31,8 +30,6 @@ import type { BenchRow, Scenario } from './harness.js';
 const PLUGINS = listFromEnv('PRIORITY_PLUGINS', ['fifo', 'priority', 'wdrr'], (s) => s);
 const LOW_SIZES = listFromEnv('PRIORITY_SIZES', [1024, 64 * 1024], integerAtLeast('PRIORITY_SIZES', 1));
 const RATES = listFromEnv('PRIORITY_RATES', [0, 5_120_000], integerAtLeast('PRIORITY_RATES', 0));
-/** What-if patches of the transport (priority-experiments.ts); none by default. */
-const EXPERIMENTS = experimentsFromEnv(process.env.PRIORITY_EXPERIMENT);
 const HIGH_INTERVAL_MS = 5;
 const WARMUP_MS = 1000;
 const MEASURE_MS = 8000;
@@ -82,14 +79,13 @@ async function runCase(settings: PriorityNodeSettings, lowSize: number): Promise
     await sleep(WARMUP_MS);
 
     const trace = TRACE ? new NearTrace() : undefined;
-    if (TRACE || EXPERIMENTS.size > 0) {
+    if (trace) {
       const conn = peer.connection as MConnConnection;
       const farBytesRead = new SharedArrayBuffer(8);
       const instrumented = next('instrumented');
-      worker.postMessage({ type: 'instrument', farBytesRead, trace: TRACE, experiments: [...EXPERIMENTS] });
+      worker.postMessage({ type: 'instrument', farBytesRead });
       await instrumented;
-      trace?.start(conn, farBytesRead);
-      if (EXPERIMENTS.has('kernel-window')) kernelWindow(conn, farBytesRead);
+      trace.start(conn, farBytesRead);
     }
     const sentAt: number[] = [];
     const rtts: number[] = [];
@@ -180,8 +176,8 @@ export const priorityUnderLoadScenario: Scenario = {
   description:
     `loopback TCP (SecretConnection + MConnection), far node in a worker, p2p.queue_type on both; A keeps its peer queue to B full of low-priority (1) messages with sendWhenRoom ` +
     `while a high-priority (10) channel sends a ${PROBE_SIZE}-B message every ${HIGH_INTERVAL_MS} ms, which B echoes back; ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s of flood. ` +
-    `RTT is A's clock; one-way is A's send to B's handler on process.hrtime (one clock for both threads)` +
-    (EXPERIMENTS.size > 0 ? `. WHAT-IF PATCHES ACTIVE: ${[...EXPERIMENTS].join(', ')}` : ''),
+    `RTT is A's clock; one-way is A's send to B's handler on process.hrtime (one clock for both threads)`,
+
   async run(report: (row: BenchRow) => void): Promise<void> {
     for (const rate of RATES) {
       for (const lowSize of LOW_SIZES) {
