@@ -29,8 +29,12 @@ export const libp2pScenario: Scenario = {
       // Warm both stacks' code paths before timing; a cold handshake path costs a stack ~40% of its first setups.
       await tmp2pMessageRate(tmp2p, 200, 20_000);
       await libp2pMessageRate(libp2p, 200, 5_000);
+      // Both shapes of the setup cases: one at a time stays about 1.8× slower for tmp2p (and ~10% for
+      // js-libp2p) until that path itself has run for a second or two.
       await tmp2pSetups(tmp2p.far, SETUP_DIALERS, SETUP_WARMUP_MS);
       await libp2pSetups(libp2p.far, SETUP_DIALERS, SETUP_WARMUP_MS);
+      await tmp2pSetups(tmp2p.far, 1, 2 * SETUP_WARMUP_MS);
+      await libp2pSetups(libp2p.far, 1, 2 * SETUP_WARMUP_MS);
 
       const compare = (label: string, unit: string, a: Side, b: Side, target?: string) => {
         report({ scenario: 'libp2p', case: `${label}: tmp2p`, value: a.value, unit, notes: a.notes });

@@ -28,7 +28,9 @@ function record(n: number): PeerRecord {
 }
 
 function manager(store: PeerStore = new MemoryPeerStore()): PeerManager {
-  const options = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 50, maxOutgoing: 20, maxPeers: 0, minRetryTimeMs: 1, retryJitterMs: 0, disconnectCooldownMs: 0 });
+  // A cycle connects and disconnects in no time, which is a flap (a failed dial) by default; the flap
+  // window is off so that every cycle measures the same decisions (the backoff would rescore peers).
+  const options = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 50, maxOutgoing: 20, maxPeers: 0, minRetryTimeMs: 1, retryJitterMs: 0, disconnectCooldownMs: 0, flapWindowMs: 0 });
   return new PeerManager(options, store, new DefaultScoringStrategy());
 }
 
