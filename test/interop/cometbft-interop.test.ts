@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouterEvent } from '../../framework/router/events.js';
 import type { PeerConnection } from '../../framework/router/peer-connection.js';
 import { PexReactor, type PexStats } from '../../reactors/pex/pex-reactor.js';
-import { CometBFTNode, ensureCometBFT, type NetInfoPeer } from './support/cometbft.js';
+import { CometBFTNode, cometBFTOrSkip, type NetInfoPeer } from './support/cometbft.js';
 import { pollUntil, sleep } from './support/poll.js';
 import { describeEvent, Tmp2pInteropNode } from './support/tmp2p-node.js';
 
@@ -48,14 +47,6 @@ const PEX_REQUEST_RECEIVED = /Received message.*chId=0 msg=\s*$/;
 /** CometBFT lines that mean it dropped or banned a peer (MarkBad logs "Add address to blacklist"). */
 const DROPPED_OR_BANNED = /Stopping peer for error|Add address to blacklist|pong timeout/;
 
-function goAvailable(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** NodeInfo.channels as /net_info shows it: one hex string, two digits per channel. */
 function channelIds(hex: string): number[] {
@@ -85,11 +76,7 @@ describe('interop: tmp2p ↔ CometBFT v0.38.17', function () {
   let listenerPeer: PeerConnection | undefined;
 
   before(async function () {
-    if (!goAvailable()) {
-      console.warn('    skipping tmp2p ↔ CometBFT interop tests: `go` is not on PATH, so CometBFT v0.38.17 cannot be built');
-      this.skip();
-    }
-    const binary = await ensureCometBFT();
+    const binary = await cometBFTOrSkip(this, 'tmp2p ↔ CometBFT interop tests');
     logDir = await mkdtemp(join(tmpdir(), 'tmp2p-interop-'));
     // pex:debug logs every PEX message CometBFT receives and sends, with the peer id: the evidence for check 4.
     cmt = await CometBFTNode.create({ binary, moniker: 'cometbft-interop', logLevel: 'pex:debug,*:info' });

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CometBFTNode, ensureCometBFT } from './support/cometbft.js';
+import { CometBFTNode, cometBFTOrSkip } from './support/cometbft.js';
 
-function goAvailable(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function processExists(pid: number): boolean {
   try {
@@ -27,11 +18,7 @@ describe('interop: CometBFT harness smoke test', function () {
   const extraNodes: CometBFTNode[] = [];
 
   before(async function () {
-    if (!goAvailable()) {
-      console.warn('    skipping CometBFT interop tests: `go` is not on PATH, so CometBFT v0.38.17 cannot be built');
-      this.skip();
-    }
-    binary = await ensureCometBFT();
+    binary = await cometBFTOrSkip(this, 'CometBFT interop tests');
   });
 
   afterEach(async function () {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNodeID } from '../../framework/identity/node-id.js';
 import { PexReactor, type PexStats } from '../../reactors/pex/pex-reactor.js';
-import { ensureCometBFT, getFreePort, type CometBFTNode } from './support/cometbft.js';
+import { cometBFTOrSkip, getFreePort, type CometBFTNode } from './support/cometbft.js';
 import { CometBFTNetwork } from './support/cometbft-network.js';
 import { pollUntil } from './support/poll.js';
 import { Tmp2pInteropNode } from './support/tmp2p-node.js';
@@ -38,14 +37,6 @@ const DROPPED_OR_BANNED = /Stopping peer for error|Add address to blacklist|pong
 /** How CometBFT's logger prints a quote inside a logged message (escaped or not). */
 const Q = '\\\\?"';
 
-function goAvailable(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The regex of a NetAddress entry as CometBFT logs a received PexAddrs: `id:"…" ip:"…" port:N`. */
 function netAddressPattern(id: string, port: number): RegExp {
@@ -62,11 +53,7 @@ describe('interop: PEX with a CometBFT v0.38.17 network', function () {
   let hidden: Tmp2pInteropNode | undefined;
 
   before(async function () {
-    if (!goAvailable()) {
-      console.warn('    skipping PEX network interop tests: `go` is not on PATH, so CometBFT v0.38.17 cannot be built');
-      this.skip();
-    }
-    const binary = await ensureCometBFT();
+    const binary = await cometBFTOrSkip(this, 'PEX network interop tests');
     logDir = await mkdtemp(join(tmpdir(), 'tmp2p-pex-network-'));
     net = await CometBFTNetwork.start({ binary, fullNodes: 2, monikerPrefix: 'cmt' });
   });

@@ -9,7 +9,7 @@
  *
  * Node processes still running when the test process exits are SIGKILLed.
  */
-export { ensureCometBFT, findRepoRoot, type EnsureCometBFTOptions } from './ensure-cometbft.js';
+export { cometBFTOrSkip, ensureCometBFT, findRepoRoot, goAvailable, type EnsureCometBFTOptions } from './ensure-cometbft.js';
 export { CometBFTNode, type CometBFTNodeOptions, type StartOptions, type StopOptions } from './cometbft-node.js';
 export {
   CometBFTRpcClient,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,28 @@ export interface EnsureCometBFTOptions {
 }
 
 let cached: string | undefined;
+
+/** Whether `go` runs here: without it CometBFT cannot be built. */
+export function goAvailable(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For a suite's `before` hook: skips the suite, saying why, when `go` is not
+ * on PATH; otherwise resolves with the CometBFT binary (built once).
+ */
+export async function cometBFTOrSkip(context: Mocha.Context, suite: string): Promise<string> {
+  if (!goAvailable()) {
+    console.warn(`    skipping ${suite}: \`go\` is not on PATH, so CometBFT v0.38.17 cannot be built`);
+    context.skip();
+  }
+  return ensureCometBFT();
+}
 
 /**
  * Returns the path of a CometBFT v0.38.17 binary, building it with `go install` the first time

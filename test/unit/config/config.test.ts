@@ -4,16 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../../framework/config/index.js';
 import { parseDuration } from '../../../framework/util/duration.js';
+import { rejectsWith } from '../../support/rejects-with.js';
 
-async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected a ConfigError');
-}
+const configError = (promise: Promise<unknown>): Promise<ConfigError> => rejectsWith(promise, ConfigError);
 
 describe('configuration', () => {
   it('loads the embedded defaults with Tendermint-style keys', async () => {

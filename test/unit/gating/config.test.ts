@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from '../../../framework/config/index.js';
 import { createNode } from '../../../framework/container/create-node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
+import { rejectsWith } from '../../support/rejects-with.js';
 
-async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected a ConfigError');
-}
+const configError = (promise: Promise<unknown>): Promise<ConfigError> => rejectsWith(promise, ConfigError);
 
 const MEMORY = { p2p: { laddr: 'memory', transports: ['memory'] }, reactors: { enabled: [] } };
 

@@ -12,6 +12,7 @@ import { silentLogger } from '../../../framework/logging/logger.js';
 import { CidrGater } from '../../../plugins/gating/cidr.js';
 import { NodeIdGater } from '../../../plugins/gating/node-id.js';
 import { PerIpGater } from '../../../plugins/gating/per-ip.js';
+import { rejectsWith } from '../../support/rejects-with.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0') as NodeID;
 const tcp = (ip: string, port = 40000): Endpoint => ({ protocol: 'mconn', ip, port });
@@ -24,15 +25,7 @@ async function gating(values: Record<string, unknown>) {
   return (await loadConfig({ values: { gating: values } })).gating;
 }
 
-async function denial(promise: Promise<unknown>): Promise<ConnectionDeniedError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ConnectionDeniedError, `expected ConnectionDeniedError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected the connection to be denied');
-}
+const denial = (promise: Promise<unknown>): Promise<ConnectionDeniedError> => rejectsWith(promise, ConnectionDeniedError);
 
 /** A gater of our own, answering as told and recording what it was asked. */
 class ScriptedGater implements ConnectionGater {
