@@ -11,3 +11,4 @@ export {
 export { exchangeNodeInfo, type NodeInfoExchangeOptions, type NodeInfoExchangeResult } from './node-info-exchange.js';
 export { parseListenAddress, type ListenAddress } from './listen-address.js';
 export { NodeInfoTooLargeError, ListenError, InvalidListenAddressError } from './errors.js';
+export { frameAeadReady, frameAeadStatus, nodeCryptoFrameAead, FrameAeadUnavailableError, type FrameAeadBackend, type FrameAeadStatus } from './secret-connection/index.js';
