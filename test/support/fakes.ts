@@ -18,3 +18,20 @@ export class FixedRandom implements RandomSource {
     return this.value;
   }
 }
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be repeated. */
+export class SeededRandom implements RandomSource {
+  constructor(private seed: number) {}
+  next(): number {
+    let t = (this.seed = (this.seed + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** SeededRandom as a plain `() => number`. */
+export function seeded(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
+}

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { runSimulation } from '../../../framework/simulation/run-simulation.js';
 import type { SimulationSummary } from '../../../framework/simulation/summary.js';
+import { seeded } from '../../support/fakes.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be rerun. */
-function seeded(seed: number): () => number {
-  return () => {
-    let t = (seed = (seed + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('simulation: 100 nodes discover each other by PEX and survive churn', function () {
   this.timeout(120_000);

@@ -4,7 +4,7 @@ import { PeerManager } from '../../../framework/peer/peer-manager.js';
 import { resolvePeerManagerOptions, type PeerManagerOptionsInput } from '../../../framework/peer/options.js';
 import type { PeerStore } from '../../../framework/peer/peer-store.js';
 import type { ScoringStrategy } from '../../../framework/peer/scoring.js';
-import type { Clock, PeerManagerLogger, PeerUpdate, RandomSource } from '../../../framework/peer/types.js';
+import type { PeerManagerLogger, PeerUpdate } from '../../../framework/peer/types.js';
 import { MemoryPeerStore } from '../../../plugins/peer-stores/memory.js';
 import { DefaultScoringStrategy } from '../../../plugins/scoring/default.js';
 import { SELF as SELF_ID } from './ids.js';
@@ -18,20 +18,10 @@ export function addr(n: number, host = `8.8.${Math.floor(n / 250) % 250}.${(n % 
   return NodeAddress.parse(`mconn://${nid(n)}@${host}:${port}`);
 }
 
-import { FakeClock, FixedRandom } from '../../support/fakes.js';
+import { FakeClock, FixedRandom, SeededRandom } from '../../support/fakes.js';
 
-export { FakeClock, FixedRandom };
+export { FakeClock, FixedRandom, SeededRandom };
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export class SeededRandom implements RandomSource {
-  constructor(private seed: number) {}
-  next(): number {
-    let t = (this.seed = (this.seed + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-}
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';

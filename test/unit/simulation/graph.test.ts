@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Graph, sampleVertices } from '../../../framework/simulation/graph.js';
+import { seeded } from '../../support/fakes.js';
 
 function path(n: number): Graph {
   const g = new Graph(n);
@@ -24,15 +25,6 @@ const all = (g: Graph) => Array.from({ length: g.size }, (_, i) => i);
 /** The diameter by brute force: the largest eccentricity over every vertex. */
 const trueDiameter = (g: Graph) => Math.max(...all(g).map((v) => g.eccentricity(v)));
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function seeded(seed: number): () => number {
-  return () => {
-    let t = (seed = (seed + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('simulation graph analysis', () => {
   it('counts each undirected edge once, whichever end adds it, and ignores self-loops', () => {

@@ -7,16 +7,8 @@ import { resolveLinkConditions } from '../../../plugins/transports/memory/link-c
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { ConnectionClosedError } from '../../../framework/transport/errors.js';
 import { makeNodeInfo } from '../../support/node-info.js';
+import { seeded } from '../../support/fakes.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function seeded(seed: number): () => number {
-  return () => {
-    let t = (seed = (seed + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function linked(options: MemoryNetworkOptions) {
   const network = new MemoryNetwork(options);
