@@ -318,7 +318,6 @@ export class MConnection {
   /** Writes batches of packets until nothing is pending, the stream wants 'drain', or the rate limit or send window bites. */
   private pump(): void {
     this.pumpScheduled = false;
-    if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
     this.pumpImmediate = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -354,7 +353,7 @@ export class MConnection {
     if (this.draining && this.isDrained()) this.drained.wakeAll();
   }
 
-  /** Builds one batch (control packets first) and writes it; returns stream.write's verdict. */
+  /** Builds one batch (a pong first, then data, then a ping if one is due) and writes it; returns stream.write's verdict. */
   private writeBatch(dataBound: number): boolean {
     const maxBatch = this.options.maxWriteBatchBytes;
     const limit = Math.min(maxBatch, this.sendLimiter.allowance(), Math.max(1, this.window.available()));

@@ -168,7 +168,7 @@ export class SecretConnection extends Duplex {
     try {
       sealedBytes = this.#sealer.sealInto(list, out);
     } catch (err) {
-      sealedWrites.recycle(out);
+      if (this.#recycleSealed) sealedWrites.recycle(out);
       callback(err as Error);
       return;
     }

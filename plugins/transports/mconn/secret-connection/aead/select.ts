@@ -41,8 +41,7 @@ function selfTest(backend: FrameAeadBackend): void {
   if (under.openFrames(actual, 0, 2, lo, hi, opened) !== 0) throw new FrameAeadUnavailableError(`${backend.name} accepted a tampered frame`);
 }
 
-async function select(): Promise<FrameAeadBackend> {
-  const wanted = process.env.TMP2P_FRAME_AEAD;
+async function select(wanted: string | undefined): Promise<FrameAeadBackend> {
   if (wanted === 'node:crypto') return nodeCryptoFrameAead;
   try {
     const libsodium = await loadLibsodiumFrameAead();
@@ -67,7 +66,7 @@ export const frameAeadReady: Promise<FrameAeadBackend> = (async () => {
   if (wanted !== undefined && wanted !== '' && wanted !== 'libsodium' && wanted !== 'node:crypto') {
     throw new FrameAeadUnavailableError(`TMP2P_FRAME_AEAD must be "libsodium" or "node:crypto", got "${wanted}"`);
   }
-  selected = await select();
+  selected = await select(wanted);
   return selected;
 })();
 // Callers see the rejection through frameAeadReady; this keeps an unawaited import from crashing the process.
