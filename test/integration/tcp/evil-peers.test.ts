@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Subscription } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
@@ -22,7 +22,8 @@ import {
   PacketTooLargeError,
   UnknownChannelError,
 } from '../../../plugins/transports/mconn/mconnection/errors.js';
-import { MCONN_TRANSPORT_OPTIONS } from '../../../plugins/transports/mconn/options.js';
+import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import {
   evilBadAuthSig,
   evilEmptyPacket,
@@ -91,7 +92,8 @@ describe('evil peers against a tmp2p node over TCP', function () {
       config: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0' }, reactors: { echo: { ping_interval: '1h' } } },
       createNodeOptions: {
         configure: (container) => {
-          container.bind(MCONN_TRANSPORT_OPTIONS).toConstantValue({ handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
+          const options = container.get<MConnTransportOptions>(TOKENS.MConnTransportOptions);
+          container.rebind(TOKENS.MConnTransportOptions).toConstantValue({ ...options, handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
         },
       },
     });
