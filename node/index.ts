@@ -16,6 +16,8 @@ export { ConfigError } from './config/errors.js';
 export { PluginNotFoundError, UnknownReactorError } from './registry/plugin-registry.js';
 export { TMP2P_VERSION, PROTOCOL_VERSION } from './version.js';
 export { TOKENS } from '../framework/tokens.js';
+// Dependency injection from the inversify copy tmp2p's containers read, so applications install neither it nor reflect-metadata.
+export { inject, injectable, optional, type Container } from 'inversify';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
 
 // Reactors and channels

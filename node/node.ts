@@ -6,7 +6,7 @@ import type { NodeKey } from '../framework/identity/node-key.js';
 import type { NodeID } from '../framework/identity/node-id.js';
 import type { NodeInfo } from '../framework/identity/node-info.js';
 import { NodeAddress } from '../framework/address/node-address.js';
-import { endpointToString } from '../framework/address/endpoint.js';
+import { endpointToString, isNetworked } from '../framework/address/endpoint.js';
 import type { PeerManager } from '../framework/peer/peer-manager.js';
 import type { PeerUpdate } from '../framework/peer/types.js';
 import type { Router } from '../framework/router/router.js';
@@ -58,12 +58,15 @@ export class Node {
     return this.peerManager.subscribe();
   }
 
-  /** Addresses others can dial this node at, e.g. `memory:<id>` or `<id>@127.0.0.1:26656`. */
+  /**
+   * Addresses others can dial this node at, e.g. `mconn://<id>@127.0.0.1:26656`, or
+   * `<protocol>:<id>` for an endpoint without an IP (the memory transport, a custom local one).
+   */
   addresses(): NodeAddress[] {
     return this.router.endpoints().map((endpoint) =>
-      endpoint.protocol === 'memory'
-        ? NodeAddress.parse(`memory:${this.nodeId}`)
-        : NodeAddress.parse(`${endpoint.protocol}://${this.nodeId}@${endpointToString(endpoint).replace(/^[a-z]+:\/\//, '')}`),
+      isNetworked(endpoint)
+        ? NodeAddress.parse(`${endpoint.protocol}://${this.nodeId}@${endpointToString(endpoint).replace(/^[a-z]+:\/\//, '')}`)
+        : NodeAddress.parse(`${endpoint.protocol}:${this.nodeId}`),
     );
   }
 

@@ -11,6 +11,8 @@ import 'reflect-metadata';
 // Declaring a plugin
 export { Plugin, pluginMeta, PLUGIN_SLOTS, type PluginSlot, type PluginClass, type PluginMeta } from '../framework/plugin/plugin.js';
 export { TOKENS } from '../framework/tokens.js';
+// Dependency injection from the inversify copy tmp2p's containers read, so plugin projects install neither it nor reflect-metadata.
+export { inject, injectable, optional } from 'inversify';
 
 // Transports
 export type { Transport, Connection, ConnectionMessage, ChannelDescriptor, HandshakeOptions, HandshakeResult } from '../framework/transport/transport.js';

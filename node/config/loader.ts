@@ -10,7 +10,7 @@ import { toNodeConfig, type NodeConfig } from './node-config.js';
 
 type Table = Record<string, unknown>;
 
-/** config/default.toml, found from the compiled (dist/framework/config) or source (framework/config) location. */
+/** config/default.toml, found from the compiled (dist/node/config, also in an installed package) or source (node/config) location. */
 export const DEFAULT_CONFIG_PATH = ['../../../config/default.toml', '../../config/default.toml']
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((path) => existsSync(path)) ?? fileURLToPath(new URL('../../../config/default.toml', import.meta.url));

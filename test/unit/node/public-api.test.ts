@@ -17,8 +17,8 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'NodeStateError', 'OnMessage', 'OnPeerUpdate', 'P2PError', 'PROTOCOL_VERSION', 'PeerRejectedError', 'PeerStoreError',
       'PluginNotFoundError', 'ProtocolViolationError', 'Reactor', 'ReactorDefinitionError', 'SelfConnectionError', 'TMP2P_VERSION',
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
-      'createLogger', 'createNode', 'defineChannel', 'isNodeID', 'loadConfig', 'oneofWrapper', 'parseNodeID', 'reactorNameOf',
-      'silentLogger',
+      'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
+      'parseNodeID', 'reactorNameOf', 'silentLogger',
     ],
   },
   'tmp2p/testing': {
@@ -43,8 +43,8 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'PeerStoreUnavailableError', 'PeerStoreWriteError', 'PerIpConnections', 'PerIpGater', 'Plugin', 'PriorityQueue',
       'PriorityQueueFactory', 'ProtocolViolationError', 'QueueClosedError', 'TOKENS', 'TransportClosedError', 'UNLISTED_CHANNEL_PRIORITY',
       'WdrrQueue', 'WdrrQueueFactory', 'checkRecord', 'clampScore', 'decodeNodeInfo', 'decodeRecordJSON', 'encodeNodeInfo',
-      'encodeRecordJSON', 'endpointToString', 'exchangeNodeInfo', 'frameAeadReady', 'frameAeadStatus', 'levelKeyOf', 'mergeRecords',
-      'nodeCryptoFrameAead', 'nodeIdFromPublicKey', 'parseCidr', 'parseListenAddress', 'parseVirtualAddress', 'pluginMeta',
+      'encodeRecordJSON', 'endpointToString', 'exchangeNodeInfo', 'frameAeadReady', 'frameAeadStatus', 'inject', 'injectable',
+      'levelKeyOf', 'mergeRecords', 'nodeCryptoFrameAead', 'nodeIdFromPublicKey', 'optional', 'parseCidr', 'parseListenAddress', 'parseVirtualAddress', 'pluginMeta',
       'resolveLevelPath', 'resolveLinkConditions', 'resolveMConnTransportOptions', 'resolveMongoOptions', 'validateEndpoint',
       'validateNodeInfo',
     ],
@@ -61,6 +61,11 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'toNetAddresses', 'wireIP',
     ],
   },
+  // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.
+  'tmp2p/proto': {
+    module: () => import('../../../proto/gen/messages.js'),
+    names: ['default', 'google', 'tendermint', 'tmp2p'],
+  },
 };
 
 describe('public API: the names each package entry exports', () => {
@@ -76,7 +81,7 @@ describe('public API: the names each package entry exports', () => {
   it('package.json maps each entry to a module that exists in the build', async () => {
     const { readFile } = await import('node:fs/promises');
     const pkg = JSON.parse(await readFile(new URL('../../../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { default: string }> };
-    assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './plugins', './reactors', './testing']);
+    assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './plugins', './proto', './reactors', './testing']);
     const { existsSync } = await import('node:fs');
     for (const [entry, target] of Object.entries(pkg.exports)) {
       assert.ok(existsSync(new URL(`../../../../${target.default}`, import.meta.url)), `${entry} → ${target.default}`);
