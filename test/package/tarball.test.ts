@@ -36,7 +36,11 @@ async function run(command: string, args: readonly string[], options: { cwd: str
   }
 }
 
-const shown = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+/** A run's outcome for a failure message; each output line is prefixed so that a child mocha's "N passing" is not taken for ours. */
+const shown = (r: Run) => {
+  const quote = (text: string) => text.replace(/^/gm, '  | ');
+  return `exit ${r.code}\n--- stdout\n${quote(r.stdout)}\n--- stderr\n${quote(r.stderr)}`;
+};
 
 /**
  * What a new user gets: `npm pack` of this repository, installed into an
