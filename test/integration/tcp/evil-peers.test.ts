@@ -15,6 +15,7 @@ import {
   FrameLengthError,
   InvalidEphemeralKeyError,
   LowOrderPointError,
+  MessageTooLargeError as HandshakeMessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import {
   EmptyPacketError,
@@ -33,6 +34,8 @@ import {
   evilLowOrderKey,
   evilNoEphemeralKey,
   evilOverCapacityMessage,
+  evilOversizedAuthSigPrefix,
+  evilOversizedKeyPrefix,
   evilOversizedPacket,
   evilSlowloris,
   evilTamperedFrame,
@@ -123,6 +126,10 @@ describe('evil peers against a tmp2p node over TCP', function () {
     ['garbage instead of a BytesValue', evilGarbageKey, InvalidEphemeralKeyError, /wrong wireType/],
     ['low-order ephemeral key', evilLowOrderKey, LowOrderPointError],
     ['AuthSig signed by another key', evilBadAuthSig, AuthSignatureError, /challenge verification failed/],
+    // Both send only a length prefix: waiting for the body would end in HandshakeTimeoutError, so the
+    // precise error proves the node closed the connection after reading at most the prefix.
+    ['a 1 MiB length prefix for its ephemeral key (3 bytes, nothing after)', evilOversizedKeyPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 34/],
+    ['a 1 MiB length prefix for its AuthSigMessage (one frame, nothing after)', evilOversizedAuthSigPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 103/],
     ['slowloris: stops mid-frame', evilSlowloris, HandshakeTimeoutError, new RegExp(`within ${PHASE_TIMEOUT_MS} ms.*AuthSigMessage`)],
     ['incompatible network', evilIncompatibleNetwork, IncompatiblePeerError, /not-the-same-chain/],
   ];
