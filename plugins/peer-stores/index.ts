@@ -1,5 +1,6 @@
 export { MemoryPeerStore } from './memory.js';
 export {
+  LEVEL_COUNT_KEY,
   LEVEL_KEY_PREFIX,
   LEVEL_PEER_STORE_OPTIONS,
   LevelPeerStore,
@@ -7,6 +8,7 @@ export {
   resolveLevelPath,
   type LevelPeerStoreOptions,
   type LevelPeerStoreStats,
+  type LevelRepairReport,
 } from './leveldb.js';
 export { MongoPeerStore } from './mongodb/mongo-peer-store.js';
 export { MONGO_PEER_STORE_OPTIONS, resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
