@@ -2,7 +2,6 @@ export { MemoryPeerStore } from './memory.js';
 export {
   LEVEL_COUNT_KEY,
   LEVEL_KEY_PREFIX,
-  LEVEL_PEER_STORE_OPTIONS,
   LevelPeerStore,
   levelKeyOf,
   resolveLevelPath,
@@ -11,7 +10,7 @@ export {
   type LevelRepairReport,
 } from './leveldb.js';
 export { MongoPeerStore } from './mongodb/mongo-peer-store.js';
-export { MONGO_PEER_STORE_OPTIONS, resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
+export { resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
 export type { MongoPeerStoreStatus, MongoStoreState } from './mongodb/status.js';
 export type { PeerDocument } from './mongodb/peer-document.js';
 export { mergeRecords } from './mongodb/record-merge.js';
