@@ -19,8 +19,8 @@ import {
 import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { makeNodeInfo } from '../../support/node-info.js';
-import type { TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import type { TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
 /*

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { firstValueFrom, filter } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../../framework/identity/node-info.js';

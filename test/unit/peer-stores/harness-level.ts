@@ -50,11 +50,11 @@ export async function readRaw(path: string, key: string): Promise<string | undef
  */
 export async function fillAcrossRestart(path: string, total: number): Promise<{ inTable: number; inLog: number }> {
   const first = Math.floor(total * 0.95);
-  let store = new LevelPeerStore(undefined, { path });
+  let store = new LevelPeerStore({ path });
   await store.load();
   await store.saveMany(Array.from({ length: first }, (_, i) => fullRecord(i + 1)));
   await store.close();
-  store = new LevelPeerStore(undefined, { path });
+  store = new LevelPeerStore({ path });
   assert.equal((await store.load()).length, first);
   await store.saveMany(Array.from({ length: total - first }, (_, i) => fullRecord(100_000 + i)));
   await store.close();

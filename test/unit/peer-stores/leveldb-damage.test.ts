@@ -25,7 +25,7 @@ async function filledStore(): Promise<string> {
 
 async function loadWith(path: string, options: { repairOnCorruption?: boolean } = {}) {
   const { lines, logger } = recordingLogger();
-  const store = new LevelPeerStore(undefined, { path, ...options }, logger);
+  const store = new LevelPeerStore({ path, ...options }, logger);
   const warnings = () => lines.filter((l) => l.level === 'warn');
   return { store, lines, warnings };
 }
@@ -143,12 +143,12 @@ describe('LevelPeerStore on damaged files', () => {
 
   it('keeps the record count with every write once it has loaded, and drops it while it does not know', async () => {
     const path = join(await tempDir(), 'peerstore');
-    const blind = new LevelPeerStore(undefined, { path });
+    const blind = new LevelPeerStore({ path });
     await blind.save(fullRecord(1)); // no load yet: the count is unknown
     await blind.close();
     assert.equal(await readRaw(path, LEVEL_COUNT_KEY), undefined);
 
-    const store = new LevelPeerStore(undefined, { path });
+    const store = new LevelPeerStore({ path });
     await store.load();
     await store.saveMany([fullRecord(2), fullRecord(3), fullRecord(1)]);
     await store.delete(nid(2));
