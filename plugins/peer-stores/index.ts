@@ -1,6 +1,5 @@
 export { MemoryPeerStore } from './memory.js';
 export {
-  LEVEL_COUNT_KEY,
   LEVEL_KEY_PREFIX,
   LevelPeerStore,
   levelKeyOf,
