@@ -30,9 +30,11 @@ export interface P2PConfig {
   readonly privatePeerIds: readonly string[];
   readonly maxConnections: number;
   readonly maxOutgoingConnections: number;
+  readonly maxInboundConnections: number;
   readonly maxConnectedUpgrade: number;
   readonly maxPeers: number;
   readonly minRetryTimeMs: number;
+  readonly maxDialFailures: number;
   readonly maxRetryTimeMs: number;
   readonly maxRetryTimePersistentMs: number;
   readonly retryJitterMs: number;
@@ -42,6 +44,7 @@ export interface P2PConfig {
   readonly dialTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly maxConcurrentInboundHandshakes: number;
+  readonly maxConcurrentInboundHandshakesPerIp: number;
   readonly maxPeerErrors: number;
   readonly queueType: string;
   readonly peerQueueCapacity: number;
@@ -94,9 +97,11 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       privatePeerIds: list(p.private_peer_ids),
       maxConnections: p.max_connections,
       maxOutgoingConnections: p.max_outgoing_connections,
+      maxInboundConnections: p.max_inbound_connections,
       maxConnectedUpgrade: p.max_connected_upgrade,
       maxPeers: p.max_peers,
       minRetryTimeMs: parseDuration(p.min_retry_time),
+      maxDialFailures: p.max_dial_failures,
       maxRetryTimeMs: parseDuration(p.max_retry_time),
       maxRetryTimePersistentMs: parseDuration(p.max_retry_time_persistent),
       retryJitterMs: parseDuration(p.retry_jitter),
@@ -106,6 +111,7 @@ export function toNodeConfig(raw: RawConfig, home?: string): NodeConfig {
       dialTimeoutMs: parseDuration(p.dial_timeout),
       handshakeTimeoutMs: parseDuration(p.handshake_timeout),
       maxConcurrentInboundHandshakes: p.max_concurrent_inbound_handshakes,
+      maxConcurrentInboundHandshakesPerIp: p.max_concurrent_inbound_handshakes_per_ip,
       maxPeerErrors: p.max_peer_errors,
       queueType: p.queue_type,
       peerQueueCapacity: p.peer_queue_capacity,

@@ -11,6 +11,7 @@ import { parseNodeID } from '../identity/node-id.js';
 import { NodeAddress, type HostLookup } from '../address/node-address.js';
 import { parseHostPort, type HostPort } from '../address/host-port.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from '../peer/options.js';
+import { InvalidPeerManagerOptionsError } from '../peer/errors.js';
 import { PeerManager } from '../peer/peer-manager.js';
 import { Router } from '../router/router.js';
 import { resolveRouterOptions } from '../router/options.js';
@@ -88,7 +89,7 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
       maxPeerErrors: nodeConfig.p2p.maxPeerErrors,
     }),
   );
-  container.bind(TOKENS.PeerManagerOptions).toConstantValue(peerManagerOptions(nodeConfig, nodeKey));
+  container.bind(TOKENS.PeerManagerOptions).toConstantValue(asConfigError(() => peerManagerOptions(nodeConfig, nodeKey)));
 
   const bindSlot = async (slot: PluginSlot, ref: string, token: symbol) => {
     const implementation = await pluginRegistry.resolve(slot, ref, baseDir);
@@ -100,7 +101,11 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   await bindSlot('scoring', nodeConfig.p2p.scoring, TOKENS.ScoringStrategy);
   container.bind(GATING_CONFIG).toConstantValue(nodeConfig.gating);
   container.bind(GATING_OPTIONS).toConstantValue(
-    resolveGatingOptions({ filterTimeoutMs: nodeConfig.gating.filterTimeoutMs, maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes }),
+    resolveGatingOptions({
+      filterTimeoutMs: nodeConfig.gating.filterTimeoutMs,
+      maxConcurrentInboundHandshakes: nodeConfig.p2p.maxConcurrentInboundHandshakes,
+      maxConcurrentInboundHandshakesPerIp: nodeConfig.p2p.maxConcurrentInboundHandshakesPerIp,
+    }),
   );
   for (const gater of nodeConfig.gating.gaters) await bindSlot('gater', gater, GATER);
   container.bind(CONNECTION_GATE).to(ConnectionGate).inSingletonScope();
@@ -205,6 +210,28 @@ function listenAddresses(config: NodeConfig, key: NodeKey): NodeAddress[] {
   return addresses;
 }
 
+/** The config key behind each PeerManager option whose rules involve several keys. */
+const PEER_MANAGER_CONFIG_KEYS: Readonly<Record<string, string>> = {
+  maxConnected: 'p2p.max_connections',
+  maxInbound: 'p2p.max_inbound_connections',
+  maxOutgoing: 'p2p.max_outgoing_connections',
+  maxPeers: 'p2p.max_peers',
+  maxRetryTimeMs: 'p2p.max_retry_time',
+  maxRetryTimePersistentMs: 'p2p.max_retry_time_persistent',
+  persistentPeers: 'p2p.persistent_peers',
+};
+
+/** Runs `build`, turning a PeerManager option that breaks a cross-key rule into a ConfigError naming the key. */
+function asConfigError<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const key = error instanceof InvalidPeerManagerOptionsError ? PEER_MANAGER_CONFIG_KEYS[error.option] : undefined;
+    if (key === undefined) throw error;
+    throw new ConfigError(`config key "${key}" is invalid: ${error instanceof Error ? error.message : String(error)}`, key, { cause: error });
+  }
+}
+
 function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOptions {
   const p = config.p2p;
   const parse = (value: string, key: string) => {
@@ -230,9 +257,11 @@ function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOption
     }),
     maxConnected: p.maxConnections,
     maxOutgoing: p.maxOutgoingConnections,
+    maxInbound: p.maxInboundConnections,
     maxConnectedUpgrade: p.maxConnectedUpgrade,
     maxPeers: p.maxPeers,
     minRetryTimeMs: p.minRetryTimeMs,
+    maxDialFailures: p.maxDialFailures,
     maxRetryTimeMs: p.maxRetryTimeMs,
     maxRetryTimePersistentMs: p.maxRetryTimePersistentMs,
     retryJitterMs: p.retryJitterMs,

@@ -30,8 +30,21 @@ export interface GaterSnapshot extends GaterStats {
   readonly errors: number;
 }
 
+export interface InboundHandshakesSnapshot {
+  readonly inProgress: number;
+  readonly limit: number;
+  /** Slots one IP may hold; 0 = no per-IP share. */
+  readonly perIpLimit: number;
+  /** IPs holding a slot now. */
+  readonly trackedIps: number;
+  /** Refused because every slot was taken ("handshake-capacity"). */
+  readonly refused: number;
+  /** Refused because the IP held its share ("ip-handshake-capacity"). */
+  readonly refusedPerIp: number;
+}
+
 export interface GatingSnapshot {
-  readonly inboundHandshakes: { readonly inProgress: number; readonly limit: number; readonly refused: number };
+  readonly inboundHandshakes: InboundHandshakesSnapshot;
   readonly gaters: readonly GaterSnapshot[];
 }
 
@@ -94,7 +107,7 @@ export class ConnectionGate {
   ) {
     this.chain = [...(gaters ?? [])];
     for (const gater of this.chain) this.tallies.set(gater, { denied: 0, timeouts: 0, errors: 0 });
-    this.inboundHandshakes = new InboundHandshakeLimit(options.maxConcurrentInboundHandshakes);
+    this.inboundHandshakes = new InboundHandshakeLimit(options.maxConcurrentInboundHandshakes, options.maxConcurrentInboundHandshakesPerIp);
     this.log = logger.child({ component: 'gating' });
   }
 
@@ -103,12 +116,31 @@ export class ConnectionGate {
     return this.chain;
   }
 
-  /** The denial for a connection over the inbound handshake cap. */
-  handshakeCapacityDenial(remote: Endpoint): ConnectionDeniedError {
+  /**
+   * Takes an inbound handshake slot for a connection just accepted from
+   * `remote`, or returns the denial to close it with (over the global cap or
+   * its IP's share). Pair every admission with one `endInboundHandshake`.
+   */
+  beginInboundHandshake(remote: Endpoint): ConnectionDeniedError | undefined {
+    const ip = remote.ip === undefined ? undefined : remoteIPKey(remote.ip);
+    const refusal = this.inboundHandshakes.tryBegin(ip);
+    if (refusal === undefined) return undefined;
+    const from = `inbound connection from ${endpointToString(remote)} denied`;
+    if (refusal === 'per-ip') {
+      return new ConnectionDeniedError(
+        `${from}: ${ip} already has ${this.inboundHandshakes.perIpLimit} handshakes in progress (p2p.max_concurrent_inbound_handshakes_per_ip)`,
+        GATING_REASONS.ipHandshakeCapacity,
+      );
+    }
     return new ConnectionDeniedError(
-      `inbound connection from ${endpointToString(remote)} denied: ${this.inboundHandshakes.limit} inbound handshakes already in progress (p2p.max_concurrent_inbound_handshakes)`,
+      `${from}: ${this.inboundHandshakes.limit} inbound handshakes already in progress (p2p.max_concurrent_inbound_handshakes)`,
       GATING_REASONS.handshakeCapacity,
     );
+  }
+
+  /** Gives back the slot `beginInboundHandshake` took for `remote`. */
+  endInboundHandshake(remote: Endpoint): void {
+    this.inboundHandshakes.end(remote.ip === undefined ? undefined : remoteIPKey(remote.ip));
   }
 
   /**
@@ -159,7 +191,14 @@ export class ConnectionGate {
 
   snapshot(): GatingSnapshot {
     return {
-      inboundHandshakes: { inProgress: this.inboundHandshakes.inProgress, limit: this.inboundHandshakes.limit, refused: this.inboundHandshakes.refused },
+      inboundHandshakes: {
+        inProgress: this.inboundHandshakes.inProgress,
+        limit: this.inboundHandshakes.limit,
+        perIpLimit: this.inboundHandshakes.perIpLimit,
+        trackedIps: this.inboundHandshakes.trackedIps,
+        refused: this.inboundHandshakes.refused,
+        refusedPerIp: this.inboundHandshakes.refusedPerIp,
+      },
       gaters: this.chain.map((gater) => ({ name: gater.name, ...this.tallies.get(gater)!, ...this.statsOf(gater) })),
     };
   }

@@ -9,6 +9,8 @@ import { InvalidArgumentError, P2PError } from '../errors/base.js';
 export const GATING_REASONS = {
   /** More inbound connections were being gated and handshaken than `p2p.max_concurrent_inbound_handshakes`. */
   handshakeCapacity: 'handshake-capacity',
+  /** The remote IP already held `p2p.max_concurrent_inbound_handshakes_per_ip` of those slots. */
+  ipHandshakeCapacity: 'ip-handshake-capacity',
   /** A gater did not answer within `gating.filter_timeout`. */
   timeout: 'gater-timeout',
   /** A gater threw, rejected, or answered something other than a boolean. */

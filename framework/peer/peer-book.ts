@@ -118,6 +118,23 @@ export class PeerBook {
   }
 
   /**
+   * Removes one address of a peer (persisted). A peer left without addresses
+   * is forgotten and deleted from the store, unless `keep` (connected,
+   * dialing, banned: forgetting would lose that state). Returns whether the
+   * peer was forgotten.
+   */
+  removeAddress(entry: PeerEntry, key: string, keep: boolean): boolean {
+    entry.addresses.delete(key);
+    if (entry.addresses.size > 0 || keep) {
+      this.save(entry.nodeId);
+      return false;
+    }
+    this.entries.delete(entry.nodeId);
+    this.writer.delete(entry.nodeId);
+    return true;
+  }
+
+  /**
    * Forgets the lowest-ranked peers beyond `maxPeers` (deleting them from the
    * store). Spared: persistent peers, currently banned ones (forgetting a ban
    * would undo it) and whatever `busy` says (dialing, connected).

@@ -5,12 +5,12 @@ import { isNodeID, type NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
 import { ConnectionTable, type Connection } from './connections.js';
-import { dialableAt, retryAt } from './dial-policy.js';
+import { dialableAt, retryAt, shouldGiveUp } from './dial-policy.js';
 import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
-import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type PeerEntry } from './peer-entry.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
 import { admission } from './admission.js';
 import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
@@ -33,7 +33,7 @@ import {
   type RandomSource,
 } from './types.js';
 
-const REJECTION_REASONS: readonly PeerRejectionReason[] = ['self', 'already-connected', 'max-connected', 'banned', 'closed'];
+const REJECTION_REASONS: readonly PeerRejectionReason[] = ['self', 'already-connected', 'max-connected', 'max-inbound', 'banned', 'closed'];
 
 /**
  * The PeerManager owns every peer's lifecycle state — addresses, connection
@@ -76,6 +76,8 @@ export class PeerManager {
     dialAttempts: 0,
     dialFailures: 0,
     flaps: 0,
+    addressesGivenUp: 0,
+    peersGivenUp: 0,
     accepted: 0,
     rejected: Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<PeerRejectionReason, number>,
     evictions: 0,
@@ -243,7 +245,8 @@ export class PeerManager {
 
   /**
    * A dial handed out by `tryDialNext` failed: frees the dial slot and backs
-   * the address off (failure count, retry delay). When `error` shows the
+   * the address off (failure count, retry delay), or gives it up after
+   * `maxDialFailures` consecutive failures (see there). When `error` shows the
    * address led back to this node (the remote authenticated with our key),
    * its host:port is remembered as ours and removed from every peer instead.
    * Unknown addresses are ignored.
@@ -258,14 +261,16 @@ export class PeerManager {
       this.log.info({ peer: id, address: address.toString(), removed }, 'address leads to this node; forgetting it');
       return;
     }
-    const info = this.peers.get(id)?.addresses.get(address.toString());
-    if (info === undefined) {
+    const entry = this.peers.get(id);
+    const info = entry?.addresses.get(address.toString());
+    if (entry === undefined || info === undefined) {
       this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
       return;
     }
-    recordDialFailure(info, info.dialFailures, this.clock.now(), this.random.next() * this.options.retryJitterMs);
+    const now = this.clock.now();
+    recordDialFailure(info, info.dialFailures, now, this.random.next() * this.options.retryJitterMs);
     this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
-    this.persist(id);
+    this.afterDialFailure(entry, info, now);
   }
 
   /**
@@ -487,6 +492,7 @@ export class PeerManager {
       closed: this.lifecycle === 'closed',
       now,
       options: this.options,
+      direction,
       peers: this.peers,
       conns: this.conns,
       persistent: this.persistentIds.has(id),
@@ -517,7 +523,7 @@ export class PeerManager {
     }
     entry.inactiveSince = undefined;
     entry.lastConnected = now;
-    this.conns.connected.set(id, { direction, since: now, dialedAddress });
+    this.conns.connected.set(id, { direction, since: now, persistent: entry.persistent, dialedAddress });
     this.persist(id);
     if (replaces !== undefined) {
       this.log.info({ peer: id, replaces }, 'upgrading: evicting a lower-ranked peer');
@@ -538,6 +544,23 @@ export class PeerManager {
     recordDialFailure(info, dialed.failuresBefore, now, this.random.next() * this.options.retryJitterMs);
     this.counters.flaps++;
     this.log.debug({ peer: entry.nodeId, address: info.key, failures: info.dialFailures, upMs: now - connection.since }, 'connection ended soon after the dial; backing off');
+    this.afterDialFailure(entry, info, now);
+  }
+
+  /**
+   * Persists a failed address, or gives it up once it has failed
+   * `maxDialFailures` times in a row (CometBFT marks an address bad after
+   * `maxAttemptsToDial`): it is removed, and the peer too when nothing else
+   * keeps it (see PeerBook.removeAddress). Counted, never logged above debug:
+   * a peer can gossip any number of dead addresses.
+   */
+  private afterDialFailure(entry: PeerEntry, info: AddressEntry, now: number): void {
+    if (!shouldGiveUp(entry, info, this.options)) return this.persist(entry.nodeId);
+    const id = entry.nodeId;
+    const forgotten = this.peers.removeAddress(entry, info.key, this.conns.busy(id) || isBannedAt(entry, now));
+    this.counters.addressesGivenUp++;
+    if (forgotten) this.counters.peersGivenUp++;
+    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, forgotten }, 'address given up after repeated dial failures');
   }
 
   private ban(nodeId: NodeID, durationMs: number, reason: string | undefined): void {

@@ -296,13 +296,13 @@ export class Router {
     while (!signal.aborted) {
       try {
         const connection = await transport.accept(signal);
-        if (!this.gate.inboundHandshakes.tryBegin()) {
-          const denial = this.gate.handshakeCapacityDenial(connection.remoteEndpoint);
+        const denial = this.gate.beginInboundHandshake(connection.remoteEndpoint);
+        if (denial !== undefined) {
           connection.close(denial);
           this.rejected('inbound', describeRemote(connection.remoteEndpoint), denial);
           continue;
         }
-        this.track(this.openInbound(connection).finally(() => this.gate.inboundHandshakes.end()));
+        this.track(this.openInbound(connection).finally(() => this.gate.endInboundHandshake(connection.remoteEndpoint)));
       } catch (error) {
         if (signal.aborted) return;
         this.loopError(`accept:${transport.name}`, toError(error));

@@ -20,7 +20,7 @@ export interface SimulationOptions {
   readonly churnDowntimeMs: number;
   /** Outbound slots per node (`p2p.max_outgoing_connections`). Default 10. */
   readonly outbound: number;
-  /** Inbound slots per node (`p2p.max_connections` = outbound + inbound). Default 40. */
+  /** Inbound slots per node (`p2p.max_inbound_connections`; `p2p.max_connections` = outbound + inbound). Default 40. */
   readonly inbound: number;
   /** One-way latency of every link, ms. Default 0. */
   readonly latencyMs: number;

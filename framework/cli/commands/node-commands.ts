@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { NodeKey } from '../../identity/node-key.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/loader.js';
+import { LOOPBACK_TESTNET_SETTINGS } from '../../config/loopback-testnet.js';
 import { createNode } from '../../container/create-node.js';
 import { nodeHome, collectSet } from '../home.js';
 
@@ -15,7 +16,8 @@ export function registerNodeCommands(program: Command): void {
     .option('--home <dir>', 'node home directory (default $TMP2P_HOME or ~/.tmp2p)')
     .option('--moniker <name>', 'node name written into the config')
     .option('--network <chain-id>', 'chain ID written into the config')
-    .action(async (opts: { home?: string; moniker?: string; network?: string }) => {
+    .option('--loopback-testnet', 'write the loopback testnet settings (no per-IP limits), for several nodes on one host; never for a node other hosts can reach')
+    .action(async (opts: { home?: string; moniker?: string; network?: string; loopbackTestnet?: boolean }) => {
       const home = nodeHome(opts.home);
       const key = NodeKey.generate();
       // save() refuses to overwrite: an existing identity must never be replaced by accident.
@@ -30,6 +32,7 @@ export function registerNodeCommands(program: Command): void {
         // A real node gets the operator endpoint that `tmp2p peers` reads, and remembers its peers on disk.
         toml = toml.replace(/^\[status\]\n((?:#.*\n)*)laddr = ""$/m, '[status]\n$1laddr = "127.0.0.1:26680"');
         toml = toml.replace(/^peer_store = "memory"$/m, 'peer_store = "leveldb"');
+        if (opts.loopbackTestnet) toml = withSettings(toml, LOOPBACK_TESTNET_SETTINGS);
         await mkdir(dirname(home.configFile), { recursive: true });
         await writeFile(home.configFile, toml);
         await loadConfig({ file: home.configFile }); // what we wrote must load
@@ -76,4 +79,26 @@ export function registerNodeCommands(program: Command): void {
       process.stdout.write('shutting down\n');
       await node.stop();
     });
+}
+
+/**
+ * Sets existing keys of the default config text to `settings` (nested like
+ * the TOML), keeping every comment; the caller loads the result to check it.
+ */
+function withSettings(toml: string, settings: object, table = ''): string {
+  let text = toml;
+  for (const [key, value] of Object.entries(settings)) {
+    if (typeof value === 'object' && value !== null) {
+      text = withSettings(text, value as object, table === '' ? key : `${table}.${key}`);
+      continue;
+    }
+    const header = `[${table}]\n`;
+    const start = text.indexOf(header);
+    const end = text.indexOf('\n[', start + header.length);
+    const section = text.slice(start, end === -1 ? undefined : end);
+    const line = new RegExp(`^${key} = .*$`, 'm');
+    if (start === -1 || !line.test(section)) throw new Error(`the default config has no key ${table}.${key}`);
+    text = text.slice(0, start) + section.replace(line, `${key} = ${JSON.stringify(value)}`) + (end === -1 ? '' : text.slice(end));
+  }
+  return text;
 }

@@ -65,7 +65,7 @@ export function registerSimulate(program: Command): void {
     .option('--churn <percent>', 'percent of the non-seed nodes that leave and rejoin each minute, after convergence', numberOption('--churn', 0, 100), D.churnPercent)
     .option('--churn-downtime <duration>', 'how long a churned node stays away', durationOption('--churn-downtime', 3_600_000), D.churnDowntimeMs)
     .option('--outbound <n>', 'outbound slots per node (p2p.max_outgoing_connections)', intOption('--outbound', 1, 1_000), D.outbound)
-    .option('--inbound <n>', 'inbound slots per node (p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
+    .option('--inbound <n>', 'inbound slots per node (p2p.max_inbound_connections; p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
     .option('--latency <duration>', 'one-way latency of every link', durationOption('--latency', 60_000), D.latencyMs)
     .option('--jitter <duration>', 'extra random latency per message, up to this much (order is kept)', durationOption('--jitter', 60_000), D.jitterMs)
     .option('--loss <percent>', 'percent of messages lost (handshakes and closes are not)', numberOption('--loss', 0, 100), D.lossPercent)
