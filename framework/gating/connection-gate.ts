@@ -3,6 +3,7 @@ import { TOKENS } from '../tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { isErrorNamed, toError } from '../errors/base.js';
 import { endpointToString, type Endpoint } from '../address/endpoint.js';
+import { ipScope, isScopeVisibleTo, type IPScope } from '../address/ip.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { ConnectionDirection } from '../peer/types.js';
 import type { Connection } from '../transport/transport.js';
@@ -45,6 +46,8 @@ export interface InboundHandshakesSnapshot {
 
 export interface GatingSnapshot {
   readonly inboundHandshakes: InboundHandshakesSnapshot;
+  /** Dials refused with "address-scope" (see AdmitOptions.learnedFrom). */
+  readonly scopeRefusals: number;
   readonly gaters: readonly GaterSnapshot[];
 }
 
@@ -52,6 +55,14 @@ export interface AdmitOptions {
   readonly direction: ConnectionDirection;
   /** Outbound: the node ID being dialed. */
   readonly nodeId?: NodeID;
+  /**
+   * Outbound: the scope of the peer the address was learned from. An IP
+   * narrower than that (see `isScopeVisibleTo`) is refused with
+   * "address-scope", gaters or not — the rule PEX applies to IP literals it
+   * receives, here applied to what a DNS name resolved to. Undefined: a
+   * configured address, dialed wherever it resolves.
+   */
+  readonly learnedFrom?: IPScope;
   /** The caller's lifetime (the router's stop signal); aborting it rejects with its reason, uncounted. */
   readonly signal?: AbortSignal;
 }
@@ -98,6 +109,8 @@ export class ConnectionGate {
   readonly inboundHandshakes: InboundHandshakeLimit;
   private readonly chain: readonly ConnectionGater[];
   private readonly tallies = new Map<ConnectionGater, Tally>();
+  /** Dials refused because a learned address resolved to an IP nearer than its source ("address-scope"). */
+  private scopeRefusals = 0;
   private readonly log: Logger;
 
   constructor(
@@ -150,9 +163,10 @@ export class ConnectionGate {
    */
   async admit(endpoint: Endpoint, options: AdmitOptions): Promise<GateLease> {
     const ip = endpoint.ip ? remoteIPKey(endpoint.ip) : undefined;
+    const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
+    if (ip !== undefined && options.learnedFrom !== undefined) this.checkScope(ip, options.learnedFrom, subject);
     if (ip === undefined || this.chain.length === 0) return NO_LEASE;
     const attempt: ConnectionAttempt = { direction: options.direction, ip, port: endpoint.port, endpoint, nodeId: options.nodeId };
-    const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
     await this.ask('allowConnection', attempt, subject, options.signal);
     return this.admitAll(attempt, subject);
   }
@@ -199,8 +213,19 @@ export class ConnectionGate {
         refused: this.inboundHandshakes.refused,
         refusedPerIp: this.inboundHandshakes.refusedPerIp,
       },
+      scopeRefusals: this.scopeRefusals,
       gaters: this.chain.map((gater) => ({ name: gater.name, ...this.tallies.get(gater)!, ...this.statsOf(gater) })),
     };
+  }
+
+  private checkScope(ip: string, learnedFrom: IPScope, subject: string): void {
+    const scope = ipScope(ip) ?? 'public';
+    if (isScopeVisibleTo(scope, learnedFrom)) return;
+    this.scopeRefusals++;
+    throw new ConnectionDeniedError(
+      `${subject} denied: the address was learned from a peer on a ${learnedFrom} IP, and ${ip} is ${scope === 'unroutable' ? 'not a dialable host' : `a ${scope} address`} that peer cannot have meant for us`,
+      GATING_REASONS.addressScope,
+    );
   }
 
   private async ask<A>(hook: 'allowConnection' | 'allowPeer', arg: A, subject: string, signal: AbortSignal | undefined): Promise<void> {

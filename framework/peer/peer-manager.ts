@@ -10,7 +10,7 @@ import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
-import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type AddressEntry, type AddressOrigin, type LearnedFrom, type PeerEntry } from './peer-entry.js';
 import { admission } from './admission.js';
 import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
@@ -141,7 +141,7 @@ export class PeerManager {
     if (stale > 0) this.log.info({ addresses: stale }, 'stored addresses at this node\'s own address forgotten');
     for (const address of this.options.persistentPeers) {
       if (this.self.has(address)) this.log.warn({ peer: address.nodeId, address: address.toString() }, 'persistent peer is at this node\'s own address; not dialing it');
-      else this.addAddress(address, true);
+      else this.addAddress(address, { pinned: true });
     }
     this.prune();
     this.lifecycle = 'running';
@@ -189,15 +189,32 @@ export class PeerManager {
    * a dial proved to lead back here), it is already known, the peer is inactive and in its cooldown, the peer
    * has too many addresses already, or the peer table is full of peers that
    * rank at least as well. Throws InvalidArgumentError for a non-address.
+   *
+   * `options.learnedFrom`: a peer told us (PEX), and this is the scope of its
+   * IP; the IPs the address resolves to when dialed must be visible to it
+   * (see `learnedFrom()`). Omitted: the application or operator added it, and
+   * it is dialed wherever it resolves.
    */
-  add(address: NodeAddress): boolean {
+  add(address: NodeAddress, options: { readonly learnedFrom?: LearnedFrom } = {}): boolean {
     if (!isAddressLike(address)) throw new InvalidArgumentError(`add() expects a NodeAddress with a valid node ID, got ${String(address)}`);
     if (this.lifecycle === 'closed') return false;
     if (this.self.has(address)) {
       this.log.debug({ peer: address.nodeId, address: address.toString() }, 'address of this node not added');
       return false;
     }
-    return this.addAddress(address, false);
+    return this.addAddress(address, { pinned: false, learnedFrom: options.learnedFrom });
+  }
+
+  /**
+   * The scope the IPs of `address` must be visible to when it is dialed: that
+   * of the peer it was learned from; undefined (any IP) for configured and
+   * application-added addresses. An address no longer known is held to public
+   * IPs (it was dropped while being dialed).
+   */
+  learnedFrom(address: NodeAddress): LearnedFrom | undefined {
+    const info = this.peers.get(address.nodeId)?.addresses.get(address.toString());
+    if (info === undefined) return 'public';
+    return info.pinned ? undefined : info.learnedFrom;
   }
 
   // ---- dialing ----
@@ -507,7 +524,7 @@ export class PeerManager {
     const { replaces } = verdict;
     const known = this.peers.get(id);
     const entry = known ?? this.peers.insert(id);
-    if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, false);
+    if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, { pinned: false });
     let dialedAddress: Connection['dialedAddress'];
     if (direction === 'outbound') {
       const info = address === undefined ? undefined : entry.addresses.get(address.toString());
@@ -596,9 +613,9 @@ export class PeerManager {
   }
 
   /** Adds an address (see PeerBook.addAddress), pruning and waking the dialer as needed. */
-  private addAddress(address: NodeAddress, pinned: boolean): boolean {
+  private addAddress(address: NodeAddress, origin: AddressOrigin): boolean {
     const id = address.nodeId;
-    const outcome = this.peers.addAddress(address, pinned, this.clock.now(), this.conns.dialing.get(id));
+    const outcome = this.peers.addAddress(address, origin, this.clock.now(), this.conns.dialing.get(id));
     if (outcome === 'new-peer') this.prune();
     if (outcome === 'known' || outcome === 'refused' || !this.peers.has(id)) return false;
     this.wakeDialer();

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { NodeKey } from '../../framework/identity/node-key.js';
+import type { NodeInfo } from '../../framework/identity/node-info.js';
 import type { Connection } from '../../framework/transport/transport.js';
 import { MConnConnection } from '../../plugins/transports/mconn/mconn-connection.js';
 import { resolveMConnTransportOptions } from '../../plugins/transports/mconn/options.js';
@@ -19,10 +20,17 @@ export async function loopbackSocket(port: number, localAddress = '127.0.0.1'): 
 }
 
 /**
- * An honest peer from `localAddress`: a real SecretConnection + NodeInfo
- * handshake with a fresh key, on `network`, sharing the echo channel.
+ * A peer from `localAddress`: a real SecretConnection + NodeInfo handshake
+ * with a fresh key, on `network`, sharing the echo channel; `info` overrides
+ * NodeInfo fields (e.g. the listen address it claims).
  */
-export async function handshakeFrom(port: number, localAddress: string, network: string, signal?: AbortSignal): Promise<{ key: NodeKey; connection: Connection }> {
+export async function handshakeFrom(
+  port: number,
+  localAddress: string,
+  network: string,
+  signal?: AbortSignal,
+  info: Partial<NodeInfo> = {},
+): Promise<{ key: NodeKey; connection: Connection }> {
   const socket = await loopbackSocket(port, localAddress);
   const connection = new MConnConnection(
     socket,
@@ -31,7 +39,7 @@ export async function handshakeFrom(port: number, localAddress: string, network:
     resolveMConnTransportOptions(undefined),
   );
   const key = NodeKey.generate();
-  const nodeInfo = makeNodeInfo({ nodeId: key.nodeId, listenAddr: 'tcp://127.0.0.1:1', network, version: 'test', channels: Uint8Array.of(EchoChannel.id), moniker: `peer-${localAddress}` });
+  const nodeInfo = makeNodeInfo({ nodeId: key.nodeId, listenAddr: 'tcp://127.0.0.1:1', network, version: 'test', channels: Uint8Array.of(EchoChannel.id), moniker: `peer-${localAddress}`, ...info });
   try {
     await connection.handshake(nodeInfo, key, { signal, channels: [EchoChannel] });
   } catch (error) {

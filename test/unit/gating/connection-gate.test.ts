@@ -186,6 +186,20 @@ describe('gating: the connection gate', () => {
     assert.ok(isErrorNamed(await denial(g.checkPeer({ direction: 'inbound', nodeId: id(1) })), 'ConnectionDeniedError'), 'node IDs are still checked');
   });
 
+  it('refuses a dial to an IP nearer than the peer the address was learned from, with or without gaters', async () => {
+    for (const g of [gate([]), gate([{ name: 'open', allowConnection: () => true }])]) {
+      const refused = await denial(g.admit(tcp('127.0.0.1'), { direction: 'outbound', nodeId: id(1), learnedFrom: 'public' }));
+      assert.equal(refused.reason, 'address-scope');
+      assert.match(refused.message, /learned from a peer on a public IP, and 127\.0\.0\.1 is a loopback address/);
+      assert.equal((await denial(g.admit(tcp('::ffff:10.1.2.3'), { direction: 'outbound', learnedFrom: 'public' }))).reason, 'address-scope');
+      assert.equal((await denial(g.admit(tcp('0.0.0.0'), { direction: 'outbound', learnedFrom: 'loopback' }))).reason, 'address-scope', 'never an unspecified IP');
+      (await g.admit(tcp('10.1.2.3'), { direction: 'outbound', learnedFrom: 'private' })).release();
+      (await g.admit(tcp('8.8.8.8'), { direction: 'outbound', learnedFrom: 'public' })).release();
+      (await g.admit(tcp('127.0.0.1'), { direction: 'outbound' })).release();
+      assert.equal(g.snapshot().scopeRefusals, 3);
+    }
+  });
+
   it('takes inbound handshake slots per remote IP, denying the excess with the key that caps it', () => {
     const g = new ConnectionGate([], resolveGatingOptions({ maxConcurrentInboundHandshakes: 3, maxConcurrentInboundHandshakesPerIp: 2 }), silentLogger());
     assert.equal(g.beginInboundHandshake(tcp('10.0.0.1')), undefined);
