@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadConfig } from '../../framework/config/loader.js';
 
 const run = promisify(execFile);
 // bin/tmp2p.js runs the compiled CLI; find it from dist/test/integration (npm test) or test/integration (tsx).
@@ -50,6 +51,19 @@ describe('tmp2p command line', function () {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /NodeKeyExistsError/);
     assert.equal((await tmp2p(['show-node-id', '--home', home])).stdout.trim(), id, 'the key was not replaced');
+  });
+
+  it('init --loopback-testnet writes the loopback testnet settings, and start names the key a too small max_connections clashes with', async () => {
+    assert.equal((await tmp2p(['init', '--home', home, '--loopback-testnet'])).code, 0);
+    const config = await loadConfig({ file: join(home, 'config', 'config.toml') });
+    assert.equal(config.p2p.maxConcurrentInboundHandshakesPerIp, 0);
+    assert.equal(config.gating.perIp.maxConnections, 0);
+    assert.equal(config.p2p.maxConnections, 64, 'nothing else changed');
+    assert.match(await readFile(join(home, 'config', 'config.toml'), 'utf8'), /^# Loopback testnets:/m, 'comments kept');
+
+    const clash = await tmp2p(['start', '--home', home, '--set', 'p2p.max_connections=20', '--set', 'p2p.laddr=memory', '--set', 'p2p.transports=memory']);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /ConfigError: config key "p2p\.max_inbound_connections" is invalid: .*maxInbound = 40: plus maxOutgoing = 10 must not exceed maxConnected = 20/);
   });
 
   it('start runs a node until SIGTERM, and peers reads its status endpoint', async () => {
