@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createServer } from 'node:net';
-import { LOOPBACK_TESTNET_SETTINGS } from '../framework/config/loopback-testnet.js';
-import { createNode } from '../framework/container/create-node.js';
+import { LOOPBACK_TESTNET_SETTINGS } from '../node/config/loopback-testnet.js';
+import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { BenchBytesReactor } from './tcp-channel.js';

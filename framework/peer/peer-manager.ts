@@ -20,7 +20,7 @@ import { PeerScorer } from './peer-scorer.js';
 import { dialReachedSelf, SelfAddresses } from './self-addresses.js';
 import { chooseDial, evictionVictim } from './selection.js';
 import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
-import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
+import { TOKENS } from '../tokens.js';
 import {
   mathRandom,
   silentPeerLogger,
@@ -87,12 +87,12 @@ export class PeerManager {
   private closing: Promise<void> | undefined;
 
   constructor(
-    @inject(PEER_MANAGER_OPTIONS) options: PeerManagerOptions,
-    @inject(PEER_STORE) private readonly store: PeerStore,
-    @inject(SCORING_STRATEGY) scoring: ScoringStrategy,
-    @inject(CLOCK) @optional() clock?: Clock,
-    @inject(RANDOM) @optional() random?: RandomSource,
-    @inject(LOGGER) @optional() logger?: PeerManagerLogger,
+    @inject(TOKENS.PeerManagerOptions) options: PeerManagerOptions,
+    @inject(TOKENS.PeerStore) private readonly store: PeerStore,
+    @inject(TOKENS.ScoringStrategy) scoring: ScoringStrategy,
+    @inject(TOKENS.Clock) @optional() clock?: Clock,
+    @inject(TOKENS.Random) @optional() random?: RandomSource,
+    @inject(TOKENS.Logger) @optional() logger?: PeerManagerLogger,
   ) {
     // Re-resolving is idempotent and guards against options bound without validation.
     this.options = resolvePeerManagerOptions(options);

@@ -7,8 +7,7 @@ import type { InboundEnvelope } from '../router/envelope.js';
 import type { MessageClass } from '../router/message-type.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { parseDuration } from '../util/duration.js';
-import { META, readMeta, reactorMeta, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
-import type { ReactorClass } from './catalog.js';
+import { META, readMeta, reactorMeta, type ReactorClass, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
 import type { MessageContext, ReactorLifecycle } from './decorators.js';
 
 /** A reactor's decorators do not add up (checked at boot, before any peer connects). */
@@ -110,6 +109,13 @@ export class ReactorScanner {
     this.checkHandlers(name, channelMetas, handlers);
 
     for (const { property, definition, consume } of channelMetas) {
+      const holder = this.wired.find((w) => w.channels.some((c) => c.id === definition.id));
+      if (holder !== undefined) {
+        throw new ReactorDefinitionError(
+          `reactors ${holder.name} and ${name} both declare channel 0x${definition.id.toString(16).padStart(2, '0')} (${definition.name}); ` +
+            'a channel belongs to one reactor: enable only one of them ([reactors] enabled, or the reactors given to createNode)',
+        );
+      }
       const channel = this.router.openChannel(definition);
       reactor.channels.push(channel);
       (instance as Record<string | symbol, unknown>)[property] = channel;

@@ -17,7 +17,6 @@ import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { PeerRejectedError } from '../peer/errors.js';
-import { CONNECTION_GATE } from '../gating/tokens.js';
 import type { ConnectionGate } from '../gating/connection-gate.js';
 import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
@@ -106,7 +105,7 @@ export class Router {
     @inject(TOKENS.NodeKey) private readonly nodeKey: NodeKey,
     @inject(TOKENS.NodeInfoTemplate) private readonly nodeInfoTemplate: Omit<NodeInfo, 'channels'>,
     @inject(TOKENS.RouterOptions) private readonly options: RouterOptions,
-    @inject(CONNECTION_GATE) private readonly gate: ConnectionGate,
+    @inject(TOKENS.ConnectionGate) private readonly gate: ConnectionGate,
     @inject(TOKENS.Logger) logger: Logger,
     @inject(TOKENS.HostLookup) @optional() private readonly hostLookup?: HostLookup,
   ) {

@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { inject, injectable, optional } from 'inversify';
 import { ClassicLevel } from 'classic-level';
 import { throwIfAborted, toError } from '../../framework/errors/base.js';
 import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
-import type { NodeConfig } from '../../framework/config/node-config.js';
 import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../framework/peer/types.js';
 import { TOKENS } from '../../framework/tokens.js';
@@ -39,8 +38,6 @@ export interface LevelPeerStoreOptions {
   readonly maxPendingWrites?: number;
 }
 
-/** DI token for {@link LevelPeerStoreOptions} (optional). */
-export const LEVEL_PEER_STORE_OPTIONS = Symbol.for('tmp2p.LevelPeerStoreOptions');
 
 /** Records live under `peer/<node id>`; the prefix leaves room for other key spaces (e.g. a format marker). */
 export const LEVEL_KEY_PREFIX = 'peer/';
@@ -110,11 +107,10 @@ export class LevelPeerStore implements PeerStore {
   private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0, repairs: 0 };
 
   constructor(
-    @inject(TOKENS.Config) @optional() config?: NodeConfig,
-    @inject(LEVEL_PEER_STORE_OPTIONS) @optional() options?: LevelPeerStoreOptions,
+    @inject(TOKENS.LevelPeerStoreOptions) @optional() options?: LevelPeerStoreOptions,
     @inject(TOKENS.Logger) @optional() logger?: PeerManagerLogger,
   ) {
-    this.path = resolveLevelPath(config, options);
+    this.path = resolveLevelPath(options);
     this.sync = options?.sync ?? false;
     this.repairOnCorruption = options?.repairOnCorruption ?? true;
     this.maxBatchSize = positiveInt(options?.maxBatchSize, 512, 'maxBatchSize');
@@ -316,15 +312,11 @@ function levelCode(error: unknown): string | undefined {
 }
 
 /** Where the database lives: explicit option, then config, then the home's default. */
-export function resolveLevelPath(config: NodeConfig | undefined, options: LevelPeerStoreOptions | undefined): string {
-  const home = config?.home;
-  const configured = options?.path ?? config?.p2p.peerStorePath;
-  if (typeof configured === 'string' && configured.length > 0) {
-    return isAbsolute(configured) || home === undefined ? resolve(configured) : resolve(home, configured);
-  }
-  if (home !== undefined && home.length > 0) return resolve(join(home, 'data', 'peerstore'));
+export function resolveLevelPath(options: LevelPeerStoreOptions | undefined): string {
+  const configured = options?.path;
+  if (typeof configured === 'string' && configured.length > 0) return resolve(configured);
   throw new PeerStoreConfigError(
-    'the "leveldb" peer store needs a directory: run the node with a home (--home), set config key p2p.peer_store_path, or bind LEVEL_PEER_STORE_OPTIONS with { path }',
+    'the "leveldb" peer store needs a directory: run the node with a home (--home), set config key p2p.peer_store_path, or bind TOKENS.LevelPeerStoreOptions with { path }',
   );
 }
 

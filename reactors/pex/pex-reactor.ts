@@ -105,14 +105,14 @@ export class PexReactor implements ReactorLifecycle {
     @inject(TOKENS.PeerManager) private readonly peerManager: PexPeerManager,
     @inject(TOKENS.Router) private readonly router: PexRouter,
     @inject(TOKENS.Logger) logger: Logger,
-    @inject(TOKENS.ReactorOptions) @optional() reactorOptions: Record<string, unknown> = {},
+    @inject(TOKENS.PexReactorOptions) @optional() options: Partial<PexOptions> = {},
     @inject(TOKENS.PeerManagerOptions) @optional() peerManagerOptions?: { readonly selfId?: NodeID; readonly maxPeers?: number },
     @inject(TOKENS.Clock) @optional() clock?: Clock,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
     @inject(TOKENS.HostLookup) @optional() hostLookup?: HostLookup,
   ) {
     this.log = logger.child({ component: 'pex' });
-    this.options = resolvePexOptions(reactorOptions['pex'] as Partial<PexOptions> | undefined, peerManagerOptions?.maxPeers ?? 0);
+    this.options = resolvePexOptions(options, peerManagerOptions?.maxPeers ?? 0);
     this.selfId = peerManagerOptions?.selfId;
     this.seedIds = new Set(this.options.seeds.map((s) => s.nodeId));
     this.clock = clock ?? systemClock;

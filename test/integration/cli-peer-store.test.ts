@@ -87,7 +87,7 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
     }
     assert.equal(await stop(b), 0, b.output());
 
-    const store = new LevelPeerStore(undefined, { path: join(homeB, 'data', 'peerstore') });
+    const store = new LevelPeerStore({ path: join(homeB, 'data', 'peerstore') });
     try {
       const records = await store.load();
       const recordA = records.find((r) => r.nodeId === idA);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../framework/config/loader.js';
+import { loadConfig } from '../../node/config/loader.js';
 
 const run = promisify(execFile);
 // bin/tmp2p.js runs the compiled CLI; find it from dist/test/integration (npm test) or test/integration (tsx).

@@ -7,11 +7,10 @@ import { defineChannel } from '../../framework/router/channel-definition.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import type { PeerUpdate } from '../../framework/peer/types.js';
 import { TOKENS } from '../../framework/tokens.js';
-import type { NodeConfig } from '../../framework/config/node-config.js';
-import { createTestNetwork, type TestNetwork } from '../../framework/testing/test-network.js';
-import { createNode } from '../../framework/container/create-node.js';
+import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
+import { createNode } from '../../node/create-node.js';
 import { ReactorDefinitionError } from '../../framework/reactor/scanner.js';
-import { UnknownReactorError } from '../../framework/reactor/catalog.js';
+import { UnknownReactorError } from '../../node/registry/plugin-registry.js';
 import { silentLogger } from '../../framework/logging/logger.js';
 
 const { Ping, Pong } = tmp2p.echo;
@@ -29,12 +28,17 @@ class CounterReactor {
   started = false;
   stopped = false;
 
-  constructor(@inject(TOKENS.Config) readonly config: NodeConfig) {}
+  /** From its own `[reactors.test-counter]` table. */
+  readonly label: string;
+
+  constructor(@inject(TOKENS.ReactorTables) tables: Readonly<Record<string, Record<string, unknown>>>) {
+    this.label = String(tables['test-counter']?.label ?? 'unlabelled');
+  }
 
   @Every('10ms')
   tick(): void {
     this.ticks++;
-    this.counter.broadcast(Ping.create({ content: `${this.config.moniker}:${this.ticks}` }));
+    this.counter.broadcast(Ping.create({ content: `${this.label}:${this.ticks}` }));
   }
 
   @OnMessage(Ping)
@@ -64,14 +68,18 @@ describe('reactors declared with decorators', function () {
     net = undefined;
   });
 
-  it('are discovered by name from config, wired at boot, and unwired at stop', async () => {
-    net = await createTestNetwork({ nodes: 3, config: { reactors: { enabled: ['test-counter'] } } });
+  it('are enabled by name from config, wired at boot, and unwired at stop', async () => {
+    net = await createTestNetwork({
+      nodes: 3,
+      reactors: [CounterReactor],
+      nodeConfig: (i) => ({ reactors: { enabled: ['pex', 'test-counter'], 'test-counter': { label: `node-${i}` } } }),
+    });
     await net.waitForFullMesh();
     const reactors = net.nodes.map((n) => n.reactor(CounterReactor));
     await net.waitFor(() => reactors.every((r) => new Set(r.received.map((m) => m.from)).size === 2), { what: 'messages from both peers' });
     for (const [i, r] of reactors.entries()) {
       assert.equal(r.started, true);
-      assert.equal(r.config.moniker, `node-${i}`, 'constructor injection works');
+      assert.equal(r.label, `node-${i}`, 'its own config table is injected');
       assert.ok(r.ticks > 0);
       assert.deepEqual(r.updates.filter((u) => u.status === 'up').length, 2);
       assert.ok(r.updates.every((u) => u.channels.has(0x71) || u.status === 'down'));

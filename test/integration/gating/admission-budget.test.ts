@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import type { Node } from '../../../framework/container/node.js';
+import type { Node } from '../../../node/node.js';
 import type { Connection } from '../../../framework/transport/transport.js';
 import { echoRoundTrip, handshakeFrom, loopbackSocket } from '../../support/loopback-peer.js';
 import { port, rejected, tcpNode, waitFor } from './helpers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Subscription } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
@@ -15,6 +15,7 @@ import {
   FrameLengthError,
   InvalidEphemeralKeyError,
   LowOrderPointError,
+  MessageTooLargeError as HandshakeMessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import {
   EmptyPacketError,
@@ -22,7 +23,8 @@ import {
   PacketTooLargeError,
   UnknownChannelError,
 } from '../../../plugins/transports/mconn/mconnection/errors.js';
-import { MCONN_TRANSPORT_OPTIONS } from '../../../plugins/transports/mconn/options.js';
+import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import {
   evilBadAuthSig,
   evilEmptyPacket,
@@ -32,6 +34,8 @@ import {
   evilLowOrderKey,
   evilNoEphemeralKey,
   evilOverCapacityMessage,
+  evilOversizedAuthSigPrefix,
+  evilOversizedKeyPrefix,
   evilOversizedPacket,
   evilSlowloris,
   evilTamperedFrame,
@@ -91,7 +95,8 @@ describe('evil peers against a tmp2p node over TCP', function () {
       config: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0' }, reactors: { echo: { ping_interval: '1h' } } },
       createNodeOptions: {
         configure: (container) => {
-          container.bind(MCONN_TRANSPORT_OPTIONS).toConstantValue({ handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
+          const options = container.get<MConnTransportOptions>(TOKENS.MConnTransportOptions);
+          container.rebind(TOKENS.MConnTransportOptions).toConstantValue({ ...options, handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
         },
       },
     });
@@ -121,6 +126,10 @@ describe('evil peers against a tmp2p node over TCP', function () {
     ['garbage instead of a BytesValue', evilGarbageKey, InvalidEphemeralKeyError, /wrong wireType/],
     ['low-order ephemeral key', evilLowOrderKey, LowOrderPointError],
     ['AuthSig signed by another key', evilBadAuthSig, AuthSignatureError, /challenge verification failed/],
+    // Both send only a length prefix: waiting for the body would end in HandshakeTimeoutError, so the
+    // precise error proves the node closed the connection after reading at most the prefix.
+    ['a 1 MiB length prefix for its ephemeral key (3 bytes, nothing after)', evilOversizedKeyPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 34/],
+    ['a 1 MiB length prefix for its AuthSigMessage (one frame, nothing after)', evilOversizedAuthSigPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 103/],
     ['slowloris: stops mid-frame', evilSlowloris, HandshakeTimeoutError, new RegExp(`within ${PHASE_TIMEOUT_MS} ms.*AuthSigMessage`)],
     ['incompatible network', evilIncompatibleNetwork, IncompatiblePeerError, /not-the-same-chain/],
   ];

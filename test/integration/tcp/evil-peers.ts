@@ -3,14 +3,15 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
-import { DelimitedReader, encodeDelimited } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
+  AUTH_SIG_MESSAGE_MAX_SIZE,
   computeHandshakeSecrets,
   decodeEphemeralKey,
   encodeAuthSigMessage,
   encodeEphemeralKeyMessage,
-  HANDSHAKE_MAX_MESSAGE_SIZE,
+  EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
   type HandshakeSecrets,
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
@@ -95,7 +96,7 @@ export class RawPeer {
   }
 
   async readDelimited(): Promise<Uint8Array> {
-    const reader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    const reader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
     for (;;) {
       reader.push(await this.read(1));
       const message = reader.next();
@@ -145,7 +146,7 @@ async function readSealedMessage(session: RawSession, maxSize: number): Promise<
 export async function rawHonestHandshake(peer: RawPeer, key: NodeKey, nodeInfo: NodeInfo = evilNodeInfo(key)): Promise<RawSession & { remotePublicKey: Uint8Array }> {
   const session = await rawKeyExchange(peer);
   peer.write(session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge))));
-  const remotePublicKey = verifyAuthSigMessage(await readSealedMessage(session, HANDSHAKE_MAX_MESSAGE_SIZE), session.secrets.challenge);
+  const remotePublicKey = verifyAuthSigMessage(await readSealedMessage(session, AUTH_SIG_MESSAGE_MAX_SIZE), session.secrets.challenge);
   peer.write(session.sealer.seal(encodeDelimited(encodeNodeInfo(nodeInfo))));
   await readSealedMessage(session, MAX_NODE_INFO_SIZE);
   return { ...session, remotePublicKey };
@@ -198,6 +199,24 @@ export async function evilSlowloris(endpoint: Endpoint): Promise<RawPeer> {
   const key = NodeKey.generate();
   const frame = session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge)));
   peer.write(frame.subarray(0, SEALED_FRAME_SIZE / 2));
+  return peer;
+}
+
+/**
+ * Declares a 1 MiB ephemeral-key message and sends nothing more: only its
+ * 3-byte prefix can be read, so the node must judge the message by it.
+ */
+export async function evilOversizedKeyPrefix(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  peer.write(encodeUvarint(1024 * 1024));
+  return peer;
+}
+
+/** Completes the key exchange, then declares a 1 MiB AuthSigMessage in a sealed frame that holds only the prefix. */
+export async function evilOversizedAuthSigPrefix(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  const session = await rawKeyExchange(peer);
+  peer.write(session.sealer.seal(encodeUvarint(1024 * 1024)));
   return peer;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPrometheusRegistry, parseListenAddr, type MetricsSource } from '../../../framework/metrics/index.js';
+import { createPrometheusRegistry, parseListenAddr, type MetricsSource } from '../../../node/metrics/index.js';
 import type { PeerManagerMetrics } from '../../../framework/peer/snapshot.js';
 import type { RouterMetricsSnapshot } from '../../../framework/router/metrics.js';
 import { InvalidArgumentError } from '../../../framework/errors/base.js';

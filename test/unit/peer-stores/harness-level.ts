@@ -44,8 +44,8 @@ export async function readRaw(path: string, key: string): Promise<string | undef
 
 export function levelHarness(options: Omit<LevelPeerStoreOptions, 'path'> = {}): StoreHarness<LevelPeerStore> {
   return {
-    create: async () => new LevelPeerStore(undefined, { ...options, path: join(await tempDir(), 'peerstore') }),
-    reopen: async (store) => new LevelPeerStore(undefined, { ...options, path: store.path }),
+    create: async () => new LevelPeerStore({ ...options, path: join(await tempDir(), 'peerstore') }),
+    reopen: async (store) => new LevelPeerStore({ ...options, path: store.path }),
     injectCorrupt: async (store, ids: readonly NodeID[]) => {
       await store.close();
       const [a, b, c, d] = ids;
@@ -56,7 +56,7 @@ export function levelHarness(options: Omit<LevelPeerStoreOptions, 'path'> = {}):
         [levelKeyOf(d!), JSON.stringify({ v: 2, nodeId: d, addresses: [] })], // a future format
         ['peer/not-a-node-id', JSON.stringify({ v: 1, nodeId: d, addresses: [] })],
       ]);
-      return new LevelPeerStore(undefined, { ...options, path: store.path });
+      return new LevelPeerStore({ ...options, path: store.path });
     },
     loadSkipsCorrupt: true,
   };
