@@ -26,6 +26,7 @@ import {
 import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import {
+  assertHonestPeerServed,
   evilBadAuthSig,
   evilEmptyPacket,
   evilFrameLength,
@@ -112,13 +113,7 @@ describe('evil peers against a tmp2p node over TCP', function () {
   afterEach(async function () {
     for (const peer of peers) peer.close();
     peers = [];
-    // Whatever the hostile peer did, the honest one is still connected and echoed.
-    const honest = net.node(1);
-    assert.deepEqual(target.peers(), [honest.nodeId], `${this.currentTest?.title}: the honest peer must stay the only peer`);
-    const echo = honest.reactor(EchoReactor);
-    const before = echo.stats.pongsReceived;
-    echo.ping();
-    await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
+    await assertHonestPeerServed(net, target, this.currentTest?.title);
   });
 
   const handshakeCases: Array<[string, (e: Endpoint) => Promise<RawPeer>, ErrorClass, RegExp?]> = [
