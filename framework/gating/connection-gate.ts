@@ -94,8 +94,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * Asks the configured gaters about connections, in `gating.gaters` order (see
- * ConnectionGater for the phases and what counts as a denial), and holds the
- * inbound handshake cap. The router calls it on its accept and dial paths;
+ * ConnectionGater for the phases and what counts as a denial), holds the
+ * inbound handshake caps (in all and per remote IP), and keeps a dial of a
+ * learned address within the scope of the peer it came from (see
+ * AdmitOptions.learnedFrom). The router calls it on its accept and dial paths;
  * the gate never touches a socket: a denial is a ConnectionDeniedError the
  * router closes the connection with and counts by `reason`.
  *
