@@ -16,6 +16,7 @@ import { Waiters } from '../../../framework/util/waiters.js';
 import { reasonOf } from '../../../framework/util/abort.js';
 import { MConnection } from './mconnection/mconnection.js';
 import { UnknownChannelError } from './mconnection/errors.js';
+import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
 import { exchangeNodeInfo } from './node-info-exchange.js';
@@ -162,7 +163,7 @@ export class MConnConnection implements Connection {
 
   close(reason?: Error): void {
     if (this.closeReason !== undefined) return;
-    this.closeReason = reason ?? new ConnectionClosedError();
+    this.closeReason = reason ?? orderlyCloseError();
     this.closedWith = reason;
     // Receivers first, so a receive loop learns the real reason before a send loop sees "closed".
     this.readable.wakeAll();
@@ -237,7 +238,7 @@ export class MConnConnection implements Connection {
 
   private readonly onMConnectionClose = (reason: Error | undefined): void => {
     if (this.closeReason !== undefined) return;
-    const error = unwrapStreamError(reason) ?? new ConnectionClosedError('connection closed');
+    const error = unwrapStreamError(reason) ?? orderlyCloseError('connection closed');
     this.closeReason = error;
     this.closedWith = error;
     this.readable.wakeAll();

@@ -6,6 +6,7 @@ import { releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../.
 import { buildChannels, type ChannelState } from './channel-state.js';
 import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
+import { orderlyCloseError } from '../errors.js';
 import { RateLimiter, monotonicClock } from './flow-rate.js';
 import { FrameReader } from './frame-reader.js';
 import { Keepalive } from './keepalive.js';
@@ -456,7 +457,7 @@ export class MConnection {
       this.processing = false;
     }
     if (this.streamGoneReason !== undefined && !this.readGate.pausedByOwner) {
-      this.close(new ConnectionClosedError(this.streamGoneReason));
+      this.close(orderlyCloseError(this.streamGoneReason));
     }
   }
 
