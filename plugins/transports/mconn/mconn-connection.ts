@@ -107,7 +107,12 @@ export class MConnConnection implements Connection {
     if (this.closeReason !== undefined) throw new HandshakeError('connection closed before the handshake', { cause: this.closeReason });
     this.handshakeState = 'running';
     const external = options.signal;
-    const signal = external ? AbortSignal.any([external, this.lifetime.signal]) : this.lifetime.signal;
+    // The caller's signal aborts the connection's own (AbortSignal.any costs a composite signal
+    // with weak references per handshake; a failed handshake closes the connection anyway).
+    const onExternalAbort = (): void => this.lifetime.abort(reasonOf(external!));
+    if (external?.aborted) onExternalAbort();
+    else external?.addEventListener('abort', onExternalAbort, { once: true });
+    const signal = this.lifetime.signal;
     const timeoutMs = this.options.handshakePhaseTimeoutMs;
     try {
       const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs });
@@ -121,6 +126,8 @@ export class MConnConnection implements Connection {
       const error = this.handshakeFailure(err, external);
       this.close(error);
       throw error;
+    } finally {
+      external?.removeEventListener('abort', onExternalAbort);
     }
   }
 
