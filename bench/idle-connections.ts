@@ -5,11 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../framework/config/loader.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
-import type { NodeInfo } from '../framework/identity/node-info.js';
 import { MConnConnection } from '../plugins/transports/mconn/mconn-connection.js';
 import { resolveMConnTransportOptions } from '../plugins/transports/mconn/options.js';
-import { EchoChannel } from '../reactors/echo/echo-channel.js';
-import { BenchChannel } from './tcp-channel.js';
+import { BENCH_CLIENT_CHANNELS, benchClientNodeInfo } from './tmp2p-pair.js';
 import type { BenchRow, Scenario } from './harness.js';
 
 /*
@@ -72,7 +70,6 @@ export const idleConnectionsScenario: Scenario = {
       const config = await loadConfig({ values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'memory', ping_interval: `${CLIENT_PING_MS}ms`, pong_timeout: `${CLIENT_PONG_TIMEOUT_MS}ms` } } });
       // Generous handshake deadlines: on a loaded machine a slow accept is a figure to report, not a failure.
       const options = resolveMConnTransportOptions(config, { handshakePhaseTimeoutMs: 60_000 });
-      const channels = [BenchChannel, EchoChannel];
       const keys = Array.from({ length: CONNECTIONS }, () => NodeKey.generate());
       let closedEarly = 0;
       let retries = 0;
@@ -84,16 +81,7 @@ export const idleConnectionsScenario: Scenario = {
           while (next < CONNECTIONS) {
             const i = next++;
             const key = keys[i]!;
-            const info: NodeInfo = {
-              protocolVersion: { p2p: 8, block: 11, app: 0 },
-              nodeId: key.nodeId,
-              listenAddr: 'tcp://127.0.0.1:1',
-              network: 'bench',
-              version: 'bench',
-              channels: Uint8Array.from(channels.map((c) => c.id)),
-              moniker: `idle-${i}`,
-              other: { txIndex: 'off', rpcAddress: '' },
-            };
+            const info = benchClientNodeInfo(key, `idle-${i}`);
             for (let attempt = 1; ; attempt++) {
               const socket = connect({ host: endpoint!.ip!, port: endpoint!.port!, localAddress: clientAddress(i) });
               socket.on('error', () => {});
@@ -101,7 +89,7 @@ export const idleConnectionsScenario: Scenario = {
               try {
                 await once(socket, 'connect');
                 socket.setNoDelay(true);
-                await connection.handshake(info, key, { channels });
+                await connection.handshake(info, key, { channels: BENCH_CLIENT_CHANNELS });
               } catch (error) {
                 connection.close();
                 if (attempt === 3) throw error;
