@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Endpoint } from '../framework/address/endpoint.js';
-import { loadConfig } from '../framework/config/loader.js';
-import { createNode } from '../framework/container/create-node.js';
+import { loadConfig } from '../node/config/loader.js';
+import { createNode } from '../node/create-node.js';
 import { ConnectionGate } from '../framework/gating/connection-gate.js';
 import { resolveGatingOptions } from '../framework/gating/options.js';
 import { silentLogger } from '../framework/logging/logger.js';
@@ -31,7 +31,7 @@ export const gatingScenario: Scenario = {
       values: { gating: { cidr: { deny: [...DENY_LIST, '203.0.113.0/24'] }, per_ip: { max_connections: 8 }, attempt_window: { window: '1ms' } } },
     });
     const gate = new ConnectionGate(
-      [new CidrGater(gating), new NodeIdGater(gating), new PerIpGater(gating), new AttemptWindowGater(gating)],
+      [new CidrGater(gating.cidr), new NodeIdGater(gating.nodeId), new PerIpGater(gating.perIp), new AttemptWindowGater(gating.attemptWindow)],
       resolveGatingOptions({}),
       silentLogger(),
     );

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { createNode } from '../framework/container/create-node.js';
+import { createNode } from '../node/create-node.js';
+import { TOKENS } from '../framework/tokens.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
-import { MCONN_TRANSPORT_OPTIONS } from '../plugins/transports/mconn/options.js';
+import type { MConnTransportOptions } from '../plugins/transports/mconn/options.js';
 import { BenchBytesReactor } from './tcp-channel.js';
 
 /*
@@ -35,7 +36,10 @@ const node = await createNode(
     reactors: [BenchBytesReactor, EchoReactor],
     logger: silentLogger(),
     // A loaded machine may take seconds per handshake; the bench measures that instead of refusing it.
-    configure: (container) => container.bind(MCONN_TRANSPORT_OPTIONS).toConstantValue({ handshakePhaseTimeoutMs: 60_000, backlog: 1024 }),
+    configure: (container) => {
+      const options = container.get<MConnTransportOptions>(TOKENS.MConnTransportOptions);
+      container.rebind(TOKENS.MConnTransportOptions).toConstantValue({ ...options, handshakePhaseTimeoutMs: 60_000, backlog: 1024 });
+    },
   },
 );
 

@@ -2,7 +2,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../framework/config/loader.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
 import { MConnConnection } from '../plugins/transports/mconn/mconn-connection.js';
@@ -67,9 +66,8 @@ export const idleConnectionsScenario: Scenario = {
       const far = NodeAddress.parse(listening.address);
       const [endpoint] = await far.resolve();
       const before = await ask(child);
-      const config = await loadConfig({ values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'memory', ping_interval: `${CLIENT_PING_MS}ms`, pong_timeout: `${CLIENT_PONG_TIMEOUT_MS}ms` } } });
       // Generous handshake deadlines: on a loaded machine a slow accept is a figure to report, not a failure.
-      const options = resolveMConnTransportOptions(config, { handshakePhaseTimeoutMs: 60_000 });
+      const options = resolveMConnTransportOptions({ handshakePhaseTimeoutMs: 60_000, mconnection: { pingIntervalMs: CLIENT_PING_MS, pongTimeoutMs: CLIENT_PONG_TIMEOUT_MS } });
       const keys = Array.from({ length: CONNECTIONS }, () => NodeKey.generate());
       let closedEarly = 0;
       let retries = 0;

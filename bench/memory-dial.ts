@@ -1,5 +1,5 @@
-import { createNode } from '../framework/container/create-node.js';
-import type { Node } from '../framework/container/node.js';
+import { createNode } from '../node/create-node.js';
+import type { Node } from '../node/node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { MemoryNetwork } from '../plugins/transports/memory/memory-network.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';

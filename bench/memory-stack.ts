@@ -1,4 +1,4 @@
-import { createTestNetwork } from '../framework/testing/test-network.js';
+import { createTestNetwork } from '../node/testing/test-network.js';
 import { Reactor, Channel, OnMessage } from '../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../framework/router/channel.js';
 import { EchoChannel, Ping, type Pong } from '../reactors/echo/echo-channel.js';

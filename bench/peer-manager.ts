@@ -99,8 +99,8 @@ async function loading(report: (row: BenchRow) => void): Promise<void> {
 
   const dir = await mkdtemp(join(tmpdir(), 'tmp2p-bench-level-'));
   try {
-    await fill(new LevelPeerStore(undefined, { path: dir }));
-    report({ scenario: 'peer-manager', case: 'start() loading 100k peers: leveldb', value: await timedLoad(() => new LevelPeerStore(undefined, { path: dir })), unit: 'ms' });
+    await fill(new LevelPeerStore({ path: dir }));
+    report({ scenario: 'peer-manager', case: 'start() loading 100k peers: leveldb', value: await timedLoad(() => new LevelPeerStore({ path: dir })), unit: 'ms' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -114,11 +114,11 @@ async function loading(report: (row: BenchRow) => void): Promise<void> {
   }
   try {
     const options = { uri: mongo.uri, database: `bench_${process.pid}`, maxBufferedWrites: 200_000, maxLoadRecords: 200_000 };
-    await fill(new MongoPeerStore(undefined, options));
+    await fill(new MongoPeerStore(options));
     report({
       scenario: 'peer-manager',
       case: 'start() loading 100k peers: mongodb',
-      value: await timedLoad(() => new MongoPeerStore(undefined, options)),
+      value: await timedLoad(() => new MongoPeerStore(options)),
       unit: 'ms',
       notes: `${mongo.kind} (${mongo.flavor})`,
     });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { createNode } from '../framework/container/create-node.js';
+import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { NodeAddress } from '../framework/address/node-address.js';
 import { BytesValue } from './tcp-channel.js';

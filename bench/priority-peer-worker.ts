@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createNode } from '../framework/container/create-node.js';
+import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { PriorityBenchReactor, priorityNodeConfig, type PriorityNodeSettings } from './priority-shared.js';
 import type { MConnConnection } from '../plugins/transports/mconn/mconn-connection.js';

@@ -1,4 +1,4 @@
-import type { LoadConfigOptions } from '../framework/config/loader.js';
+import type { LoadConfigOptions } from '../node/config/loader.js';
 import { Reactor, Channel, OnMessage, type MessageContext } from '../framework/reactor/decorators.js';
 import { defineChannel } from '../framework/router/channel-definition.js';
 import type { ChannelHandle } from '../framework/router/channel.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createServer } from 'node:net';
-import { createNode } from '../framework/container/create-node.js';
+import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { BenchBytesReactor } from './tcp-channel.js';

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { createNode } from '../framework/container/create-node.js';
+import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
-import { loadConfig } from '../framework/config/loader.js';
-import type { Node } from '../framework/container/node.js';
+import type { Node } from '../node/node.js';
 import type { NodeInfo } from '../framework/identity/node-info.js';
 import type { Transport } from '../framework/transport/transport.js';
 import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
@@ -107,7 +106,6 @@ export interface SetupResult {
  * each with one setup in flight, for `durationMs`.
  */
 export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number): Promise<SetupResult> {
-  const config = await loadConfig({ values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'memory' } } });
   const keys = Array.from({ length: dialers }, () => NodeKey.generate());
   const [endpoint] = await far.resolve();
   const channels = BENCH_CLIENT_CHANNELS;
@@ -116,7 +114,7 @@ export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs:
   const until = started + durationMs;
   await Promise.all(
     keys.map(async (key) => {
-      const transport: Transport = new MConnTransport(config, key, silentLogger());
+      const transport: Transport = new MConnTransport(key, silentLogger());
       const info = benchClientNodeInfo(key, 'setup-bench');
       while (performance.now() < until) {
         const t = performance.now();

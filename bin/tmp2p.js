@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/framework/cli/main.js';
+import '../dist/node/cli/main.js';

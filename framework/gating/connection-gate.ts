@@ -13,7 +13,6 @@ import type { ConnectionAttempt, ConnectionGater, GaterStats, PeerAttempt } from
 import { InboundHandshakeLimit } from './handshake-limit.js';
 import type { GatingOptions } from './options.js';
 import { remoteIPKey } from './remote-ip.js';
-import { GATER, GATING_OPTIONS } from './tokens.js';
 
 /** An admitted connection's hold on the gaters' state; `release` (idempotent) gives it back. */
 export interface GateLease {
@@ -88,8 +87,8 @@ export class ConnectionGate {
   private readonly log: Logger;
 
   constructor(
-    @multiInject(GATER) @optional() gaters: readonly ConnectionGater[] | undefined,
-    @inject(GATING_OPTIONS) private readonly options: GatingOptions,
+    @multiInject(TOKENS.Gater) @optional() gaters: readonly ConnectionGater[] | undefined,
+    @inject(TOKENS.GatingOptions) private readonly options: GatingOptions,
     @inject(TOKENS.Logger) logger: Logger,
   ) {
     this.chain = [...(gaters ?? [])];

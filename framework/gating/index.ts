@@ -6,5 +6,3 @@ export { remoteIPKey } from './remote-ip.js';
 export { BoundedTable, type FullTablePolicy } from './bounded-table.js';
 export { InboundHandshakeLimit } from './handshake-limit.js';
 export { DEFAULT_GATING_OPTIONS, resolveGatingOptions, type GatingOptions } from './options.js';
-export type { AttemptWindowGatingConfig, CidrGatingConfig, GatingConfig, NodeIdGatingConfig, PerIpGatingConfig } from './config.js';
-export { CONNECTION_GATE, GATER, GATING_CONFIG, GATING_OPTIONS } from './tokens.js';

@@ -20,7 +20,6 @@ export type { AdvertiseContext } from './advertise.js';
 export { MAX_ADDRESSES_PER_PEER, MAX_BEHAVIOUR } from './peer-entry.js';
 export { PENDING_WRITES_LIMIT } from './store-writer.js';
 export { retryDelay } from './retry.js';
-export { CLOCK, FIXED_SCORES, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
 export {
   mathRandom,
   silentPeerLogger,

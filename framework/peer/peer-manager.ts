@@ -2,6 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import { InvalidArgumentError, throwIfAborted, toError } from '../errors/base.js';
 import { isNodeID, type NodeID } from '../identity/node-id.js';
+import { peerErrorFields } from '../logging/peer-faults.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
 import { ConnectionTable, type Connection } from './connections.js';
@@ -20,7 +21,7 @@ import { PeerScorer } from './peer-scorer.js';
 import { dialReachedSelf, SelfAddresses } from './self-addresses.js';
 import { chooseDial, evictionVictim } from './selection.js';
 import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
-import { CLOCK, LOGGER, PEER_MANAGER_OPTIONS, PEER_STORE, RANDOM, SCORING_STRATEGY } from './tokens.js';
+import { TOKENS } from '../tokens.js';
 import {
   mathRandom,
   silentPeerLogger,
@@ -85,12 +86,12 @@ export class PeerManager {
   private closing: Promise<void> | undefined;
 
   constructor(
-    @inject(PEER_MANAGER_OPTIONS) options: PeerManagerOptions,
-    @inject(PEER_STORE) private readonly store: PeerStore,
-    @inject(SCORING_STRATEGY) scoring: ScoringStrategy,
-    @inject(CLOCK) @optional() clock?: Clock,
-    @inject(RANDOM) @optional() random?: RandomSource,
-    @inject(LOGGER) @optional() logger?: PeerManagerLogger,
+    @inject(TOKENS.PeerManagerOptions) options: PeerManagerOptions,
+    @inject(TOKENS.PeerStore) private readonly store: PeerStore,
+    @inject(TOKENS.ScoringStrategy) scoring: ScoringStrategy,
+    @inject(TOKENS.Clock) @optional() clock?: Clock,
+    @inject(TOKENS.Random) @optional() random?: RandomSource,
+    @inject(TOKENS.Logger) @optional() logger?: PeerManagerLogger,
   ) {
     // Re-resolving is idempotent and guards against options bound without validation.
     this.options = resolvePeerManagerOptions(options);
@@ -342,10 +343,11 @@ export class PeerManager {
   /** A fatal error on the peer's connection: schedules its eviction. */
   errored(nodeId: NodeID, error: Error): void {
     if (!this.conns.connected.has(nodeId) || this.conns.evicting.has(nodeId)) {
-      this.log.debug({ peer: nodeId, err: error }, 'error for a peer that is not connected ignored');
+      this.log.debug({ peer: nodeId, error: peerErrorFields(error) }, 'error for a peer that is not connected ignored');
       return;
     }
-    this.log.info({ peer: nodeId, err: error }, 'peer errored; evicting');
+    // debug: the router logs the peer's error already (once per connection, without a stack).
+    this.log.debug({ peer: nodeId, error: peerErrorFields(error) }, 'peer errored; evicting');
     this.scheduleEviction(nodeId);
   }
 

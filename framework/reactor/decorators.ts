@@ -7,7 +7,6 @@ import type { MessageClass } from '../router/message-type.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { PeerUpdate } from '../peer/types.js';
 import { META, appendMeta, type IntervalSpec, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
-import { reactorCatalog, type ReactorClass } from './catalog.js';
 
 /** Passed to every message handler next to the message. */
 export interface MessageContext<Inner = unknown> {
@@ -17,16 +16,14 @@ export interface MessageContext<Inner = unknown> {
 }
 
 /**
- * Marks a class as a reactor and registers it under `name` (default: the
- * class name) so configuration can enable it. The class is made injectable;
- * its constructor dependencies use `@inject(TOKENS.X)`.
+ * Marks a class as a reactor named `name` (default: the class name). It only
+ * records metadata and makes the class injectable (constructor dependencies
+ * use `@inject(TOKENS.X)`); the node wires the reactors it is given at boot.
  */
 export function Reactor(name?: string): ClassDecorator {
   return (target) => {
-    const reactorName = name ?? target.name;
-    Reflect.defineMetadata(META.reactor, { name: reactorName }, target);
+    Reflect.defineMetadata(META.reactor, { name: name ?? target.name }, target);
     injectable()(target as never);
-    reactorCatalog.register(reactorName, target as unknown as ReactorClass);
   };
 }
 

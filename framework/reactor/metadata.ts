@@ -1,5 +1,6 @@
-import type { ConsumeOptions } from '../streams/bounded-consumer.js';
 import 'reflect-metadata';
+import type { ConsumeOptions } from '../streams/bounded-consumer.js';
+import { InvalidArgumentError } from '../errors/base.js';
 import type { ChannelDefinition } from '../router/channel-definition.js';
 import type { MessageClass } from '../router/message-type.js';
 
@@ -18,6 +19,9 @@ export const META = {
 export interface ReactorMeta {
   readonly name: string;
 }
+
+/** A class decorated with `@Reactor`. */
+export type ReactorClass = abstract new (...args: never[]) => object;
 
 export interface ChannelMeta {
   readonly property: string | symbol;
@@ -52,4 +56,11 @@ export function readMeta<T>(key: symbol, target: object): readonly T[] {
 
 export function reactorMeta(cls: object): ReactorMeta | undefined {
   return Reflect.getOwnMetadata(META.reactor, cls);
+}
+
+/** The name a reactor class was declared with (`@Reactor(name)`, default its class name). */
+export function reactorNameOf(cls: ReactorClass): string {
+  const meta = reactorMeta(cls);
+  if (!meta) throw new InvalidArgumentError(`${cls.name} is not a reactor: decorate it with @Reactor()`);
+  return meta.name;
 }

@@ -7,8 +7,7 @@ import type { InboundEnvelope } from '../router/envelope.js';
 import type { MessageClass } from '../router/message-type.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { parseDuration } from '../util/duration.js';
-import { META, readMeta, reactorMeta, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
-import type { ReactorClass } from './catalog.js';
+import { META, readMeta, reactorMeta, type ReactorClass, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
 import type { MessageContext, ReactorLifecycle } from './decorators.js';
 
 /** A reactor's decorators do not add up (checked at boot, before any peer connects). */
@@ -32,6 +31,9 @@ interface WiredReactor {
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
+/** Distinct handler failures logged with their stack; past this, every failure is only counted. */
+const MAX_LOGGED_FAILURES = 256;
+
 /**
  * Turns reactor metadata into wiring. `wire` runs before the router starts
  * (so handshakes advertise the reactors' channels); `start` runs after it,
@@ -40,6 +42,12 @@ type AnyMethod = (...args: unknown[]) => unknown;
 export class ReactorScanner {
   private readonly wired: WiredReactor[] = [];
   private readonly log: Logger;
+  /**
+   * Handler failures already logged, by reactor, handler and error name. A
+   * handler that throws on some input throws on every copy a peer sends, so
+   * a repeat is counted (the channel's `handlerErrors`), not logged again.
+   */
+  private readonly loggedFailures = new Set<string>();
 
   constructor(
     private readonly container: Container,
@@ -110,6 +118,13 @@ export class ReactorScanner {
     this.checkHandlers(name, channelMetas, handlers);
 
     for (const { property, definition, consume } of channelMetas) {
+      const holder = this.wired.find((w) => w.channels.some((c) => c.id === definition.id));
+      if (holder !== undefined) {
+        throw new ReactorDefinitionError(
+          `reactors ${holder.name} and ${name} both declare channel 0x${definition.id.toString(16).padStart(2, '0')} (${definition.name}); ` +
+            'a channel belongs to one reactor: enable only one of them ([reactors] enabled, or the reactors given to createNode)',
+        );
+      }
       const channel = this.router.openChannel(definition);
       reactor.channels.push(channel);
       (instance as Record<string | symbol, unknown>)[property] = channel;
@@ -170,7 +185,11 @@ export class ReactorScanner {
   private invoke(reactor: WiredReactor, method: string | symbol, run: () => unknown, channel?: Channel<unknown, unknown>): unknown {
     const fail = (error: unknown) => {
       channel?.countHandlerError();
-      this.log.error({ reactor: reactor.name, handler: String(method), err: toError(error) }, 'reactor handler failed');
+      const err = toError(error);
+      const key = `${reactor.name}\0${String(method)}\0${err.name}`;
+      if (this.loggedFailures.has(key) || this.loggedFailures.size >= MAX_LOGGED_FAILURES) return;
+      this.loggedFailures.add(key);
+      this.log.error({ reactor: reactor.name, handler: String(method), err }, 'reactor handler failed (repeats are counted, not logged)');
     };
     try {
       const result = run();

@@ -1,12 +1,22 @@
 import { inject, injectable, optional } from 'inversify';
-import { Plugin } from '../../framework/container/plugin-registry.js';
+import { Plugin } from '../../framework/plugin/plugin.js';
 import { TOKENS } from '../../framework/tokens.js';
 import { BoundedTable } from '../../framework/gating/bounded-table.js';
-import type { AttemptWindowGatingConfig, GatingConfig } from '../../framework/gating/config.js';
 import { ConnectionDeniedError } from '../../framework/gating/errors.js';
 import type { ConnectionAttempt, ConnectionGater, GaterStats } from '../../framework/gating/gater.js';
-import { GATING_CONFIG } from '../../framework/gating/tokens.js';
 import { systemClock, type Clock } from '../../framework/peer/types.js';
+
+/** `[gating.attempt_window]`: Tendermint v0.35's incoming connection window. */
+export interface AttemptWindowGaterOptions {
+  /**
+   * An inbound connection from an IP with no inbound connection open is
+   * refused when that IP's previous admitted one came less than this long
+   * ago. 0 = off (the default); Tendermint v0.35 used 100 ms.
+   */
+  readonly windowMs: number;
+  /** Bound on IPs remembered; beyond it the least recently seen is forgotten (counted). Default 10000. */
+  readonly maxTrackedIps: number;
+}
 
 interface IpAttempts {
   /** Inbound connections from the IP open now. */
@@ -35,7 +45,7 @@ export class AttemptWindow {
   private readonly ips: BoundedTable<string, IpAttempts>;
 
   constructor(
-    readonly config: AttemptWindowGatingConfig,
+    readonly config: AttemptWindowGaterOptions,
     private readonly clock: Clock = systemClock,
   ) {
     this.ips = new BoundedTable(config.maxTrackedIps, 'evict-oldest');
@@ -99,8 +109,8 @@ export class AttemptWindowGater implements ConnectionGater {
   readonly name = 'attempt-window';
   readonly window: AttemptWindow;
 
-  constructor(@inject(GATING_CONFIG) config: GatingConfig, @inject(TOKENS.Clock) @optional() clock?: Clock) {
-    this.window = new AttemptWindow(config.attemptWindow, clock ?? systemClock);
+  constructor(@inject(TOKENS.AttemptWindowGaterOptions) options: AttemptWindowGaterOptions, @inject(TOKENS.Clock) @optional() clock?: Clock) {
+    this.window = new AttemptWindow(options, clock ?? systemClock);
   }
 
   admit(attempt: ConnectionAttempt): boolean {

@@ -1,10 +1,17 @@
+import { TOKENS } from '../../framework/tokens.js';
 import { inject, injectable } from 'inversify';
-import { Plugin } from '../../framework/container/plugin-registry.js';
+import { Plugin } from '../../framework/plugin/plugin.js';
 import { CidrList } from '../../framework/gating/cidr.js';
-import type { CidrGatingConfig, GatingConfig } from '../../framework/gating/config.js';
 import { ConnectionDeniedError } from '../../framework/gating/errors.js';
 import type { ConnectionAttempt, ConnectionGater } from '../../framework/gating/gater.js';
-import { GATING_CONFIG } from '../../framework/gating/tokens.js';
+
+/** `[gating.cidr]`: which IPs may connect at all (both directions). */
+export interface CidrGaterOptions {
+  /** When non-empty, only IPs in one of these blocks may connect. Default empty (every IP). */
+  readonly allow: readonly string[];
+  /** IPs in these blocks never connect; wins over `allow`. Default empty. */
+  readonly deny: readonly string[];
+}
 
 /** Allow and deny lists of CIDR blocks: deny wins; a non-empty allow list admits only its blocks. */
 export class CidrRules {
@@ -12,7 +19,7 @@ export class CidrRules {
   readonly deny: CidrList;
 
   /** Throws InvalidCidrError naming the first malformed entry. */
-  constructor(config: CidrGatingConfig) {
+  constructor(config: CidrGaterOptions) {
     this.allow = new CidrList(config.allow);
     this.deny = new CidrList(config.deny);
   }
@@ -35,8 +42,8 @@ export class CidrGater implements ConnectionGater {
   readonly name = 'cidr';
   readonly rules: CidrRules;
 
-  constructor(@inject(GATING_CONFIG) config: GatingConfig) {
-    this.rules = new CidrRules(config.cidr);
+  constructor(@inject(TOKENS.CidrGaterOptions) options: CidrGaterOptions) {
+    this.rules = new CidrRules(options);
   }
 
   allowConnection(attempt: ConnectionAttempt): boolean {

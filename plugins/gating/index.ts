@@ -1,4 +1,4 @@
-export { CidrGater, CidrRules } from './cidr.js';
-export { NodeIdGater, NodeIdRules } from './node-id.js';
-export { PerIpGater, PerIpConnections } from './per-ip.js';
-export { AttemptWindowGater, AttemptWindow } from './attempt-window.js';
+export { CidrGater, CidrRules, type CidrGaterOptions } from './cidr.js';
+export { NodeIdGater, NodeIdRules, type NodeIdGaterOptions } from './node-id.js';
+export { PerIpGater, PerIpConnections, type PerIpGaterOptions } from './per-ip.js';
+export { AttemptWindowGater, AttemptWindow, type AttemptWindowGaterOptions } from './attempt-window.js';

@@ -1,10 +1,17 @@
+import { TOKENS } from '../../framework/tokens.js';
 import { inject, injectable } from 'inversify';
-import { Plugin } from '../../framework/container/plugin-registry.js';
-import type { GatingConfig, NodeIdGatingConfig } from '../../framework/gating/config.js';
+import { Plugin } from '../../framework/plugin/plugin.js';
 import { ConnectionDeniedError } from '../../framework/gating/errors.js';
 import type { ConnectionGater, PeerAttempt } from '../../framework/gating/gater.js';
-import { GATING_CONFIG } from '../../framework/gating/tokens.js';
 import { parseNodeID, type NodeID } from '../../framework/identity/node-id.js';
+
+/** `[gating.node_id]`: which node IDs may connect (checked before dialing and after an inbound handshake). */
+export interface NodeIdGaterOptions {
+  /** When non-empty, only these node IDs may connect. Default empty (every ID). */
+  readonly allow: readonly string[];
+  /** These node IDs never connect; wins over `allow`. Default empty. */
+  readonly deny: readonly string[];
+}
 
 /** Allow and deny lists of node IDs: deny wins; a non-empty allow list admits only its IDs. */
 export class NodeIdRules {
@@ -12,7 +19,7 @@ export class NodeIdRules {
   readonly deny: ReadonlySet<NodeID>;
 
   /** Throws InvalidNodeIDError naming the first malformed entry. */
-  constructor(config: NodeIdGatingConfig) {
+  constructor(config: NodeIdGaterOptions) {
     this.allow = new Set(config.allow.map(parseNodeID));
     this.deny = new Set(config.deny.map(parseNodeID));
   }
@@ -37,8 +44,8 @@ export class NodeIdGater implements ConnectionGater {
   readonly name = 'node-id';
   readonly rules: NodeIdRules;
 
-  constructor(@inject(GATING_CONFIG) config: GatingConfig) {
-    this.rules = new NodeIdRules(config.nodeId);
+  constructor(@inject(TOKENS.NodeIdGaterOptions) options: NodeIdGaterOptions) {
+    this.rules = new NodeIdRules(options);
   }
 
   allowPeer(peer: PeerAttempt): boolean {

@@ -1,10 +1,22 @@
+import { TOKENS } from '../../framework/tokens.js';
 import { inject, injectable } from 'inversify';
-import { Plugin } from '../../framework/container/plugin-registry.js';
+import { Plugin } from '../../framework/plugin/plugin.js';
 import { BoundedTable } from '../../framework/gating/bounded-table.js';
-import type { GatingConfig, PerIpGatingConfig } from '../../framework/gating/config.js';
 import { ConnectionDeniedError } from '../../framework/gating/errors.js';
 import type { ConnectionAttempt, ConnectionGater, GaterStats } from '../../framework/gating/gater.js';
-import { GATING_CONFIG } from '../../framework/gating/tokens.js';
+
+/** `[gating.per_ip]`: open connections per remote IP, inbound and outbound together. */
+export interface PerIpGaterOptions {
+  /** Open connections one IP may hold (0 = no limit). Default 100 (Tendermint v0.35's per-IP cap). */
+  readonly maxConnections: number;
+  /**
+   * false = CometBFT's `allow_duplicate_ip = false`: refuse any new connection,
+   * inbound or outbound, with an IP that already has one open. Default true.
+   */
+  readonly allowDuplicateIp: boolean;
+  /** Bound on IPs tracked at once; a new IP beyond it is refused ("ip-table-full"). Default 10000. */
+  readonly maxTrackedIps: number;
+}
 
 /**
  * Open connections per remote IP, both directions together. With
@@ -22,7 +34,7 @@ export class PerIpConnections {
   readonly limit: number;
   private readonly reason: string;
 
-  constructor(readonly config: PerIpGatingConfig) {
+  constructor(readonly config: PerIpGaterOptions) {
     this.open = new BoundedTable(config.maxTrackedIps, 'refuse');
     this.limit = !config.allowDuplicateIp ? 1 : config.maxConnections === 0 ? Infinity : config.maxConnections;
     this.reason = config.allowDuplicateIp ? 'ip-limit' : 'duplicate-ip';
@@ -67,8 +79,8 @@ export class PerIpGater implements ConnectionGater {
   readonly name = 'per-ip';
   readonly connections: PerIpConnections;
 
-  constructor(@inject(GATING_CONFIG) config: GatingConfig) {
-    this.connections = new PerIpConnections(config.perIp);
+  constructor(@inject(TOKENS.PerIpGaterOptions) options: PerIpGaterOptions) {
+    this.connections = new PerIpConnections(options);
   }
 
   admit(attempt: ConnectionAttempt): boolean {

@@ -1,15 +1,15 @@
 export { MemoryPeerStore } from './memory.js';
 export {
   LEVEL_KEY_PREFIX,
-  LEVEL_PEER_STORE_OPTIONS,
   LevelPeerStore,
   levelKeyOf,
   resolveLevelPath,
   type LevelPeerStoreOptions,
   type LevelPeerStoreStats,
+  type LevelRepairReport,
 } from './leveldb.js';
 export { MongoPeerStore } from './mongodb/mongo-peer-store.js';
-export { MONGO_PEER_STORE_OPTIONS, resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
+export { resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
 export type { MongoPeerStoreStatus, MongoStoreState } from './mongodb/status.js';
 export type { PeerDocument } from './mongodb/peer-document.js';
 export { mergeRecords } from './mongodb/record-merge.js';

@@ -6,5 +6,5 @@ export {
   type Flow,
   type FlowQueueSettings,
 } from './flow-queue.js';
-export { PriorityQueue, PriorityQueueFactory, PRIORITY_QUEUE_OPTIONS, type PriorityQueueSettings } from './priority.js';
-export { WdrrQueue, WdrrQueueFactory, WDRR_QUEUE_OPTIONS, DEFAULT_WDRR_QUANTUM_PER_PRIORITY, type WdrrQueueSettings } from './wdrr.js';
+export { PriorityQueue, PriorityQueueFactory, type PriorityQueueSettings } from './priority.js';
+export { WdrrQueue, WdrrQueueFactory, DEFAULT_WDRR_QUANTUM_PER_PRIORITY, type WdrrQueueSettings } from './wdrr.js';

@@ -1,10 +1,9 @@
 import { inject, injectable, optional } from 'inversify';
+import { TOKENS } from '../../framework/tokens.js';
 import { RingBuffer } from '../../framework/util/ring-buffer.js';
 import { FlowQueue, validateSettings, type Flow, type FlowQueueSettings } from './flow-queue.js';
 import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
 
-/** Options of the `priority` queue plugin, bound under this token (optional). */
-export const PRIORITY_QUEUE_OPTIONS = Symbol.for('tmp2p.PriorityQueueOptions');
 
 export type PriorityQueueSettings = FlowQueueSettings;
 
@@ -86,7 +85,7 @@ export class PriorityQueueFactory implements QueueFactory {
   /** The settings every queue it creates gets (validated at construction). */
   readonly settings: Readonly<PriorityQueueSettings>;
 
-  constructor(@inject(PRIORITY_QUEUE_OPTIONS) @optional() settings: PriorityQueueSettings = {}) {
+  constructor(@inject(TOKENS.PriorityQueueOptions) @optional() settings: PriorityQueueSettings = {}) {
     validateSettings('priority', settings);
     this.settings = { ...settings };
   }

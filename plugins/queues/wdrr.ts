@@ -1,11 +1,9 @@
 import { inject, injectable, optional } from 'inversify';
+import { TOKENS } from '../../framework/tokens.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import { RingBuffer } from '../../framework/util/ring-buffer.js';
 import { FlowQueue, validateSettings, type Flow, type FlowQueueSettings } from './flow-queue.js';
 import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
-
-/** Options of the `wdrr` queue plugin, bound under this token (optional). */
-export const WDRR_QUEUE_OPTIONS = Symbol.for('tmp2p.WdrrQueueOptions');
 
 /** Bytes of credit a flow earns per turn for each unit of weight. */
 export const DEFAULT_WDRR_QUANTUM_PER_PRIORITY = 1024;
@@ -125,7 +123,7 @@ export class WdrrQueue<T extends QueueItem> extends FlowQueue<T, DrrFlow<T>> {
 
 /**
  * The `wdrr` plugin. Settings come from an optional binding of
- * WDRR_QUEUE_OPTIONS in the container (defaults: lossy, 4 MiB, 1024 B quanta).
+ * TOKENS.WdrrQueueOptions in the container (defaults: lossy, 4 MiB, 1024 B quanta).
  */
 @injectable()
 export class WdrrQueueFactory implements QueueFactory {
@@ -133,7 +131,7 @@ export class WdrrQueueFactory implements QueueFactory {
   /** The settings every queue it creates gets (validated at construction). */
   readonly settings: Readonly<WdrrQueueSettings>;
 
-  constructor(@inject(WDRR_QUEUE_OPTIONS) @optional() settings: WdrrQueueSettings = {}) {
+  constructor(@inject(TOKENS.WdrrQueueOptions) @optional() settings: WdrrQueueSettings = {}) {
     validateSettings('wdrr', settings);
     validateQuantum(settings.quantumPerPriority);
     this.settings = { ...settings };

@@ -1,7 +1,7 @@
 import { inject, injectable, optional } from 'inversify';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import { clampScore, type PeerScore, type PeerScoreInput, type ScoringStrategy } from '../../framework/peer/scoring.js';
-import { FIXED_SCORES } from '../../framework/peer/tokens.js';
+import { TOKENS } from '../../framework/tokens.js';
 
 /** Score table of FixedScoringStrategy: node ID → score. */
 export type FixedScores = ReadonlyMap<string, number> | Readonly<Record<string, number>>;
@@ -16,7 +16,7 @@ export class FixedScoringStrategy implements ScoringStrategy {
   readonly name = 'fixed';
   private readonly scores: ReadonlyMap<string, number>;
 
-  constructor(@inject(FIXED_SCORES) @optional() scores?: FixedScores) {
+  constructor(@inject(TOKENS.FixedScores) @optional() scores?: FixedScores) {
     const entries = scores === undefined ? [] : scores instanceof Map ? [...scores] : Object.entries(scores);
     for (const [id, value] of entries) {
       if (typeof value !== 'number' || !Number.isFinite(value)) {

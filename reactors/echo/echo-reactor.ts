@@ -51,10 +51,10 @@ export class EchoReactor {
 
   constructor(
     @inject(TOKENS.Logger) logger: Logger,
-    @inject(TOKENS.ReactorOptions) @optional() reactorOptions: Record<string, unknown> = {},
+    @inject(TOKENS.EchoReactorOptions) @optional() options: Partial<EchoOptions> = {},
   ) {
     this.log = logger.child({ component: 'echo' });
-    this.options = { ...DEFAULT_ECHO_OPTIONS, ...(reactorOptions['echo'] as Partial<EchoOptions> | undefined) };
+    this.options = { ...DEFAULT_ECHO_OPTIONS, ...options };
     parseDuration(this.options.pingInterval); // fail at boot, not at the first tick
   }
 

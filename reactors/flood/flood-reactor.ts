@@ -85,9 +85,9 @@ export class FloodReactor implements ReactorLifecycle {
 
   constructor(
     @inject(TOKENS.NodeKey) private readonly key: NodeKey,
-    @inject(TOKENS.ReactorOptions) @optional() reactorOptions: Record<string, unknown> = {},
+    @inject(TOKENS.FloodReactorOptions) @optional() options?: Partial<FloodOptions>,
   ) {
-    this.options = resolveFloodOptions(reactorOptions['flood']);
+    this.options = resolveFloodOptions(options);
   }
 
   onStop(): void {

@@ -104,14 +104,14 @@ export class PexReactor implements ReactorLifecycle {
     @inject(TOKENS.PeerManager) private readonly peerManager: PexPeerManager,
     @inject(TOKENS.Router) private readonly router: PexRouter,
     @inject(TOKENS.Logger) logger: Logger,
-    @inject(TOKENS.ReactorOptions) @optional() reactorOptions: Record<string, unknown> = {},
+    @inject(TOKENS.PexReactorOptions) @optional() options: Partial<PexOptions> = {},
     @inject(TOKENS.PeerManagerOptions) @optional() peerManagerOptions?: { readonly selfId?: NodeID; readonly maxPeers?: number },
     @inject(TOKENS.Clock) @optional() clock?: Clock,
     @inject(TOKENS.Random) @optional() random?: RandomSource,
     @inject(TOKENS.HostLookup) @optional() hostLookup?: HostLookup,
   ) {
     this.log = logger.child({ component: 'pex' });
-    this.options = resolvePexOptions(reactorOptions['pex'] as Partial<PexOptions> | undefined, peerManagerOptions?.maxPeers ?? 0);
+    this.options = resolvePexOptions(options, peerManagerOptions?.maxPeers ?? 0);
     this.selfId = peerManagerOptions?.selfId;
     this.seedIds = new Set(this.options.seeds.map((s) => s.nodeId));
     this.clock = clock ?? systemClock;
@@ -342,8 +342,7 @@ export class PexReactor implements ReactorLifecycle {
 
   private peerError(nodeId: NodeID, error: Error, fatal: boolean): void {
     this.stats.errors++;
-    // debug: the router logs every peer error at warn already.
-    this.log.debug({ peer: nodeId, err: error, fatal }, 'PEX peer error');
+    // Not logged here: the router logs a connection's first peer error and counts the rest.
     this.pex.errors.next({ nodeId, error, fatal });
   }
 

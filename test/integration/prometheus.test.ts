@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createTestNetwork, type TestNetwork } from '../../framework/testing/test-network.js';
-import { loadConfig, ConfigError } from '../../framework/config/index.js';
+import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
+import { loadConfig, ConfigError } from '../../node/config/index.js';
 import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
 
 describe('Prometheus metrics endpoint', function () {

@@ -7,12 +7,12 @@ import { defineChannel } from '../../framework/router/channel-definition.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import type { PeerUpdate } from '../../framework/peer/types.js';
 import { TOKENS } from '../../framework/tokens.js';
-import type { NodeConfig } from '../../framework/config/node-config.js';
-import { createTestNetwork, type TestNetwork } from '../../framework/testing/test-network.js';
-import { createNode } from '../../framework/container/create-node.js';
+import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
+import { createNode } from '../../node/create-node.js';
 import { ReactorDefinitionError } from '../../framework/reactor/scanner.js';
-import { UnknownReactorError } from '../../framework/reactor/catalog.js';
+import { UnknownReactorError } from '../../node/registry/plugin-registry.js';
 import { silentLogger } from '../../framework/logging/logger.js';
+import { countingLogger } from '../support/log-sink.js';
 
 const { Ping, Pong } = tmp2p.echo;
 type Ping = tmp2p.echo.Ping;
@@ -29,12 +29,17 @@ class CounterReactor {
   started = false;
   stopped = false;
 
-  constructor(@inject(TOKENS.Config) readonly config: NodeConfig) {}
+  /** From its own `[reactors.test-counter]` table. */
+  readonly label: string;
+
+  constructor(@inject(TOKENS.ReactorTables) tables: Readonly<Record<string, Record<string, unknown>>>) {
+    this.label = String(tables['test-counter']?.label ?? 'unlabelled');
+  }
 
   @Every('10ms')
   tick(): void {
     this.ticks++;
-    this.counter.broadcast(Ping.create({ content: `${this.config.moniker}:${this.ticks}` }));
+    this.counter.broadcast(Ping.create({ content: `${this.label}:${this.ticks}` }));
   }
 
   @OnMessage(Ping)
@@ -64,14 +69,18 @@ describe('reactors declared with decorators', function () {
     net = undefined;
   });
 
-  it('are discovered by name from config, wired at boot, and unwired at stop', async () => {
-    net = await createTestNetwork({ nodes: 3, config: { reactors: { enabled: ['test-counter'] } } });
+  it('are enabled by name from config, wired at boot, and unwired at stop', async () => {
+    net = await createTestNetwork({
+      nodes: 3,
+      reactors: [CounterReactor],
+      nodeConfig: (i) => ({ reactors: { enabled: ['pex', 'test-counter'], 'test-counter': { label: `node-${i}` } } }),
+    });
     await net.waitForFullMesh();
     const reactors = net.nodes.map((n) => n.reactor(CounterReactor));
     await net.waitFor(() => reactors.every((r) => new Set(r.received.map((m) => m.from)).size === 2), { what: 'messages from both peers' });
     for (const [i, r] of reactors.entries()) {
       assert.equal(r.started, true);
-      assert.equal(r.config.moniker, `node-${i}`, 'constructor injection works');
+      assert.equal(r.label, `node-${i}`, 'its own config table is injected');
       assert.ok(r.ticks > 0);
       assert.deepEqual(r.updates.filter((u) => u.status === 'up').length, 2);
       assert.ok(r.updates.every((u) => u.channels.has(0x71) || u.status === 'down'));
@@ -133,5 +142,24 @@ describe('reactors declared with decorators', function () {
     for (let i = 0; i < 10; i++) net.node(0).reactor(DeafReactor).deaf.broadcast(Ping.create({ content: String(i) }));
     await down;
     assert.deepEqual(fatal.slice(0, 6), [false, false, false, false, false, true], 'the sixth error is fatal');
+  });
+
+  it('logs a handler that throws on every message once, and counts every failure', async () => {
+    @Reactor('test-brittle')
+    class BrittleReactor {
+      @Channel(defineChannel({ id: 0x74, name: 'brittle', messageType: Ping })) readonly brittle!: ChannelHandle<Ping>;
+      @OnMessage(Ping) onPing(): void {
+        throw new RangeError('cannot handle this ping');
+      }
+    }
+    const { logger, sink } = countingLogger('info');
+    net = await createTestNetwork({ nodes: 2, reactors: [BrittleReactor], logger });
+    await net.waitForFullMesh();
+    for (let i = 0; i < 50; i++) net.node(0).reactor(BrittleReactor).brittle.broadcast(Ping.create({ content: String(i) }));
+    const channel = () => net!.node(1).router.metrics().channels!.find((c) => c.id === 0x74)!;
+    await net.waitFor(() => channel().handlerErrors === 50, { what: 'every failure counted' });
+    const failures = sink.entries().filter((e) => String(e['msg']).startsWith('reactor handler failed'));
+    assert.equal(failures.length, 1, 'one line (with its stack) for the repeated failure');
+    assert.match(JSON.stringify(failures[0]), /RangeError: cannot handle this ping/);
   });
 });

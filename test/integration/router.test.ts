@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../framework/testing/test-network.js';
+import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
 import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
 import { Ping, ECHO_CHANNEL_ID } from '../../reactors/echo/echo-channel.js';
 import { TOKENS } from '../../framework/tokens.js';

@@ -1,5 +1,5 @@
 import { injectable } from 'inversify';
-import { Plugin } from '../../framework/container/plugin-registry.js';
+import { Plugin } from '../../framework/plugin/plugin.js';
 import { FifoQueue } from '../../plugins/queues/fifo.js';
 import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
 

@@ -1,7 +1,6 @@
 import { inject, injectable, optional } from 'inversify';
 import { MongoClient, MongoServerError, type Collection } from 'mongodb';
 import { AbortError, InvalidArgumentError, throwIfAborted, toError } from '../../../framework/errors/base.js';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../../framework/peer/types.js';
@@ -12,7 +11,7 @@ import { assertNodeID, assertSaveable, checkRecord, checkVersioned } from '../re
 import { storeLogger } from '../store-logger.js';
 import { DocumentWriter } from './document-writer.js';
 import { isTransientMongoError } from './mongo-errors.js';
-import { MONGO_PEER_STORE_OPTIONS, resolveMongoOptions, type MongoPeerStoreOptions, type ResolvedMongoOptions } from './options.js';
+import { resolveMongoOptions, type MongoPeerStoreOptions, type ResolvedMongoOptions } from './options.js';
 import { stripBookkeeping, type PeerDocument } from './peer-document.js';
 import { PeerLocks, type LockDocument } from './peer-locks.js';
 import { RevisionCache } from './revision-cache.js';
@@ -68,11 +67,10 @@ export class MongoPeerStore implements PeerStore {
   private readonly counters = { droppedAtClose: 0, failed: 0, retries: 0, outages: 0, loaded: 0, corrupt: 0 };
 
   constructor(
-    @inject(TOKENS.Config) @optional() config?: NodeConfig,
-    @inject(MONGO_PEER_STORE_OPTIONS) @optional() options?: MongoPeerStoreOptions,
+    @inject(TOKENS.MongoPeerStoreOptions) @optional() options?: MongoPeerStoreOptions,
     @inject(TOKENS.Logger) @optional() logger?: PeerManagerLogger,
   ) {
-    this.options = resolveMongoOptions(config, options);
+    this.options = resolveMongoOptions(options);
     const o = this.options;
     try {
       this.client = new MongoClient(o.uri, { ...o.clientOptions, serverSelectionTimeoutMS: o.serverSelectionTimeoutMs });

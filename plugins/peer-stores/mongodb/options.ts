@@ -1,8 +1,7 @@
 import type { MongoClientOptions } from 'mongodb';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
 import { PeerStoreConfigError } from '../errors.js';
 
-/** Options of {@link MongoPeerStore}; bind them to {@link MONGO_PEER_STORE_OPTIONS}. */
+/** Options of {@link MongoPeerStore} (`TOKENS.MongoPeerStoreOptions`). */
 export interface MongoPeerStoreOptions {
   /** Connection string, e.g. "mongodb://127.0.0.1:27017/". Default: config `p2p.peer_store_mongodb_uri`. Required. */
   readonly uri?: string;
@@ -47,22 +46,19 @@ export interface MongoPeerStoreOptions {
   readonly revisionCacheSize?: number;
 }
 
-/** DI token for {@link MongoPeerStoreOptions}. */
-export const MONGO_PEER_STORE_OPTIONS = Symbol.for('tmp2p.MongoPeerStoreOptions');
 
 export type ResolvedMongoOptions = Required<Omit<MongoPeerStoreOptions, 'clientOptions'>> & { readonly clientOptions: MongoClientOptions };
 
-/** Options over config over defaults; throws PeerStoreConfigError naming a bad value. */
-export function resolveMongoOptions(config: NodeConfig | undefined, options: MongoPeerStoreOptions | undefined): ResolvedMongoOptions {
-  const p2p: Partial<Pick<NodeConfig['p2p'], 'peerStoreMongodbUri' | 'peerStoreMongodbDatabase'>> = config?.p2p ?? {};
-  const uri = options?.uri ?? nonEmpty(p2p.peerStoreMongodbUri);
+/** Options over defaults; throws PeerStoreConfigError naming a bad value. */
+export function resolveMongoOptions(options: MongoPeerStoreOptions | undefined): ResolvedMongoOptions {
+  const uri = nonEmpty(options?.uri);
   if (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri)) {
     throw new PeerStoreConfigError(
       `the "mongodb" peer store needs a connection string starting with mongodb:// or mongodb+srv://, got ${JSON.stringify(uri)}; ` +
-        'set config key p2p.peer_store_mongodb_uri or bind MONGO_PEER_STORE_OPTIONS with { uri }',
+        'set config key p2p.peer_store_mongodb_uri or bind TOKENS.MongoPeerStoreOptions with { uri }',
     );
   }
-  const database = options?.database ?? nonEmpty(p2p.peerStoreMongodbDatabase) ?? 'tmp2p';
+  const database = options?.database ?? 'tmp2p';
   const collection = options?.collection ?? 'peers';
   if (typeof database !== 'string' || !/^[^/\\. "$\0]{1,63}$/.test(database)) {
     throw new PeerStoreConfigError(`MongoPeerStore database name ${JSON.stringify(database)} is invalid: expected 1-63 characters without / \\ . " $ or spaces`);

@@ -1,10 +1,8 @@
 export { MConnTransport, type MConnTransportStats } from './mconn-transport.js';
 export { MConnConnection, type MConnConnectionStats } from './mconn-connection.js';
 export {
-  MCONN_TRANSPORT_OPTIONS,
   DEFAULT_MCONN_TRANSPORT_OPTIONS,
   resolveMConnTransportOptions,
-  mconnectionOptionsFromConfig,
   type MConnTransportOptions,
   type ResolvedMConnTransportOptions,
 } from './options.js';

@@ -2,7 +2,6 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { inject, injectable, optional } from 'inversify';
 import { TOKENS } from '../../../framework/tokens.js';
 import type { Logger } from '../../../framework/logging/logger.js';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
 import type { NodeKey } from '../../../framework/identity/node-key.js';
 import { endpointToString, type Endpoint, type Protocol } from '../../../framework/address/endpoint.js';
 import type { Connection, Transport } from '../../../framework/transport/transport.js';
@@ -14,7 +13,7 @@ import { reasonOf } from '../../../framework/util/abort.js';
 import { ListenError } from './errors.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { MConnConnection } from './mconn-connection.js';
-import { MCONN_TRANSPORT_OPTIONS, resolveMConnTransportOptions, type MConnTransportOptions, type ResolvedMConnTransportOptions } from './options.js';
+import { resolveMConnTransportOptions, type MConnTransportOptions, type ResolvedMConnTransportOptions } from './options.js';
 
 const PROTOCOLS: readonly Protocol[] = Object.freeze(['mconn', 'tcp']);
 
@@ -56,13 +55,12 @@ export class MConnTransport implements Transport {
   private counts = { accepted: 0, refused: 0, dialed: 0, dialFailures: 0 };
 
   constructor(
-    @inject(TOKENS.Config) config: NodeConfig,
     @inject(TOKENS.NodeKey) private readonly key: NodeKey,
     @inject(TOKENS.Logger) logger: Logger,
-    @inject(MCONN_TRANSPORT_OPTIONS) @optional() options: MConnTransportOptions = {},
+    @inject(TOKENS.MConnTransportOptions) @optional() options: MConnTransportOptions = {},
   ) {
-    this.options = resolveMConnTransportOptions(config, options);
-    this.listenAddress = parseListenAddress(config.p2p.laddr);
+    this.options = resolveMConnTransportOptions(options);
+    this.listenAddress = options.laddr === undefined ? undefined : parseListenAddress(options.laddr);
     this.log = logger.child({ component: 'mconn-transport' });
   }
 

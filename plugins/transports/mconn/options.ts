@@ -1,16 +1,15 @@
 import { InvalidArgumentError } from '../../../framework/errors/base.js';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
 import { resolveMConnectionOptions, type MConnectionOptions, type ResolvedMConnectionOptions } from './mconnection/config.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './secret-connection/secret-connection.js';
 
-/**
- * DI token for optional MConnTransportOptions. A `Symbol.for` key like every
- * token in framework/tokens.ts, so binding it from another copy of tmp2p works.
- */
-export const MCONN_TRANSPORT_OPTIONS = Symbol.for('tmp2p.MConnTransportOptions');
-
-/** Tuning of the mconn transport that has no `[p2p]` config key. */
+/** Options of the mconn transport (`TOKENS.MConnTransportOptions`). */
 export interface MConnTransportOptions {
+  /**
+   * Where to listen: "tcp://host:port" or "host:port" (port 0 picks a free
+   * port). Anything else, e.g. "memory", means dial only. Config `p2p.laddr`.
+   * Default: dial only.
+   */
+  readonly laddr?: string;
   /** Accepted sockets waiting for accept() before further ones are destroyed (and counted). Default 128. */
   readonly backlog?: number;
   /**
@@ -27,7 +26,7 @@ export interface MConnTransportOptions {
    * bounded by the channel's recvMessageCapacity).
    */
   readonly inboxCapacityBytes?: number;
-  /** MConnection settings that override those taken from `[p2p]` (e.g. shorter pings in tests). Default none. */
+  /** MConnection settings: payload size, rates, flush throttle, keepalive, send window (config `[p2p]`). Default: CometBFT's. */
   readonly mconnection?: MConnectionOptions;
 }
 
@@ -55,32 +54,17 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
   return value;
 }
 
-/** MConnection settings named in `[p2p]`: payload size, rates, flush throttle, keepalive, send window. */
-export function mconnectionOptionsFromConfig(config: NodeConfig): MConnectionOptions {
-  const p = config.p2p;
-  return {
-    maxPacketMsgPayloadSize: p.maxPacketMsgPayloadSize,
-    sendRate: p.sendRate,
-    recvRate: p.recvRate,
-    flushThrottleMs: p.flushThrottleMs,
-    pingIntervalMs: p.pingIntervalMs,
-    pongTimeoutMs: p.pongTimeoutMs,
-    sendWindowMinBytes: p.sendWindowMinBytes,
-    sendWindowMaxBytes: p.sendWindowMaxBytes,
-  };
-}
-
 /**
  * Fills defaults and validates everything at construction, so a bad value
  * fails the node's boot instead of every later handshake.
  */
-export function resolveMConnTransportOptions(config: NodeConfig | undefined, options: MConnTransportOptions = {}): ResolvedMConnTransportOptions {
+export function resolveMConnTransportOptions(options: MConnTransportOptions = {}): ResolvedMConnTransportOptions {
   const d = DEFAULT_MCONN_TRANSPORT_OPTIONS;
   return Object.freeze({
     backlog: positiveInteger('backlog', options.backlog ?? d.backlog),
     handshakePhaseTimeoutMs: positiveInteger('handshakePhaseTimeoutMs', options.handshakePhaseTimeoutMs ?? d.handshakePhaseTimeoutMs, MAX_TIMER_MS),
     inboxCapacity: positiveInteger('inboxCapacity', options.inboxCapacity ?? d.inboxCapacity),
     inboxCapacityBytes: positiveInteger('inboxCapacityBytes', options.inboxCapacityBytes ?? d.inboxCapacityBytes),
-    mconnection: resolveMConnectionOptions({ ...(config ? mconnectionOptionsFromConfig(config) : {}), ...options.mconnection }),
+    mconnection: resolveMConnectionOptions(options.mconnection ?? {}),
   });
 }

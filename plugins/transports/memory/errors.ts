@@ -14,8 +14,3 @@ export class MemoryAddressInUseError extends P2PError {
 export class LinkConditionsError extends P2PError {
   override name = 'LinkConditionsError';
 }
-
-/** The memory transport's configuration contradicts itself or the node's (e.g. a virtual address next to the mconn transport). */
-export class MemoryTransportConfigError extends P2PError {
-  override name = 'MemoryTransportConfigError';
-}

@@ -1,14 +1,12 @@
 import { inject, injectable, optional } from 'inversify';
 import { TOKENS } from '../../../framework/tokens.js';
 import { endpointToString, type Endpoint, type Protocol } from '../../../framework/address/endpoint.js';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
 import type { NodeKey } from '../../../framework/identity/node-key.js';
 import type { Connection, Transport } from '../../../framework/transport/transport.js';
 import { DialError, TransportClosedError } from '../../../framework/transport/errors.js';
 import { RingBuffer } from '../../../framework/util/ring-buffer.js';
 import { Waiters } from '../../../framework/util/waiters.js';
 import { AbortError, throwIfAborted } from '../../../framework/errors/base.js';
-import { MemoryTransportConfigError } from './errors.js';
 import type { MemoryConnection } from './memory-connection.js';
 import { MemoryNetwork, type MemoryListener } from './memory-network.js';
 import { parseVirtualAddress, VIRTUAL_PROTOCOLS, type VirtualAddress } from './virtual-address.js';
@@ -18,7 +16,7 @@ export interface MemoryTransportOptions {
   readonly backlog?: number;
   /**
    * A virtual `ip:port` to listen on as well, inside the MemoryNetwork
-   * (e.g. "10.0.0.7:26656"); overrides `p2p.memory_virtual_address`. Default: none.
+   * (e.g. "10.0.0.7:26656"); config `p2p.memory_virtual_address`. Default: none.
    */
   readonly virtualAddress?: string;
 }
@@ -42,25 +40,20 @@ export class MemoryTransport implements Transport, MemoryListener {
   private readonly pending = new RingBuffer<MemoryConnection>();
   private readonly arrivals = new Waiters();
   private readonly backlog: number;
+  /** The in-process network this transport is attached to (`TOKENS.MemoryNetwork`, else its own). */
+  readonly network: MemoryNetwork;
   private listening = false;
   private closedFlag = false;
 
   constructor(
-    @inject(TOKENS.MemoryNetwork) private readonly network: MemoryNetwork,
+    @inject(TOKENS.MemoryNetwork) @optional() network: MemoryNetwork | undefined,
     @inject(TOKENS.NodeKey) private readonly key: NodeKey,
     @inject(TOKENS.MemoryTransportOptions) @optional() options: MemoryTransportOptions = {},
-    @inject(TOKENS.Config) @optional() config?: NodeConfig,
   ) {
+    this.network = network ?? new MemoryNetwork();
     this.backlog = options.backlog ?? 128;
-    const configured = config?.p2p.memoryVirtualAddress ?? '';
-    const text = options.virtualAddress ?? configured;
-    const what = options.virtualAddress !== undefined ? 'memory transport option virtualAddress' : 'config key "p2p.memory_virtual_address"';
-    this.virtualAddress = text === '' ? undefined : parseVirtualAddress(text, what);
-    if (this.virtualAddress !== undefined && config?.p2p.transports.includes('mconn')) {
-      throw new MemoryTransportConfigError(
-        `${what} = ${JSON.stringify(text)} cannot be used with the mconn transport also loaded (p2p.transports = ${JSON.stringify(config.p2p.transports)}): both would claim mconn:// addresses; a virtual address is for memory-only nodes`,
-      );
-    }
+    const text = options.virtualAddress ?? '';
+    this.virtualAddress = text === '' ? undefined : parseVirtualAddress(text, 'config key "p2p.memory_virtual_address"');
   }
 
   protocols(): readonly Protocol[] {

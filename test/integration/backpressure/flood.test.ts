@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { google } from '../../../proto/gen/messages.js';
-import { createNode } from '../../../framework/container/create-node.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createNode } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { Channel, OnMessage, Reactor } from '../../../framework/reactor/decorators.js';
 import { defineChannel } from '../../../framework/router/channel-definition.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import { FloodReactor } from '../../../reactors/flood/flood-reactor.js';
 import { Flood, FloodChannel, FLOOD_CHANNEL_ID } from '../../../reactors/flood/flood-channel.js';

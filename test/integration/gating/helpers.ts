@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { createNode } from '../../../framework/container/create-node.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createNode } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import type { RouterEvent } from '../../../framework/router/events.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
 import { ConnectionDeniedError } from '../../../framework/gating/errors.js';
 import type { ConnectionGater, PeerAttempt } from '../../../framework/gating/gater.js';
-import { GATER } from '../../../framework/gating/tokens.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
@@ -37,7 +37,7 @@ describe('connection gating on the memory transport', function () {
       topology: 'none',
       reactors: [EchoReactor],
       config: { reactors: { echo: { ping_interval: '20ms' } } },
-      createNodeOptions: { configure: (c) => void c.bind(GATER).toConstantValue(blocklist) },
+      createNodeOptions: { configure: (c) => void c.bind(TOKENS.Gater).toConstantValue(blocklist) },
     });
     const [a, blocked, friend, target] = [0, 1, 2, 3].map((i) => net!.node(i));
     blocklist.blocked.add(blocked.nodeId);

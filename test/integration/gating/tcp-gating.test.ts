@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Node } from '../../../framework/container/node.js';
+import type { Node } from '../../../node/node.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import type RegistryGater from '../../support/gaters/registry-gater.js';
-import { GATER } from '../../../framework/gating/tokens.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import { deniedEvents, mconnStats, port, RawClient, rejected, tcpNode, waitFor } from './helpers.js';
 
 /** The SecretConnection handshake's first message: a length-prefixed BytesValue holding a 32-byte X25519 key. */
@@ -118,7 +118,7 @@ describe('connection gating over loopback TCP', function () {
     });
     assert.deepEqual(a.router.metrics().gating!.gaters.map((g) => g.name), [...DEFAULT_GATERS, 'registry']);
     // Loaded by path, so read it off the node (from source, the test's own import would be another copy).
-    const registry = a.container.getAll<RegistryGater>(GATER).find((g) => g.name === 'registry')!;
+    const registry = a.container.getAll<RegistryGater>(TOKENS.Gater).find((g) => g.name === 'registry')!;
 
     for (const node of [silent, denied, welcome]) node.addPeer(a.addresses()[0]!);
     await waitFor(() => rejected(a, 'inbound', 'gater-timeout') >= 1, 'the silent peer’s lookup to time out');

@@ -73,7 +73,7 @@ describe('LevelPeerStore crash safety (kill -9 during heavy writes)', function (
       assert.equal(signal, 'SIGKILL');
 
       // The dead process's lock is gone: this open would fail otherwise.
-      const store = new LevelPeerStore(undefined, { path });
+      const store = new LevelPeerStore({ path });
       const records = await store.load();
       const stats = store.stats();
       await store.close();

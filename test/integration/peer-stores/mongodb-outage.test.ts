@@ -34,7 +34,6 @@ describe('MongoPeerStore through a database outage (server stopped and restarted
   const stores: MongoPeerStore[] = [];
   const open = (database: string, logger?: ReturnType<typeof recordingLogger>['logger']) => {
     const store = new MongoPeerStore(
-      undefined,
       { uri: mongo.server().uri, database, serverSelectionTimeoutMs: 500, retryMinMs: 50, retryMaxMs: 400 },
       logger,
     );

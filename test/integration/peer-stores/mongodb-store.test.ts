@@ -27,7 +27,7 @@ describe('MongoPeerStore on a real MongoDB-compatible server', function () {
   const databaseOf = new WeakMap<MongoPeerStore, string>();
   const opened: MongoPeerStore[] = [];
   const open = (database: string, options: Partial<MongoPeerStoreOptions> = {}) => {
-    const store = new MongoPeerStore(undefined, { uri: mongo.server().uri, database, ...options });
+    const store = new MongoPeerStore({ uri: mongo.server().uri, database, ...options });
     databaseOf.set(store, database);
     opened.push(store);
     return store;

@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container } from 'inversify';
-import { createNode } from '../../../framework/container/create-node.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createNode } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import type { PeerRecord } from '../../../framework/peer/peer-store.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import { LevelPeerStore } from '../../../plugins/peer-stores/leveldb.js';
 import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-store.js';
-import { MONGO_PEER_STORE_OPTIONS } from '../../../plugins/peer-stores/mongodb/options.js';
 import { MemoryNetwork } from '../../../plugins/transports/memory/memory-network.js';
 import { useMongo } from './mongo-server-hooks.js';
 
@@ -116,7 +115,7 @@ describe('restart with a persistent peer store', function () {
     restartScenario(() => ({
       p2p: { peer_store: 'leveldb' },
       storedRecords: async (home) => {
-        const store = new LevelPeerStore(undefined, { path: join(home, 'data', 'peerstore') });
+        const store = new LevelPeerStore({ path: join(home, 'data', 'peerstore') });
         try {
           return await store.load(); // also proves the stopped node released the LOCK
         } finally {
@@ -130,7 +129,7 @@ describe('restart with a persistent peer store', function () {
     restartScenario(() => ({
       p2p: { peer_store: 'leveldb', peer_store_path: 'custom/peers' },
       storedRecords: async (home) => {
-        const store = new LevelPeerStore(undefined, { path: join(home, 'custom', 'peers') });
+        const store = new LevelPeerStore({ path: join(home, 'custom', 'peers') });
         try {
           return await store.load();
         } finally {
@@ -147,10 +146,9 @@ describe('restart with a persistent peer store', function () {
       database = mongo.database('restart');
     });
     restartScenario(() => ({
-      p2p: { peer_store: 'mongodb' },
-      configure: (container) => container.bind(MONGO_PEER_STORE_OPTIONS).toConstantValue({ uri: mongo.server().uri, database }),
+      p2p: { peer_store: 'mongodb', peer_store_mongodb_uri: mongo.server().uri, peer_store_mongodb_database: database },
       storedRecords: async () => {
-        const store = new MongoPeerStore(undefined, { uri: mongo.server().uri, database });
+        const store = new MongoPeerStore({ uri: mongo.server().uri, database });
         try {
           return await store.load();
         } finally {
@@ -169,7 +167,7 @@ describe('restart with a persistent peer store', function () {
     restartScenario(() => ({
       p2p: { peer_store: 'mongodb', peer_store_mongodb_uri: mongo.server().uri, peer_store_mongodb_database: database },
       storedRecords: async () => {
-        const store = new MongoPeerStore(undefined, { uri: mongo.server().uri, database });
+        const store = new MongoPeerStore({ uri: mongo.server().uri, database });
         try {
           return await store.load();
         } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { runSimulation } from '../../../framework/simulation/run-simulation.js';
-import type { SimulationSummary } from '../../../framework/simulation/summary.js';
+import { runSimulation } from '../../../node/simulation/run-simulation.js';
+import type { SimulationSummary } from '../../../node/simulation/summary.js';
 import { seeded } from '../../support/fakes.js';
 
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { HostLookup } from '../../../framework/address/node-address.js';
-import { createNode, type CreateNodeOptions } from '../../../framework/container/create-node.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createNode, type CreateNodeOptions } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import type { RouterEvent } from '../../../framework/router/events.js';

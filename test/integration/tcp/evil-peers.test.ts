@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Subscription } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
@@ -23,8 +23,10 @@ import {
   PacketTooLargeError,
   UnknownChannelError,
 } from '../../../plugins/transports/mconn/mconnection/errors.js';
-import { MCONN_TRANSPORT_OPTIONS } from '../../../plugins/transports/mconn/options.js';
+import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import {
+  assertHonestPeerServed,
   evilBadAuthSig,
   evilEmptyPacket,
   evilFrameLength,
@@ -94,7 +96,8 @@ describe('evil peers against a tmp2p node over TCP', function () {
       config: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0' }, reactors: { echo: { ping_interval: '1h' } } },
       createNodeOptions: {
         configure: (container) => {
-          container.bind(MCONN_TRANSPORT_OPTIONS).toConstantValue({ handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
+          const options = container.get<MConnTransportOptions>(TOKENS.MConnTransportOptions);
+          container.rebind(TOKENS.MConnTransportOptions).toConstantValue({ ...options, handshakePhaseTimeoutMs: PHASE_TIMEOUT_MS });
         },
       },
     });
@@ -110,13 +113,7 @@ describe('evil peers against a tmp2p node over TCP', function () {
   afterEach(async function () {
     for (const peer of peers) peer.close();
     peers = [];
-    // Whatever the hostile peer did, the honest one is still connected and echoed.
-    const honest = net.node(1);
-    assert.deepEqual(target.peers(), [honest.nodeId], `${this.currentTest?.title}: the honest peer must stay the only peer`);
-    const echo = honest.reactor(EchoReactor);
-    const before = echo.stats.pongsReceived;
-    echo.ping();
-    await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
+    await assertHonestPeerServed(net, target, this.currentTest?.title);
   });
 
   const handshakeCases: Array<[string, (e: Endpoint) => Promise<RawPeer>, ErrorClass, RegExp?]> = [

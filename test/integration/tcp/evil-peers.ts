@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
@@ -18,6 +19,9 @@ import {
 import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { makeNodeInfo } from '../../support/node-info.js';
+import type { TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
+import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
 /*
  * Hostile peers for a running tmp2p node, built from the SecretConnection
@@ -48,6 +52,19 @@ export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): N
     other: { txIndex: '', rpcAddress: '' },
     ...overrides,
   });
+}
+
+/**
+ * Whatever a hostile peer did, node 1 of `net` — the honest peer — is still
+ * `target`'s only peer and still gets its echoes back.
+ */
+export async function assertHonestPeerServed(net: TestNetwork, target: Node, context = ''): Promise<void> {
+  const honest = net.node(1);
+  assert.deepEqual(target.peers(), [honest.nodeId], `${context}: the honest peer must stay the only peer`);
+  const echo = honest.reactor(EchoReactor);
+  const before = echo.stats.pongsReceived;
+  echo.ping();
+  await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
 }
 
 /** Reads exact byte counts from a socket; writes are raw. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import type { Node } from '../../../framework/container/node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { filter, firstValueFrom } from 'rxjs';
 import { tmp2p } from '../../../proto/gen/messages.js';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
-import { createNode } from '../../../framework/container/create-node.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import { createNode } from '../../../node/create-node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { Reactor, Channel, OnMessage, type MessageContext } from '../../../framework/reactor/decorators.js';
 import { defineChannel } from '../../../framework/router/channel-definition.js';

@@ -1,8 +1,7 @@
 import { inject, injectable } from 'inversify';
-import { Plugin } from '../../../framework/container/plugin-registry.js';
-import type { GatingConfig } from '../../../framework/gating/config.js';
+import { Plugin } from '../../../framework/plugin/plugin.js';
 import type { ConnectionGater, GateContext, PeerAttempt } from '../../../framework/gating/gater.js';
-import { GATING_CONFIG } from '../../../framework/gating/tokens.js';
+import { TOKENS } from '../../../framework/tokens.js';
 
 /**
  * A custom gater as a user would write one, loaded by module path from
@@ -22,8 +21,8 @@ export default class RegistryGater implements ConnectionGater {
   private readonly denied: ReadonlySet<string>;
   private readonly unanswered: ReadonlySet<string>;
 
-  constructor(@inject(GATING_CONFIG) config: GatingConfig) {
-    const options = config.options.registry ?? {};
+  constructor(@inject(TOKENS.GaterTables) tables: Readonly<Record<string, Readonly<Record<string, unknown>>>>) {
+    const options = tables.registry ?? {};
     this.delayMs = Number(options.delayMs ?? 0);
     this.denied = new Set((options.denied as string[] | undefined) ?? []);
     this.unanswered = new Set((options.unanswered as string[] | undefined) ?? []);

@@ -3,7 +3,7 @@ import { injectable } from 'inversify';
 // tests run from source, this file gets its own copy of every module it imports, and a copy of the
 // whole framework would re-register the generated protobuf classes under the node's feet.
 import { BaseQueue } from '../../../framework/queue/base-queue.js';
-import { Plugin } from '../../../framework/container/plugin-registry.js';
+import { Plugin } from '../../../framework/plugin/plugin.js';
 import type { EnqueueResult, Queue, QueueFactory, QueueItem, QueueOptions } from '../../../framework/queue/queue.js';
 
 /**

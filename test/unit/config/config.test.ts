@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, ConfigError } from '../../../framework/config/index.js';
+import { loadConfig, ConfigError } from '../../../node/config/index.js';
 import { parseDuration } from '../../../framework/util/duration.js';
 import { rejectsWith } from '../../support/rejects-with.js';
 
@@ -17,7 +17,7 @@ describe('configuration', () => {
     assert.equal(config.p2p.maxRetryTimeMs, 30 * 60_000);
     assert.equal(config.p2p.queueType, 'fifo');
     assert.equal(config.p2p.sendRate, 5_120_000);
-    assert.deepEqual(config.reactors.enabled, ['echo', 'pex']);
+    assert.deepEqual(config.reactors.enabled, ['pex']);
     assert.deepEqual(config.reactors.options.echo, { pingInterval: '5s', content: 'hello' });
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { NodeAddress } from '../../../framework/address/node-address.js';
-import { ConfigError, loadConfig } from '../../../framework/config/index.js';
-import { createNode } from '../../../framework/container/create-node.js';
-import type { Node } from '../../../framework/container/node.js';
+import { ConfigError, loadConfig } from '../../../node/config/index.js';
+import { createNode } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { nid } from '../peer/ids.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigError } from '../../../framework/config/index.js';
-import { createNode } from '../../../framework/container/create-node.js';
+import { loadConfig, ConfigError } from '../../../node/config/index.js';
+import { createNode } from '../../../node/create-node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { rejectsWith } from '../../support/rejects-with.js';
 

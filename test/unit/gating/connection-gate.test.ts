@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
-import { loadConfig } from '../../../framework/config/loader.js';
+import { loadConfig } from '../../../node/config/loader.js';
 import { isErrorNamed } from '../../../framework/errors/base.js';
 import { ConnectionGate } from '../../../framework/gating/connection-gate.js';
 import { ConnectionDeniedError, GaterAnswerError, GaterTimeoutError } from '../../../framework/gating/errors.js';
@@ -55,7 +55,7 @@ describe('gating: the connection gate', () => {
   });
 
   it('asks gaters in order and stops at the first denial, whose reason it keeps', async () => {
-    const cidr = new CidrGater(await gating({ cidr: { deny: ['10.0.0.0/8'] } }));
+    const cidr = new CidrGater((await gating({ cidr: { deny: ['10.0.0.0/8'] } })).cidr);
     const after = new ScriptedGater('after', () => true);
     const g = gate([cidr, after]);
     const denied = await denial(g.admit(tcp('10.1.2.3'), { direction: 'inbound' }));
@@ -69,7 +69,7 @@ describe('gating: the connection gate', () => {
   });
 
   it('compares IPv4-mapped IPv6 remotes as IPv4', async () => {
-    const g = gate([new CidrGater(await gating({ cidr: { deny: ['127.0.0.0/8'] } }))]);
+    const g = gate([new CidrGater((await gating({ cidr: { deny: ['127.0.0.0/8'] } })).cidr)]);
     assert.equal((await denial(g.admit(tcp('::ffff:127.0.0.1'), { direction: 'inbound' }))).reason, 'cidr-denied');
   });
 
@@ -94,7 +94,7 @@ describe('gating: the connection gate', () => {
   });
 
   it('combines the built-in sync node-ID filter with an async one', async () => {
-    const builtIn = new NodeIdGater(await gating({ node_id: { deny: [id(7)] } }));
+    const builtIn = new NodeIdGater((await gating({ node_id: { deny: [id(7)] } })).nodeId);
     const remote = new ScriptedGater('remote', async () => true);
     const g = gate([builtIn, remote]);
     assert.equal((await denial(g.checkPeer({ direction: 'inbound', nodeId: id(7) }))).reason, 'node-id-denied');
@@ -154,7 +154,7 @@ describe('gating: the connection gate', () => {
   });
 
   it('holds per-IP state through a lease: released once, and rolled back when a later gater refuses', async () => {
-    const perIp = new PerIpGater(await gating({ per_ip: { max_connections: 2 } }));
+    const perIp = new PerIpGater((await gating({ per_ip: { max_connections: 2 } })).perIp);
     let refuseAdmission = false;
     const picky: ConnectionGater = {
       name: 'picky',

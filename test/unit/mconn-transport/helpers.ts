@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { loadConfig } from '../../../framework/config/loader.js';
-import type { NodeConfig } from '../../../framework/config/node-config.js';
+import { componentOptions } from '../../../node/config/component-options.js';
+import { loadConfig } from '../../../node/config/loader.js';
+import type { NodeConfig } from '../../../node/config/node-config.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../../framework/identity/node-info.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
@@ -33,8 +34,11 @@ export function nodeInfoFor(key: NodeKey, overrides: Partial<NodeInfo> = {}): No
   };
 }
 
-export async function testConfig(laddr = 'tcp://127.0.0.1:0'): Promise<NodeConfig> {
-  return loadConfig({ values: { p2p: { laddr, transports: ['mconn'] } } });
+/** The transport's options as a node with this laddr gets them from config, with `overrides` on top. */
+export async function transportOptions(laddr = 'tcp://127.0.0.1:0', overrides: MConnTransportOptions = {}): Promise<MConnTransportOptions> {
+  const config = await loadConfig({ values: { p2p: { laddr, transports: ['mconn'] } } });
+  const base = componentOptions(config, NodeKey.generate()).mconnTransport;
+  return { ...base, ...overrides, mconnection: { ...base.mconnection, ...overrides.mconnection } };
 }
 
 /** Fast handshakes and no rate limits, so tests neither wait nor depend on timing. */
@@ -42,7 +46,7 @@ export const FAST: MConnTransportOptions = { handshakePhaseTimeoutMs: 2000, mcon
 
 export async function makeTransport(options: MConnTransportOptions = FAST, laddr?: string): Promise<{ transport: MConnTransport; key: NodeKey }> {
   const key = NodeKey.generate();
-  const transport = new MConnTransport(await testConfig(laddr), key, silentLogger(), options);
+  const transport = new MConnTransport(key, silentLogger(), await transportOptions(laddr, options));
   return { transport, key };
 }
 

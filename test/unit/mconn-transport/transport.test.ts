@@ -1,5 +1,6 @@
+import { componentOptions } from '../../../node/config/component-options.js';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../framework/config/loader.js';
+import { loadConfig } from '../../../node/config/loader.js';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { AbortError } from '../../../framework/errors/base.js';
@@ -10,7 +11,7 @@ import { parseListenAddress } from '../../../plugins/transports/mconn/listen-add
 import { MConnTransport } from '../../../plugins/transports/mconn/mconn-transport.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
-import { CHANNELS, FAST, makeTransport, nodeInfoFor, rawSocket, rejection, Resources, testConfig, transportPair, until, socketClosed } from './helpers.js';
+import { CHANNELS, FAST, makeTransport, nodeInfoFor, rawSocket, rejection, Resources, transportOptions, transportPair, until, socketClosed } from './helpers.js';
 
 describe('mconn transport: listen, accept, dial, close', function () {
   this.timeout(10_000);
@@ -105,7 +106,7 @@ describe('mconn transport: listen, accept, dial, close', function () {
   it('fails listen with ListenError when the port is taken', async () => {
     const { transport, endpoint } = await transportPair(res).then((p) => ({ transport: p.server.transport, endpoint: p.endpoint }));
     assert.ok(transport);
-    const other = new MConnTransport(await testConfig(`tcp://127.0.0.1:${endpoint.port}`), NodeKey.generate(), silentLogger(), FAST);
+    const other = new MConnTransport(NodeKey.generate(), silentLogger(), await transportOptions(`tcp://127.0.0.1:${endpoint.port}`, FAST));
     res.transport(other);
     const err = await rejection(other.listen());
     assert.ok(err instanceof ListenError, String(err));
@@ -129,22 +130,23 @@ describe('mconn transport: listen, accept, dial, close', function () {
     for (const bad of ['tcp://127.0.0.1', 'udp://1.2.3.4:5', 'tcp://::1:5', 'tcp://1.2.3.4:65536', 'tcp://[::1:5']) {
       assert.throws(() => parseListenAddress(bad), InvalidListenAddressError, bad);
     }
-    const config = await testConfig();
-    const broken = { ...config, p2p: { ...config.p2p, laddr: 'tcp://1.2.3.4:99999' } };
-    assert.throws(() => new MConnTransport(broken, NodeKey.generate(), silentLogger()), /p2p.laddr "tcp:\/\/1.2.3.4:99999".*65535/);
+    assert.throws(() => new MConnTransport(NodeKey.generate(), silentLogger(), { laddr: 'tcp://1.2.3.4:99999' }), /p2p.laddr "tcp:\/\/1.2.3.4:99999".*65535/);
   });
 
-  it('validates its options at construction', async () => {
-    const config = await testConfig();
-    assert.throws(() => new MConnTransport(config, NodeKey.generate(), silentLogger(), { backlog: 0 }), InvalidArgumentError);
-    assert.throws(() => new MConnTransport(config, NodeKey.generate(), silentLogger(), { mconnection: { pingIntervalMs: 10, pongTimeoutMs: 20 } }), /pongTimeoutMs \(20\) must be less than pingIntervalMs/);
-    const fromConfig = new MConnTransport({ ...config, p2p: { ...config.p2p, sendRate: 123, maxPacketMsgPayloadSize: 700 } }, NodeKey.generate(), silentLogger());
-    assert.equal(fromConfig.options.mconnection.sendRate, 123);
-    assert.equal(fromConfig.options.mconnection.maxPacketMsgPayloadSize, 700);
-    assert.equal(fromConfig.options.handshakePhaseTimeoutMs, 3000);
-    const windowed = new MConnTransport(await loadConfig({ values: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_window: 0, send_window_max: 4096 } } }), NodeKey.generate(), silentLogger());
+  it('validates its options at construction, and takes [p2p] settings from the config', async () => {
+    assert.throws(() => new MConnTransport(NodeKey.generate(), silentLogger(), { backlog: 0 }), InvalidArgumentError);
+    assert.throws(() => new MConnTransport(NodeKey.generate(), silentLogger(), { mconnection: { pingIntervalMs: 10, pongTimeoutMs: 20 } }), /pongTimeoutMs \(20\) must be less than pingIntervalMs/);
+    const fromConfig = async (p2p: Record<string, unknown>) => {
+      const config = await loadConfig({ values: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', ...p2p } } });
+      return new MConnTransport(NodeKey.generate(), silentLogger(), componentOptions(config, NodeKey.generate()).mconnTransport);
+    };
+    const configured = await fromConfig({ send_rate: 123, max_packet_msg_payload_size: 700 });
+    assert.equal(configured.options.mconnection.sendRate, 123);
+    assert.equal(configured.options.mconnection.maxPacketMsgPayloadSize, 700);
+    assert.equal(configured.options.handshakePhaseTimeoutMs, 3000);
+    const windowed = await fromConfig({ send_window: 0, send_window_max: 4096 });
     assert.equal(windowed.options.mconnection.sendWindowMinBytes, 0, 'p2p.send_window = 0 turns the window off');
-    await assert.rejects(async () => new MConnTransport(await loadConfig({ values: { p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_window: 8192, send_window_max: 4096 } } }), NodeKey.generate(), silentLogger()), /sendWindowMaxBytes/);
+    await assert.rejects(fromConfig({ send_window: 8192, send_window_max: 4096 }), /sendWindowMaxBytes/);
   });
 
   it('destroys and counts sockets beyond the accept backlog', async () => {

@@ -27,7 +27,6 @@ describe('MongoPeerStore while the database is unreachable', function () {
   const stores: MongoPeerStore[] = [];
   const open = (options: Partial<MongoPeerStoreOptions> = {}, logger?: ReturnType<typeof recordingLogger>['logger']) => {
     const store = new MongoPeerStore(
-      undefined,
       { uri, serverSelectionTimeoutMs: 150, retryMinMs: 10, retryMaxMs: 40, closeTimeoutMs: 100, ...options },
       logger,
     );

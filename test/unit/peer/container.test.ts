@@ -8,21 +8,15 @@ import { silentLogger } from '../../../framework/logging/logger.js';
 import { addr, FakeClock, FixedRandom, SELF } from './helpers.js';
 
 describe('PeerManager: dependency injection', () => {
-  it('uses the same token symbols as framework/tokens.ts', () => {
-    assert.equal(peer.PEER_MANAGER_OPTIONS, TOKENS.PeerManagerOptions);
-    assert.equal(peer.PEER_STORE, TOKENS.PeerStore);
-    assert.equal(peer.SCORING_STRATEGY, TOKENS.ScoringStrategy);
-    assert.equal(peer.CLOCK, TOKENS.Clock);
-    assert.equal(peer.RANDOM, TOKENS.Random);
-    assert.equal(peer.LOGGER, TOKENS.Logger);
-    assert.equal(peer.FIXED_SCORES, Symbol.for('tmp2p.FixedScores'));
+  it('keys every token by Symbol.for, so a plugin built against another copy of tmp2p binds the same slot', () => {
+    for (const [name, token] of Object.entries(TOKENS)) assert.equal(token, Symbol.for(`tmp2p.${name}`), name);
   });
 
   it('resolves with only the required bindings (system clock, Math.random, no logger)', async () => {
     const c = new Container();
-    c.bind(peer.PEER_MANAGER_OPTIONS).toConstantValue(peer.resolvePeerManagerOptions({ selfId: SELF }));
-    c.bind(peer.PEER_STORE).to(MemoryPeerStore).inSingletonScope();
-    c.bind(peer.SCORING_STRATEGY).to(DefaultScoringStrategy).inSingletonScope();
+    c.bind(TOKENS.PeerManagerOptions).toConstantValue(peer.resolvePeerManagerOptions({ selfId: SELF }));
+    c.bind(TOKENS.PeerStore).to(MemoryPeerStore).inSingletonScope();
+    c.bind(TOKENS.ScoringStrategy).to(DefaultScoringStrategy).inSingletonScope();
     c.bind(peer.PeerManager).toSelf().inSingletonScope();
     const pm = c.get(peer.PeerManager);
     await pm.start();
@@ -36,12 +30,12 @@ describe('PeerManager: dependency injection', () => {
   it('takes the optional clock, random source and a pino logger', async () => {
     const c = new Container();
     const clock = new FakeClock(42_000);
-    c.bind(peer.PEER_MANAGER_OPTIONS).toConstantValue(peer.resolvePeerManagerOptions({ selfId: SELF }));
-    c.bind(peer.PEER_STORE).to(MemoryPeerStore).inSingletonScope();
-    c.bind(peer.SCORING_STRATEGY).to(DefaultScoringStrategy).inSingletonScope();
-    c.bind(peer.CLOCK).toConstantValue(clock);
-    c.bind(peer.RANDOM).toConstantValue(new FixedRandom(0));
-    c.bind(peer.LOGGER).toConstantValue(silentLogger());
+    c.bind(TOKENS.PeerManagerOptions).toConstantValue(peer.resolvePeerManagerOptions({ selfId: SELF }));
+    c.bind(TOKENS.PeerStore).to(MemoryPeerStore).inSingletonScope();
+    c.bind(TOKENS.ScoringStrategy).to(DefaultScoringStrategy).inSingletonScope();
+    c.bind(TOKENS.Clock).toConstantValue(clock);
+    c.bind(TOKENS.Random).toConstantValue(new FixedRandom(0));
+    c.bind(TOKENS.Logger).toConstantValue(silentLogger());
     c.bind(peer.PeerManager).toSelf().inSingletonScope();
     const pm = c.get(peer.PeerManager);
     await pm.start();
@@ -52,9 +46,9 @@ describe('PeerManager: dependency injection', () => {
 
   it('rejects unvalidated options bound directly', () => {
     const c = new Container();
-    c.bind(peer.PEER_MANAGER_OPTIONS).toConstantValue({ selfId: SELF, maxConnected: -1 });
-    c.bind(peer.PEER_STORE).to(MemoryPeerStore);
-    c.bind(peer.SCORING_STRATEGY).to(DefaultScoringStrategy);
+    c.bind(TOKENS.PeerManagerOptions).toConstantValue({ selfId: SELF, maxConnected: -1 });
+    c.bind(TOKENS.PeerStore).to(MemoryPeerStore);
+    c.bind(TOKENS.ScoringStrategy).to(DefaultScoringStrategy);
     c.bind(peer.PeerManager).toSelf();
     assert.throws(() => c.get(peer.PeerManager), /maxConnected/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Container } from 'inversify';
 import { MemoryPeerStore } from '../../../plugins/peer-stores/memory.js';
-import { PEER_STORE } from '../../../framework/peer/tokens.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import type { PeerRecord, PeerStore } from '../../../framework/peer/peer-store.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { nid } from './ids.js';
@@ -69,7 +69,7 @@ describe('MemoryPeerStore', () => {
 
   it('is injectable', () => {
     const c = new Container();
-    c.bind<PeerStore>(PEER_STORE).to(MemoryPeerStore).inSingletonScope();
-    assert.ok(c.get<PeerStore>(PEER_STORE) instanceof MemoryPeerStore);
+    c.bind<PeerStore>(TOKENS.PeerStore).to(MemoryPeerStore).inSingletonScope();
+    assert.ok(c.get<PeerStore>(TOKENS.PeerStore) instanceof MemoryPeerStore);
   });
 });

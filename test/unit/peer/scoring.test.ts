@@ -3,7 +3,7 @@ import { Container } from 'inversify';
 import fc from 'fast-check';
 import { DefaultScoringStrategy, PERSISTENT_FLOOR } from '../../../plugins/scoring/default.js';
 import { FixedScoringStrategy } from '../../../plugins/scoring/fixed.js';
-import { FIXED_SCORES, SCORING_STRATEGY } from '../../../framework/peer/tokens.js';
+import { TOKENS } from '../../../framework/tokens.js';
 import { MAX_PEER_SCORE, MIN_PEER_SCORE, SCORE_REUSE_MS, clampScore, type PeerScoreInput, type ScoringStrategy } from '../../../framework/peer/scoring.js';
 import { nid } from './ids.js';
 import { addr, harness } from './helpers.js';
@@ -84,14 +84,14 @@ describe('FixedScoringStrategy', () => {
     assert.throws(() => new FixedScoringStrategy(new Map([[nid(7), '3' as unknown as number]])), /finite number/);
   });
 
-  it('is injectable with and without FIXED_SCORES', () => {
+  it('is injectable with and without TOKENS.FixedScores', () => {
     const c = new Container();
-    c.bind<ScoringStrategy>(SCORING_STRATEGY).to(FixedScoringStrategy);
-    assert.equal(c.get<ScoringStrategy>(SCORING_STRATEGY).score(base).total, 0);
+    c.bind<ScoringStrategy>(TOKENS.ScoringStrategy).to(FixedScoringStrategy);
+    assert.equal(c.get<ScoringStrategy>(TOKENS.ScoringStrategy).score(base).total, 0);
     const d = new Container();
-    d.bind(FIXED_SCORES).toConstantValue({ [nid(1)]: 9 });
-    d.bind<ScoringStrategy>(SCORING_STRATEGY).to(FixedScoringStrategy);
-    assert.equal(d.get<ScoringStrategy>(SCORING_STRATEGY).score(base).total, 9);
+    d.bind(TOKENS.FixedScores).toConstantValue({ [nid(1)]: 9 });
+    d.bind<ScoringStrategy>(TOKENS.ScoringStrategy).to(FixedScoringStrategy);
+    assert.equal(d.get<ScoringStrategy>(TOKENS.ScoringStrategy).score(base).total, 9);
     d.bind(DefaultScoringStrategy).toSelf();
     assert.equal(d.get(DefaultScoringStrategy).name, 'default');
   });

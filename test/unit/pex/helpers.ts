@@ -130,7 +130,7 @@ export async function harness(
   const pm = new PeerManager(resolved, new MemoryPeerStore(), new DefaultScoringStrategy(), clock, random);
   await pm.start();
   const router = new FakeRouter();
-  const reactor = new PexReactor(pm, router, silentLogger(), { pex: options }, resolved, clock, random, injected.hostLookup);
+  const reactor = new PexReactor(pm, router, silentLogger(), options, resolved, clock, random, injected.hostLookup);
   const channel = new FakeChannel();
   (reactor as { pex: ChannelHandle<PexMessage> }).pex = channel;
   const connect: Harness['connect'] = (id, o = {}) => {

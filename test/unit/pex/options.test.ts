@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../framework/config/loader.js';
+import { loadConfig } from '../../../node/config/loader.js';
 import { DEFAULT_PEX_OPTIONS, resolvePexOptions } from '../../../reactors/pex/options.js';
 import { PexOptionsError } from '../../../reactors/pex/errors.js';
 import { nid } from './helpers.js';

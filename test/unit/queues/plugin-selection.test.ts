@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../../framework/testing/test-network.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { Ping } from '../../../reactors/echo/echo-channel.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import type { QueueFactory } from '../../../framework/queue/queue.js';
-import { WDRR_QUEUE_OPTIONS, type WdrrQueueFactory } from '../../../plugins/queues/wdrr.js';
+import type { WdrrQueueFactory } from '../../../plugins/queues/wdrr.js';
 
 const FAST_ECHO = { reactors: { echo: { ping_interval: '20ms' } } };
 
@@ -48,16 +48,15 @@ describe('queue plugins selected by config on a memory network', function () {
     });
   }
 
-  it('passes factory settings bound in the container to the plugin', async () => {
+  it('passes the [queues.wdrr] settings to the plugin', async () => {
     net = await createTestNetwork({
       nodes: 2,
       reactors: [EchoReactor],
-      config: { ...FAST_ECHO, p2p: { queue_type: 'wdrr' } },
-      createNodeOptions: { configure: (c) => c.bind(WDRR_QUEUE_OPTIONS).toConstantValue({ quantumPerPriority: 4096, blockWhenFull: true }) },
+      config: { ...FAST_ECHO, p2p: { queue_type: 'wdrr' }, queues: { wdrr: { quantum_per_priority: 4096, block_when_full: true, capacity_bytes: 65536 } } },
     });
     await net.waitForFullMesh();
     const factory = net.node(0).container.get<WdrrQueueFactory>(TOKENS.QueueFactory);
-    assert.deepEqual(factory.settings, { quantumPerPriority: 4096, blockWhenFull: true });
+    assert.deepEqual(factory.settings, { quantumPerPriority: 4096, blockWhenFull: true, defaultCapacityBytes: 65536 });
     await net.waitFor(() => net!.nodes.every((n) => n.reactor(EchoReactor).stats.pongsReceived >= 2), { what: 'echo through wdrr' });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Graph, sampleVertices } from '../../../framework/simulation/graph.js';
+import { Graph, sampleVertices } from '../../../node/simulation/graph.js';
 import { seeded } from '../../support/fakes.js';
 
 function path(n: number): Graph {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_SIMULATION_OPTIONS, resolveSimulationOptions } from '../../../framework/simulation/options.js';
-import { virtualIpOf } from '../../../framework/simulation/simulated-network.js';
+import { DEFAULT_SIMULATION_OPTIONS, resolveSimulationOptions } from '../../../node/simulation/options.js';
+import { virtualIpOf } from '../../../node/simulation/simulated-network.js';
 
 describe('simulation options', () => {
   it('fills in defaults: 10 outbound and 40 inbound slots, CometBFT PEX pacing, no churn', () => {

@@ -215,7 +215,7 @@ describe('DelayLine', () => {
 describe('createTestNetwork over slow links', function () {
   this.timeout(10_000);
   it('takes MemoryNetwork options, so reactors can be tested over latency', async () => {
-    const { createTestNetwork } = await import('../../../framework/testing/test-network.js');
+    const { createTestNetwork } = await import('../../../node/testing/test-network.js');
     const { EchoReactor } = await import('../../../reactors/echo/echo-reactor.js');
     const net = await createTestNetwork({ nodes: 2, reactors: [EchoReactor], memoryNetwork: { link: { latencyMs: 25 } }, config: { reactors: { echo: { ping_interval: '50ms' } } } });
     try {

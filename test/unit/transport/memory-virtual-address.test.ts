@@ -3,8 +3,8 @@ import { MemoryNetwork } from '../../../plugins/transports/memory/memory-network
 import { MemoryTransport } from '../../../plugins/transports/memory/memory-transport.js';
 import { parseVirtualAddress } from '../../../plugins/transports/memory/virtual-address.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
-import { loadConfig } from '../../../framework/config/loader.js';
-import { createNode } from '../../../framework/container/create-node.js';
+import { loadConfig } from '../../../node/config/loader.js';
+import { createNode } from '../../../node/create-node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 import { makeNodeInfo } from '../../support/node-info.js';
 
@@ -82,12 +82,11 @@ describe('memory transport virtual addresses', () => {
     const network = new MemoryNetwork();
     assert.throws(() => new MemoryTransport(network, NodeKey.generate(), { virtualAddress: 'somewhere:1' }), {
       name: 'InvalidVirtualAddressError',
-      message: /memory transport option virtualAddress "somewhere:1"/,
+      message: /p2p\.memory_virtual_address.*"somewhere:1"/,
     });
-    const withMconn = await loadConfig({ values: { p2p: { transports: ['memory', 'mconn'], memory_virtual_address: '10.0.0.1:26656' } } });
-    assert.throws(() => new MemoryTransport(network, NodeKey.generate(), {}, withMconn), {
-      name: 'MemoryTransportConfigError',
-      message: /cannot be used with the mconn transport also loaded/,
+    await assert.rejects(loadConfig({ values: { p2p: { transports: ['memory', 'mconn'], memory_virtual_address: '10.0.0.1:26656' } } }), {
+      name: 'ConfigError',
+      message: /p2p\.memory_virtual_address.*cannot be used with the mconn transport also loaded/,
     });
     await assert.rejects(loadConfig({ values: { p2p: { memory_virtual_address: 'nowhere' } } }), {
       name: 'ConfigError',

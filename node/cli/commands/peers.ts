@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/loader.js';
+import type { PeerSnapshot } from '../../../framework/peer/snapshot.js';
+import { nodeHome } from '../home.js';
+
+/** `tmp2p peers`: a running node's peers, from its status endpoint. */
+export function registerPeersCommand(program: Command): void {
+  program
+    .command('peers')
+    .description("show every peer a running node knows: state, score, failures (reads the node's status endpoint)")
+    .option('--home <dir>', 'node home directory (its config names the status address)')
+    .option('--status <host:port>', 'status endpoint address (overrides the config)')
+    .option('--json', 'print the raw snapshot as JSON')
+    .action(async (opts: { home?: string; status?: string; json?: boolean }) => {
+      let address = opts.status;
+      if (!address) {
+        const home = nodeHome(opts.home);
+        const config = await loadConfig({ file: existsSync(home.configFile) ? home.configFile : undefined, env: process.env });
+        address = config.status.laddr;
+      }
+      if (!address) throw new Error('no status endpoint: set [status] laddr in the node config or pass --status host:port');
+      const url = `http://${address.replace(/^tcp:\/\//, '')}/peers`;
+      let response: Response;
+      try {
+        response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      } catch (cause) {
+        throw new Error(`cannot reach the node at ${url}: ${(cause as Error).message} (is it running?)`, { cause });
+      }
+      const peers = (await response.json()) as PeerSnapshot[];
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(peers, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatPeers(peers));
+    });
+}
+
+export function formatPeers(peers: readonly PeerSnapshot[]): string {
+  if (peers.length === 0) return 'no known peers\n';
+  const rows = peers.map((p) => [
+    p.nodeId.slice(0, 12),
+    p.state,
+    p.direction ?? '',
+    String(Math.round(p.score.total)),
+    Object.entries(p.score.parts)
+      .map(([k, v]) => `${k}=${Math.round(v)}`)
+      .join(' '),
+    String(p.dialFailures),
+    p.persistent ? 'yes' : '',
+    p.addresses[0] ?? '',
+  ]);
+  const header = ['peer', 'state', 'dir', 'score', 'score parts', 'fails', 'persistent', 'address'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  return line(header) + rows.map(line).join('');
+}

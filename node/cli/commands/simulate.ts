@@ -1,0 +1,145 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { runSimulation } from '../../simulation/run-simulation.js';
+import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES } from '../../simulation/options.js';
+import type { GraphReport, SimulationSummary } from '../../simulation/summary.js';
+import { parseDuration } from '../../../framework/util/duration.js';
+import { collectSet } from '../home.js';
+import { intOption } from '../options.js';
+
+interface SimulateFlags {
+  nodes: number;
+  seeds: number;
+  duration: number;
+  churn: number;
+  churnDowntime: number;
+  outbound: number;
+  inbound: number;
+  latency: number;
+  jitter: number;
+  loss: number;
+  pexInterval: number;
+  diameterSamples: number;
+  set: Record<string, string>;
+  json?: boolean;
+}
+
+/** A commander parser for a number (fractions allowed) within [min, max], naming the flag. */
+function numberOption(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** A commander parser for a duration ("200ms", "2s", or plain milliseconds). */
+function durationOption(flag: string, maxMs: number) {
+  return (value: string): number => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch {
+      throw new InvalidArgumentError(`${flag} must be a duration such as "50ms" or "2s", got "${value}"`);
+    }
+    if (ms > maxMs) throw new InvalidArgumentError(`${flag} must be at most ${maxMs} ms, got "${value}"`);
+    return ms;
+  };
+}
+
+/**
+ * `tmp2p simulate`: a whole network of full nodes in this process over the
+ * memory transport with virtual IPs; every node starts knowing only the
+ * seeds and finds the rest through PEX. Reports convergence, connectivity,
+ * a diameter estimate, a flood's time to reach everyone, heap per node,
+ * and connectivity under churn.
+ */
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a network of N nodes in this process (memory transport, virtual IPs, PEX from seeds) and report how it forms')
+    .option('-n, --nodes <n>', 'nodes, seeds included', intOption('--nodes', 2, MAX_SIMULATION_NODES), D.nodes)
+    .option('--seeds <n>', 'seed nodes (PEX seed mode); every node knows only these at start', intOption('--seeds', 1, MAX_SIMULATION_NODES - 1), D.seeds)
+    .option('-d, --duration <seconds>', 'seconds of operation from the start of the nodes', numberOption('--duration', 1, 86_400), D.durationS)
+    .option('--churn <percent>', 'percent of the non-seed nodes that leave and rejoin each minute, after convergence', numberOption('--churn', 0, 100), D.churnPercent)
+    .option('--churn-downtime <duration>', 'how long a churned node stays away', durationOption('--churn-downtime', 3_600_000), D.churnDowntimeMs)
+    .option('--outbound <n>', 'outbound slots per node (p2p.max_outgoing_connections)', intOption('--outbound', 1, 1_000), D.outbound)
+    .option('--inbound <n>', 'inbound slots per node (p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
+    .option('--latency <duration>', 'one-way latency of every link', durationOption('--latency', 60_000), D.latencyMs)
+    .option('--jitter <duration>', 'extra random latency per message, up to this much (order is kept)', durationOption('--jitter', 60_000), D.jitterMs)
+    .option('--loss <percent>', 'percent of messages lost (handshakes and closes are not)', numberOption('--loss', 0, 100), D.lossPercent)
+    .option('--pex-interval <duration>', "PEX request interval (CometBFT's 30s by default; the 10 s per-peer pacing holds regardless)", durationOption('--pex-interval', 3_600_000), D.pexIntervalMs)
+    .option('--diameter-samples <n>', 'BFS sources for the diameter estimate', intOption('--diameter-samples', 1, MAX_SIMULATION_NODES), D.diameterSamples)
+    .option('--set <key=value>', 'config override for every node (repeatable), e.g. --set p2p.min_retry_time=100ms', collectSet, {})
+    .option('--json', 'print the summary as one JSON object on the last line')
+    .action(async (flags: SimulateFlags) => {
+      const say = (line: string) => {
+        if (!flags.json) process.stdout.write(line + '\n');
+      };
+      const abort = new AbortController();
+      const interrupt = () => abort.abort();
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
+      try {
+        say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
+        const summary = await runSimulation({
+          nodes: flags.nodes,
+          seeds: flags.seeds,
+          durationS: flags.duration,
+          churnPercent: flags.churn,
+          churnDowntimeMs: flags.churnDowntime,
+          outbound: flags.outbound,
+          inbound: flags.inbound,
+          latencyMs: flags.latency,
+          jitterMs: flags.jitter,
+          lossPercent: flags.loss,
+          pexIntervalMs: flags.pexInterval,
+          diameterSamples: flags.diameterSamples,
+          set: flags.set,
+          progress: say,
+          signal: abort.signal,
+        });
+        if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else process.stdout.write(describe(summary));
+      } finally {
+        process.off('SIGINT', interrupt);
+        process.off('SIGTERM', interrupt);
+      }
+    });
+}
+
+function graphLine(label: string, g: GraphReport): string {
+  return (
+    `  ${label}: ${g.nodes} nodes, ${g.edges} connections, ${g.connected ? 'connected' : `NOT connected (${g.components} components, largest ${g.largestComponent}, ${g.isolated} isolated)`}, ` +
+    `diameter ≥ ${g.diameterEstimate} (from ${g.diameterSources} sources), degree ${g.degree.min}/${g.degree.mean}/${g.degree.max}, ` +
+    `outbound ${g.outbound.min}/${g.outbound.mean}/${g.outbound.max} (min/mean/max), ${g.atOutboundTarget} at target`
+  );
+}
+
+function describe(s: SimulationSummary): string {
+  const b = s.broadcast;
+  const lines = [
+    '',
+    `summary: ${s.nodes} nodes (${s.seeds} seeds), ${s.outboundTarget} out + ${s.inboundSlots} in slots, ${s.durationS} s` +
+      (s.link.latencyMs || s.link.jitterMs || s.link.lossPercent ? `, links ${s.link.latencyMs} ms + ≤${s.link.jitterMs} ms jitter, ${s.link.lossPercent}% loss` : ''),
+    `  convergence: ${s.convergence.converged ? `every node at its outbound target after ${s.convergence.timeS} s` : 'NOT reached'}`,
+    graphLine('at convergence', s.atConvergence),
+    `  flood: reached ${b.reached}/${b.of}${b.timeMs === null ? '' : ` in ${b.timeMs} ms`} (median ${b.medianMs} ms), hops ≤ ${b.maxHops} (mean ${b.meanHops}), ${b.copiesPerNode} copies per node`,
+    `  heap: ${s.heap.perNodeMB} MB per node (${s.heap.baselineMB} MB before, ${s.heap.afterConvergenceMB} MB after convergence)`,
+  ];
+  if (s.churn !== null) {
+    const c = s.churn;
+    lines.push(
+      `  churn ${s.churnPercent}%/min: ${c.departures} left, ${c.rejoins} rejoined, ${c.failures} failures; connected in ${c.connectedSamples}/${c.samples} samples` +
+        `${c.alwaysConnected ? ' (always)' : ''}, largest component ≥ ${(c.minLargestComponentFraction * 100).toFixed(1)}%`,
+    );
+  }
+  lines.push(
+    graphLine('at the end', s.final),
+    `  messages: ${s.messages.sent} sent, ${s.messages.delivered} delivered, ${s.messages.lost} lost, ${s.messages.discarded} to closed connections`,
+    `  pex: ${s.pex.requestsSent} requests, ${s.pex.responsesReceived} answers, ${s.pex.addressesLearned} addresses learned, ${s.pex.errors} errors; peer errors ${s.peerErrors}, loop errors ${s.loopErrors}`,
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { ConfigError } from './errors.js';
+import { rawConfigSchema, type RawConfig } from './schema.js';
+import { toNodeConfig, type NodeConfig } from './node-config.js';
+
+type Table = Record<string, unknown>;
+
+/** config/default.toml, found from the compiled (dist/framework/config) or source (framework/config) location. */
+export const DEFAULT_CONFIG_PATH = ['../../../config/default.toml', '../../config/default.toml']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((path) => existsSync(path)) ?? fileURLToPath(new URL('../../../config/default.toml', import.meta.url));
+
+let defaultsCache: Table | undefined;
+
+/** The embedded defaults (config/default.toml), parsed once. */
+export function defaultRawConfig(): Table {
+  defaultsCache ??= parseToml(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Table;
+  return structuredClone(defaultsCache);
+}
+
+export interface LoadConfigOptions {
+  /**
+   * The embedding application's own defaults, nested like the TOML: above the
+   * embedded defaults, below everything else (e.g. `tmp2p start` keeps peers in
+   * LevelDB unless the node's config says otherwise).
+   */
+  readonly defaults?: Table;
+  /** A TOML file whose keys override the defaults. */
+  readonly file?: string;
+  /** TOML text (instead of, or after, `file`). */
+  readonly toml?: string;
+  /** Already-parsed overrides, nested like the TOML (snake_case keys). */
+  readonly values?: Table;
+  /** Environment to read TMP2P_* overrides from. Default: none. Pass process.env from the CLI. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Dotted-key overrides from the command line, e.g. { "p2p.max_connections": "20" }. */
+  readonly set?: Readonly<Record<string, string>>;
+  readonly home?: string;
+  /**
+   * Directory relative module paths in the configuration resolve against.
+   * Default: the directory of `file`, else the working directory.
+   */
+  readonly baseDir?: string;
+}
+
+/**
+ * Builds a NodeConfig: embedded defaults ← application defaults ← file ← toml
+ * ← values ← environment ← --set,
+ * then validates everything. Every problem is a ConfigError naming the key,
+ * the bad value and what is allowed.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<NodeConfig> {
+  const merged = defaultRawConfig();
+  if (options.defaults) deepMerge(merged, structuredClone(options.defaults));
+  if (options.file) {
+    let text: string;
+    try {
+      text = await readFile(options.file, 'utf8');
+    } catch (cause) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(cause as Error).message}`, undefined, { cause });
+    }
+    deepMerge(merged, parseTomlText(text, options.file));
+  }
+  if (options.toml) deepMerge(merged, parseTomlText(options.toml, 'inline TOML'));
+  if (options.values) deepMerge(merged, structuredClone(options.values));
+  if (options.env) applyEnv(merged, options.env);
+  for (const [key, value] of Object.entries(options.set ?? {})) setByPath(merged, key, value, `--set ${key}`);
+  return toNodeConfig(validateRaw(merged), options.home, options.baseDir ?? (options.file ? dirname(resolvePath(options.file)) : process.cwd()));
+}
+
+export function validateRaw(raw: Table): RawConfig {
+  const result = rawConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let path = issue.path.map(String);
+  let detail = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path = [...path, issue.keys[0]!];
+    detail = `unknown key; allowed keys here: ${allowedKeys(issue.path.map(String)).join(', ')}`;
+  }
+  const key = path.join('.');
+  const value = getByPath(raw, path);
+  throw new ConfigError(`config key "${key}" = ${JSON.stringify(value)} is invalid: ${detail}`, key);
+}
+
+function parseTomlText(text: string, source: string): Table {
+  try {
+    return parseToml(text) as Table;
+  } catch (cause) {
+    const where = cause instanceof TomlError ? ` at line ${cause.line}, column ${cause.column}` : '';
+    throw new ConfigError(`${source} is not valid TOML${where}: ${(cause as Error).message.split('\n')[0]}`, undefined, { cause });
+  }
+}
+
+function allowedKeys(path: string[]): string[] {
+  const node = getByPath(defaultRawConfig(), path);
+  return node && typeof node === 'object' ? Object.keys(node as Table) : [];
+}
+
+/** TMP2P_P2P_MAX_CONNECTIONS → p2p.max_connections, for every key the defaults define. */
+function applyEnv(target: Table, env: NodeJS.ProcessEnv): void {
+  for (const path of leafPaths(defaultRawConfig())) {
+    const name = `TMP2P_${path.join('_').toUpperCase()}`;
+    const value = env[name];
+    if (value !== undefined) setByPath(target, path.join('.'), value, `environment variable ${name}`);
+  }
+}
+
+function leafPaths(table: Table, prefix: string[] = []): string[][] {
+  return Object.entries(table).flatMap(([k, v]) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? leafPaths(v as Table, [...prefix, k]) : [[...prefix, k]],
+  );
+}
+
+/** Sets a string value at a dotted path, converted to the type the defaults have there. */
+function setByPath(target: Table, dotted: string, value: string, source: string): void {
+  const path = dotted.split('.');
+  const template = getByPath(defaultRawConfig(), path);
+  if (template === undefined) {
+    throw new ConfigError(`${source}: unknown config key "${dotted}"`, dotted);
+  }
+  let converted: unknown = value;
+  if (typeof template === 'number') {
+    converted = Number(value);
+    if (value.trim() === '' || !Number.isFinite(converted)) {
+      throw new ConfigError(`${source}: config key "${dotted}" = ${JSON.stringify(value)} is invalid: expected a number`, dotted);
+    }
+  } else if (typeof template === 'boolean') {
+    if (value !== 'true' && value !== 'false') {
+      throw new ConfigError(`${source}: config key "${dotted}" = ${JSON.stringify(value)} is invalid: expected true or false`, dotted);
+    }
+    converted = value === 'true';
+  } else if (Array.isArray(template)) {
+    converted = value.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    if (!node[part] || typeof node[part] !== 'object') node[part] = {};
+    node = node[part] as Table;
+  }
+  node[path[path.length - 1]!] = converted;
+}
+
+function getByPath(table: unknown, path: readonly string[]): unknown {
+  let node = table;
+  for (const part of path) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Table)[part];
+  }
+  return node;
+}
+
+function deepMerge(target: Table, source: Table): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object' && !Array.isArray(existing)) {
+      deepMerge(existing as Table, value as Table);
+    } else {
+      target[key] = value;
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { parseDuration } from '../../framework/util/duration.js';
+import { parseHostPort } from '../../framework/address/host-port.js';
+import { parseCidr } from '../../framework/gating/cidr.js';
+import { parseNodeID } from '../../framework/identity/node-id.js';
+
+const duration = z.string({ error: 'expected a duration string such as "250ms", "5s" or "1m"' }).refine(
+  (v) => {
+    try {
+      parseDuration(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a duration such as "250ms", "5s", "1m30s" or "2h"' },
+);
+/** A duration's ms, or Infinity when it does not parse (the `duration` check reports that). */
+const durationMs = (v: string): number => {
+  try {
+    return parseDuration(v);
+  } catch {
+    return Infinity;
+  }
+};
+const count = (min = 0) => z.int({ error: `expected an integer ≥ ${min}` }).min(min, { error: `expected an integer ≥ ${min}` });
+const printable = z
+  .string({ error: 'expected a string' })
+  .regex(/^[\x20-\x7e]*$/, { error: 'expected printable ASCII (characters 32..126)' });
+/** "" (advertise laddr) or a host:port peers can dial; the message says what is wrong with it. */
+const externalAddress = z.string({ error: 'expected "host:port" or ""' }).check((ctx) => {
+  if (ctx.value === '') return;
+  const parsed = parseHostPort(ctx.value);
+  if (!parsed.ok) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `expected "" (advertise laddr) or "host:port" / "tcp://host:port" that peers can dial (IPv6 in brackets): ${parsed.reason}`,
+    });
+  }
+});
+const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
+/** A string `parse` accepts; its error message (which names the entry and the problem) becomes the issue. */
+const parsedBy = (parse: (value: string) => unknown, expected: string) =>
+  z.string({ error: `expected ${expected}` }).superRefine((value, ctx) => {
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+const cidrList = z.array(parsedBy(parseCidr, 'a CIDR block such as "10.0.0.0/8" or "2001:db8::/32"'), { error: 'expected a list of CIDR blocks' });
+const nodeIdList = z.array(parsedBy(parseNodeID, 'a node ID (40 lowercase hex characters)'), { error: 'expected a list of node IDs' });
+const uniqueRefs = z.array(pluginRef).refine((refs) => new Set(refs).size === refs.length, { error: 'expected each gater at most once' });
+
+/** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
+export const rawConfigSchema = z
+  .object({
+    moniker: printable.refine((v) => v.trim().length > 0, { error: 'expected a non-empty moniker' }),
+    network: printable.min(1, { error: 'expected a non-empty chain ID' }),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    log_format: z.enum(['json', 'pretty']),
+    p2p: z
+      .object({
+        laddr: z.string().regex(/^(memory|tcp:\/\/.+:\d{1,5}|[^:/]+:\d{1,5})$/, {
+          error: 'expected "tcp://host:port", "host:port" or "memory"',
+        }),
+        external_address: externalAddress,
+        transports: z.array(pluginRef).min(1, { error: 'expected at least one transport' }),
+        persistent_peers: z.string(),
+        private_peer_ids: z.string(),
+        max_connections: count(1),
+        max_outgoing_connections: count(0),
+        max_connected_upgrade: count(0),
+        max_peers: count(0),
+        min_retry_time: duration,
+        max_retry_time: duration,
+        max_retry_time_persistent: duration,
+        retry_jitter: duration,
+        disconnect_cooldown: duration,
+        flap_window: duration,
+        max_concurrent_dials: count(1),
+        dial_timeout: duration,
+        handshake_timeout: duration,
+        max_concurrent_inbound_handshakes: count(1),
+        max_peer_errors: count(0),
+        queue_type: pluginRef,
+        peer_queue_capacity: count(1),
+        peer_queue_capacity_bytes: count(1),
+        peer_store: pluginRef,
+        peer_store_path: z.string({ error: 'expected a directory path or "" (default)' }),
+        peer_store_mongodb_uri: z.string().regex(/^$|^mongodb(\+srv)?:\/\/\S+$/, { error: 'expected a connection string "mongodb://host:port/" or "mongodb+srv://…", or "" (unset)' }),
+        peer_store_mongodb_database: z.string().regex(/^[^/\\. "$\0]{1,63}$/, { error: 'expected a database name of 1-63 characters without / \\ . " $ or spaces' }),
+        scoring: pluginRef,
+        max_packet_msg_payload_size: count(1),
+        send_rate: count(0),
+        recv_rate: count(0),
+        flush_throttle_timeout: duration,
+        ping_interval: duration,
+        pong_timeout: duration,
+        send_window: count(0),
+        send_window_max: count(1),
+        memory_virtual_address: z.string().regex(/^$|^(tcp:\/\/)?(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/, {
+          error: 'expected "" (none) or an IP literal with a port, such as "10.0.0.1:26656" or "[fd00::1]:26656"',
+        }),
+      })
+      .strict(),
+    status: z
+      .object({
+        laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
+      })
+      .strict(),
+    instrumentation: z
+      .object({
+        prometheus: z.boolean({ error: 'expected true or false' }),
+        prometheus_listen_addr: z.string().regex(/^(tcp:\/\/)?(\[[^\]]+\]|[^:/]*):\d{1,5}$/, { error: 'expected "host:port" or ":port"' }),
+        namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
+      })
+      .strict(),
+    gating: z
+      .object({
+        gaters: uniqueRefs,
+        filter_timeout: duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' }),
+        cidr: z.object({ allow: cidrList, deny: cidrList }).strict(),
+        node_id: z.object({ allow: nodeIdList, deny: nodeIdList }).strict(),
+        per_ip: z.object({ max_connections: count(0), allow_duplicate_ip: z.boolean({ error: 'expected true or false' }), max_tracked_ips: count(1) }).strict(),
+        attempt_window: z
+          .object({
+            window: duration.refine((v) => durationMs(v) === 0 || durationMs(v) >= 1, { error: 'expected "0s" (off) or a duration of at least 1ms' }),
+            max_tracked_ips: count(1),
+          })
+          .strict(),
+      })
+      .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of gater options ([gating.<gater name>])' })),
+    queues: z
+      .object({
+        priority: z.object({ capacity_bytes: count(1), block_when_full: z.boolean({ error: 'expected true or false' }) }).strict(),
+        wdrr: z
+          .object({ capacity_bytes: count(1), block_when_full: z.boolean({ error: 'expected true or false' }), quantum_per_priority: count(1) })
+          .strict(),
+      })
+      .strict(),
+    reactors: z
+      .object({ enabled: z.array(pluginRef) })
+      .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),
+    plugins: z.object({ modules: z.array(pluginRef) }).strict(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    // Both transports would claim mconn:// addresses; a virtual address is for memory-only nodes.
+    if (config.p2p.memory_virtual_address !== '' && config.p2p.transports.includes('mconn')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['p2p', 'memory_virtual_address'],
+        message: `a virtual address cannot be used with the mconn transport also loaded (p2p.transports = ${JSON.stringify(config.p2p.transports)}): both would claim mconn:// addresses; it is for memory-only nodes`,
+      });
+    }
+  });
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;

@@ -1,0 +1,50 @@
+/**
+ * tmp2p — the application API: build and run nodes, declare reactors and
+ * their channels, and the types and errors they meet. Plugin authors use
+ * `tmp2p/plugins`; tests use `tmp2p/testing`; the built-in reactors are in
+ * `tmp2p/reactors`. This module loads no plugin: built-ins are imported only
+ * when a node's configuration names them.
+ */
+import 'reflect-metadata';
+
+// Nodes and their configuration
+export { createNode, type CreateNodeOptions } from './create-node.js';
+export { Node, NodeStateError } from './node.js';
+export { loadConfig, DEFAULT_CONFIG_PATH, type LoadConfigOptions } from './config/loader.js';
+export type { NodeConfig, P2PConfig } from './config/node-config.js';
+export { ConfigError } from './config/errors.js';
+export { PluginNotFoundError, UnknownReactorError } from './registry/plugin-registry.js';
+export { TMP2P_VERSION, PROTOCOL_VERSION } from './version.js';
+export { TOKENS } from '../framework/tokens.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
+
+// Reactors and channels
+export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';
+export { reactorNameOf, type ReactorClass } from '../framework/reactor/metadata.js';
+export { ReactorDefinitionError, UnhandledMessageError } from '../framework/reactor/scanner.js';
+export { defineChannel, type ChannelDefinition, type ChannelOptions } from '../framework/router/channel-definition.js';
+export type { ChannelHandle, ChannelStats, SendOutcome } from '../framework/router/channel.js';
+export { oneofWrapper, MessageDecodeError, UnwrapError, type MessageClass, type MessageType, type Wrapper } from '../framework/router/message-type.js';
+export type { InboundEnvelope, PeerError } from '../framework/router/envelope.js';
+export type { RouterEvent } from '../framework/router/events.js';
+export { ChannelAlreadyOpenError } from '../framework/router/errors.js';
+export { consumeBounded, type ConsumeOperatorOptions } from '../framework/streams/operators.js';
+export { InvalidConsumeOptionsError, type ConsumeOptions, type ConsumerStats, type OverflowPolicy } from '../framework/streams/bounded-consumer.js';
+
+// Peers, identities and addresses
+export { NodeKey, type NodeKeyJSON } from '../framework/identity/node-key.js';
+export { parseNodeID, isNodeID, type NodeID } from '../framework/identity/node-id.js';
+export type { NodeInfo, ProtocolVersion } from '../framework/identity/node-info.js';
+export { NodeAddress, type HostLookup } from '../framework/address/node-address.js';
+export type { Endpoint, Protocol } from '../framework/address/endpoint.js';
+export type { PeerUpdate, PeerStatus, PeerBehaviour, ConnectionDirection } from '../framework/peer/types.js';
+export type { PeerSnapshot, PeerState, PeerManagerMetrics } from '../framework/peer/snapshot.js';
+export type { RouterMetricsSnapshot } from '../framework/router/metrics.js';
+
+// Errors every application may meet
+export { P2PError, AbortError, InvalidArgumentError } from '../framework/errors/base.js';
+export * from '../framework/identity/errors.js';
+export * from '../framework/address/errors.js';
+export { ConnectionDeniedError } from '../framework/gating/errors.js';
+export { PeerRejectedError, PeerStoreError } from '../framework/peer/errors.js';
+export * from '../framework/transport/errors.js';

@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { InvalidArgumentError } from '../../framework/errors/base.js';
+import type { Logger } from '../../framework/logging/logger.js';
+
+/** Parses "host:port", ":port" or "tcp://host:port"; an empty host means every interface. */
+export function parseListenAddr(laddr: string): { host: string | undefined; port: number } {
+  const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]*):(\d{1,5})$/.exec(laddr);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) {
+    throw new InvalidArgumentError(`instrumentation.prometheus_listen_addr must be "host:port" or ":port", got "${laddr}"`);
+  }
+  const host = match[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? undefined : host, port };
+}
+
+/** Serves a registry at GET /metrics in Prometheus' text format. */
+export class PrometheusServer {
+  private server?: Server;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts listening; resolves with the URL of the metrics page. */
+  async listen(laddr: string, signal?: AbortSignal): Promise<string> {
+    const { host, port } = parseListenAddr(laddr);
+    const server = createServer((req, res) => {
+      if ((req.url ?? '/').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
+        return;
+      }
+      this.registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
+        (error: unknown) => {
+          this.logger.warn({ err: error }, 'collecting metrics failed');
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
+        },
+      );
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host, signal }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${shown}:${address.port}/metrics`;
+    this.logger.info({ url }, 'prometheus metrics listening');
+    return url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../framework/logging/logger.js';
+import type { Node } from '../node.js';
+import { InvalidArgumentError } from '../../framework/errors/base.js';
+
+/**
+ * A read-only JSON endpoint for operators: who the node is, every peer the
+ * PeerManager knows with its state and score, and the router's counters.
+ * It binds to loopback by default because it exposes peer addresses.
+ *
+ *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime, peer store state
+ *   GET /peers    PeerManager snapshot (state, score and its parts, failures, timestamps)
+ *   GET /metrics  router and PeerManager counters, per-channel stats and drops, peer store health
+ */
+export class StatusServer {
+  private server?: Server;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly node: Node,
+    private readonly logger: Logger,
+  ) {}
+
+  async listen(laddr: string): Promise<string> {
+    const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(laddr);
+    if (!match) throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"`);
+    const host = match[1]!.replace(/^\[|\]$/g, '');
+    const port = Number(match[2]);
+    const server = createServer((req, res) => {
+      const body = this.route(req.url ?? '/');
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { error: `unknown path ${req.url}; try /status, /peers or /metrics` }, null, 2) + '\n');
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    this.logger.info({ url }, 'status endpoint listening');
+    return url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private route(url: string): unknown {
+    const path = url.split('?')[0];
+    const node = this.node;
+    switch (path) {
+      case '/status':
+        return {
+          nodeId: node.nodeId,
+          moniker: node.config.moniker,
+          network: node.config.network,
+          addresses: node.addresses().map(String),
+          channels: [...node.nodeInfo.channels],
+          peers: node.peers().length,
+          uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+          peerStore: node.peerManager.storeHealth(),
+        };
+      case '/peers':
+        return node.peerManager.snapshot();
+      case '/metrics':
+        return { router: node.router.metrics(), peerManager: node.peerManager.metrics(), peerStore: node.peerManager.storeHealth() };
+      default:
+        return undefined;
+    }
+  }
+}

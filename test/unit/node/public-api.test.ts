@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+
+/**
+ * The names each package entry exports. A change here is a change to the
+ * public API: make it on purpose, update this list, and say so in the
+ * changelog of the release.
+ */
+const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; names: string[] }> = {
+  tmp2p: {
+    module: () => import('../../../node/index.js'),
+    names: [
+      'AbortError', 'AddressResolutionError', 'Channel', 'ChannelAlreadyOpenError', 'ConfigError', 'ConnectionClosedError',
+      'ConnectionDeniedError', 'DEFAULT_CONFIG_PATH', 'DialError', 'DialedIdMismatchError', 'Every', 'HandshakeError',
+      'HandshakeTimeoutError', 'IncompatiblePeerError', 'InvalidArgumentError', 'InvalidConsumeOptionsError', 'InvalidEndpointError',
+      'InvalidNodeAddressError', 'InvalidNodeIDError', 'InvalidNodeInfoError', 'InvalidNodeKeyError', 'InvalidPeerNodeInfoError',
+      'MessageDecodeError', 'Node', 'NodeAddress', 'NodeIdMismatchError', 'NodeKey', 'NodeKeyExistsError', 'NodeKeyFileError',
+      'NodeStateError', 'OnMessage', 'OnPeerUpdate', 'P2PError', 'PROTOCOL_VERSION', 'PeerRejectedError', 'PeerStoreError',
+      'PluginNotFoundError', 'ProtocolViolationError', 'Reactor', 'ReactorDefinitionError', 'SelfConnectionError', 'TMP2P_VERSION',
+      'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
+      'createLogger', 'createNode', 'defineChannel', 'isNodeID', 'loadConfig', 'oneofWrapper', 'parseNodeID', 'reactorNameOf',
+      'silentLogger',
+    ],
+  },
+  'tmp2p/testing': {
+    module: () => import('../../../node/testing/index.js'),
+    names: [
+      'ChurnDriver', 'DEFAULT_SIMULATION_OPTIONS', 'Graph', 'MAX_SIMULATION_NODES', 'MemoryNetwork', 'SIMULATED_PORT',
+      'SimulatedNetwork', 'SimulationOptionsError', 'TestNetwork', 'WaitTimeoutError', 'createTestNetwork', 'measureFlood',
+      'resolveSimulationOptions', 'runSimulation', 'virtualIpOf',
+    ],
+  },
+  'tmp2p/plugins': {
+    module: () => import('../../../plugins/index.js'),
+    names: [
+      'AttemptWindow', 'AttemptWindowGater', 'BaseQueue', 'BoundedTable', 'CidrGater', 'CidrList', 'CidrRules', 'ConnectionClosedError',
+      'ConnectionDeniedError', 'DEFAULT_FLOW_QUEUE_CAPACITY_BYTES', 'DEFAULT_MCONN_TRANSPORT_OPTIONS', 'DEFAULT_WDRR_QUANTUM_PER_PRIORITY',
+      'DefaultScoringStrategy', 'DialError', 'FifoQueue', 'FifoQueueFactory', 'FixedScoringStrategy', 'FlowQueue',
+      'FrameAeadUnavailableError', 'HandshakeError', 'HandshakeTimeoutError', 'InvalidListenAddressError', 'InvalidVirtualAddressError',
+      'LEVEL_KEY_PREFIX', 'LevelPeerStore', 'LinkConditionsError', 'ListenError', 'MAX_NODE_INFO_SIZE', 'MAX_PEER_SCORE',
+      'MConnConnection', 'MConnTransport', 'MIN_PEER_SCORE', 'MemoryAddressInUseError', 'MemoryNetwork', 'MemoryPeerStore',
+      'MemoryTransport', 'MongoPeerStore', 'NodeIdGater', 'NodeIdRules', 'NodeInfoTooLargeError', 'NodeKey', 'PEER_RECORD_FORMAT_VERSION',
+      'PLUGIN_SLOTS', 'PeerStoreClosedError', 'PeerStoreConfigError', 'PeerStoreConflictError', 'PeerStoreError', 'PeerStoreOpenError',
+      'PeerStoreUnavailableError', 'PeerStoreWriteError', 'PerIpConnections', 'PerIpGater', 'Plugin', 'PriorityQueue',
+      'PriorityQueueFactory', 'ProtocolViolationError', 'QueueClosedError', 'TOKENS', 'TransportClosedError', 'UNLISTED_CHANNEL_PRIORITY',
+      'WdrrQueue', 'WdrrQueueFactory', 'checkRecord', 'clampScore', 'decodeNodeInfo', 'decodeRecordJSON', 'encodeNodeInfo',
+      'encodeRecordJSON', 'endpointToString', 'exchangeNodeInfo', 'frameAeadReady', 'frameAeadStatus', 'levelKeyOf', 'mergeRecords',
+      'nodeCryptoFrameAead', 'nodeIdFromPublicKey', 'parseCidr', 'parseListenAddress', 'parseVirtualAddress', 'pluginMeta',
+      'resolveLevelPath', 'resolveLinkConditions', 'resolveMConnTransportOptions', 'resolveMongoOptions', 'validateEndpoint',
+      'validateNodeInfo',
+    ],
+  },
+  'tmp2p/reactors': {
+    module: () => import('../../../reactors/index.js'),
+    names: [
+      'DEFAULT_ECHO_OPTIONS', 'DEFAULT_FLOOD_OPTIONS', 'DEFAULT_NEED_ADDRESS_THRESHOLD', 'DEFAULT_PEX_OPTIONS', 'ECHO_CHANNEL_ID',
+      'EchoChannel', 'EchoMessage', 'EchoReactor', 'FLOOD_CHANNEL_ID', 'Flood', 'FloodChannel', 'FloodMessageError', 'FloodOptionsError',
+      'FloodReactor', 'MIN_REQUEST_INTERVAL_MS', 'NetAddress', 'PEX_CHANNEL_ID', 'PEX_RECV_MESSAGE_CAPACITY', 'PexAddrs', 'PexChannel',
+      'PexInvalidAddressError', 'PexOptionsError', 'PexPeerState', 'PexProtocolError', 'PexReactor', 'PexRequest',
+      'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
+      'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
+      'toNetAddresses', 'wireIP',
+    ],
+  },
+};
+
+describe('public API: the names each package entry exports', () => {
+  for (const [entry, { module, names }] of Object.entries(ENTRIES)) {
+    it(`${entry} exports exactly the pinned names`, async () => {
+      const exported = Object.keys(await module()).sort();
+      const added = exported.filter((n) => !names.includes(n));
+      const removed = names.filter((n) => !exported.includes(n));
+      assert.deepEqual({ added, removed }, { added: [], removed: [] }, `${entry} changed its API; if on purpose, update this list`);
+    });
+  }
+
+  it('package.json maps each entry to a module that exists in the build', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { default: string }> };
+    assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './plugins', './reactors', './testing']);
+    const { existsSync } = await import('node:fs');
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      assert.ok(existsSync(new URL(`../../../../${target.default}`, import.meta.url)), `${entry} → ${target.default}`);
+    }
+  });
+});
