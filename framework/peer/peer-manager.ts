@@ -263,8 +263,18 @@ export class PeerManager {
       this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
       return;
     }
-    recordDialFailure(info, info.dialFailures, this.clock.now(), this.random.next() * this.options.retryJitterMs);
-    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    const now = this.clock.now();
+    recordDialFailure(info, info.dialFailures, now, this.random.next() * this.options.retryJitterMs);
+    const entry = this.peers.get(id)!;
+    if (entry.persistent) {
+      // The operator named this peer: say why it is unreachable, once per backoff step, without a stack.
+      const at = retryAt(entry, info, this.options);
+      const nextRetry = Number.isFinite(at) ? new Date(at).toISOString() : 'never';
+      const fields = { peer: id, address: info.key, failures: info.dialFailures, reason: describeDialError(error), nextRetry, retryInMs: Math.max(0, Math.round(at - now)) };
+      this.log.warn(fields, 'persistent peer unreachable');
+    } else {
+      this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    }
     this.persist(id);
   }
 
@@ -611,4 +621,17 @@ export class PeerManager {
 
 function isAddressLike(value: unknown): value is NodeAddress {
   return typeof value === 'object' && value !== null && isNodeID((value as NodeAddress).nodeId) && typeof (value as NodeAddress).protocol === 'string';
+}
+
+/** Longest dial-failure reason logged: a handshake error may quote what the peer sent. */
+const MAX_REASON_CHARS = 200;
+
+/** "DialError: …" with the root cause's message when the wrapper does not already say it; no stack. */
+function describeDialError(error: Error | undefined): string {
+  if (error === undefined) return 'unknown';
+  let root = error;
+  while (root.cause instanceof Error) root = root.cause;
+  const text = `${error.name}: ${error.message}`;
+  const reason = root !== error && !error.message.includes(root.message) ? `${text} (${root.message})` : text;
+  return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
 }

@@ -11,7 +11,7 @@ import { validatePeerHandshake } from '../identity/handshake-checks.js';
 import { IncompatiblePeerError } from '../identity/errors.js';
 import type { HostLookup, NodeAddress } from '../address/node-address.js';
 import { AddressResolutionError } from '../address/errors.js';
-import type { Endpoint } from '../address/endpoint.js';
+import { endpointToString, type Endpoint } from '../address/endpoint.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
@@ -162,7 +162,7 @@ export class Router {
     for (const channel of this.channels.values()) channel.start();
     for (const transport of this.transports) await transport.listen(this.abort.signal);
     this.loops.push(this.dialLoop(), this.evictLoop(), ...this.transports.map((t) => this.acceptLoop(t)));
-    this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(String) }, 'router started');
+    this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(endpointToString) }, 'router started');
   }
 
   /** Stops every loop, closes transports, connections and channels. Idempotent. */

@@ -108,6 +108,7 @@ export const rawConfigSchema = z
     status: z
       .object({
         laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
+        max_open_connections: count(0),
       })
       .strict(),
     instrumentation: z
@@ -115,6 +116,7 @@ export const rawConfigSchema = z
         prometheus: z.boolean({ error: 'expected true or false' }),
         prometheus_listen_addr: z.string().regex(/^(tcp:\/\/)?(\[[^\]]+\]|[^:/]*):\d{1,5}$/, { error: 'expected "host:port" or ":port"' }),
         namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
+        max_open_connections: count(0),
       })
       .strict(),
     gating: z
