@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import { TOKENS } from '../framework/tokens.js';
 import { throwIfAborted } from '../framework/errors/base.js';
+import { raceSignal } from '../framework/util/abort.js';
 import { createLogger, type Logger } from '../framework/logging/logger.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import type { HostLookup } from '../framework/address/node-address.js';
@@ -62,8 +63,8 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   const { signal } = options;
   const nodeConfig = isNodeConfig(config) ? config : await loadConfig(config);
   const registry = new PluginRegistry(options.baseDir ?? nodeConfig.baseDir, { plugins: options.plugins, reactors: options.reactors });
-  for (const module of nodeConfig.plugins.modules) await registry.addModule(module);
-  throwIfAborted(signal);
+  // Importing a module runs its code, which may take its time: an abort does not wait for it.
+  for (const module of nodeConfig.plugins.modules) await abortable(registry.addModule(module), signal);
 
   const nodeKey = options.nodeKey ?? (nodeConfig.home ? await NodeKey.loadOrGenerate(`${nodeConfig.home}/config/node_key.json`) : NodeKey.generate());
   const logger = (options.logger ?? createLogger({ level: nodeConfig.logLevel, format: nodeConfig.logFormat })).child({
@@ -104,6 +105,17 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   throwIfAborted(signal);
   if (options.start ?? true) await node.start(signal);
   return node;
+}
+
+/** `promise`, or an AbortError as soon as `signal` aborts. */
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  try {
+    return await raceSignal(promise, signal);
+  } catch (error) {
+    throwIfAborted(signal);
+    throw error;
+  }
 }
 
 let defaultGating: NodeConfig['gating'] | undefined;

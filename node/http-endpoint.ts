@@ -2,41 +2,35 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AbortError } from '../framework/errors/base.js';
 
-/**
- * How long an operator endpoint (status, Prometheus) waits for a client. A
- * client that connects and sends nothing, or trickles its request, holds a
- * file descriptor the node needs for peers: it is cut off after these.
- */
-export const HTTP_ENDPOINT_TIMEOUTS = Object.freeze({
-  /** The request's headers must arrive within this. */
-  headersMs: 5_000,
-  /** The whole request must arrive within this. */
-  requestMs: 10_000,
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveMs: 5_000,
-  /** A socket with no traffic at all is destroyed after this. */
-  idleMs: 10_000,
-});
+/** An idle keep-alive connection is closed after this (or the client timeout, when shorter). */
+const KEEP_ALIVE_MS = 5_000;
 
 export interface HttpEndpointLimits {
   /** Connections open at once; more are closed as soon as they are accepted. 0 = no limit. */
   readonly maxOpenConnections: number;
+  /**
+   * A client must send its whole request within this, and a socket without
+   * traffic for this long is destroyed: one that connects and sends nothing,
+   * or trickles its request, holds a file descriptor the node needs for peers.
+   */
+  readonly clientTimeoutMs: number;
 }
 
-/** An HTTP server with a connection cap and the timeouts above: what a local operator endpoint needs. */
+/** An HTTP server with a connection cap and client timeouts: what a local operator endpoint needs. */
 export function createBoundedServer(limits: HttpEndpointLimits, handler: RequestListener): Server {
+  const timeout = limits.clientTimeoutMs;
   const server = createServer(
     {
-      headersTimeout: HTTP_ENDPOINT_TIMEOUTS.headersMs,
-      requestTimeout: HTTP_ENDPOINT_TIMEOUTS.requestMs,
+      headersTimeout: timeout,
+      requestTimeout: timeout,
       // How often the two deadlines above are checked (Node's default is 30 s).
-      connectionsCheckingInterval: 1_000,
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(timeout / 2))),
     },
     handler,
   );
-  server.keepAliveTimeout = HTTP_ENDPOINT_TIMEOUTS.keepAliveMs;
+  server.keepAliveTimeout = Math.min(KEEP_ALIVE_MS, timeout);
   // With no 'timeout' listener, Node destroys a socket idle for this long.
-  server.setTimeout(HTTP_ENDPOINT_TIMEOUTS.idleMs);
+  server.setTimeout(timeout);
   if (limits.maxOpenConnections > 0) server.maxConnections = limits.maxOpenConnections;
   return server;
 }

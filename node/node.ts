@@ -14,6 +14,7 @@ import type { RouterEvent } from '../framework/router/events.js';
 import type { ReactorScanner } from '../framework/reactor/scanner.js';
 import type { ReactorClass } from '../framework/reactor/metadata.js';
 import { AbortError, P2PError, throwIfAborted, toError } from '../framework/errors/base.js';
+import { raceSignal } from '../framework/util/abort.js';
 import { ListenAddressError, StartupError, type NodePart } from './startup-error.js';
 import { StatusServer } from './status/status-server.js';
 import { createPrometheusRegistry } from './metrics/prometheus.js';
@@ -108,6 +109,7 @@ export class Node {
   private async runStart(signal: AbortSignal): Promise<void> {
     try {
       await this.startParts(signal);
+      throwIfAborted(signal); // aborted during the last part, which took no signal
     } catch (error) {
       await this.teardown();
       throw error;
@@ -138,7 +140,7 @@ export class Node {
         },
         { namespace: instrumentation.namespace },
       );
-      this.prometheusServer = new PrometheusServer(registry, this.logger, { maxOpenConnections: instrumentation.maxOpenConnections });
+      this.prometheusServer = new PrometheusServer(registry, this.logger, instrumentation);
       this.metricsUrl = await startPart('prometheus endpoint', 'instrumentation.prometheus_listen_addr', instrumentation.prometheusListenAddr, signal, () =>
         this.prometheusServer!.listen(instrumentation.prometheusListenAddr, signal),
       );
@@ -178,12 +180,13 @@ export class Node {
 
 /**
  * Runs one part of start(). Its failure becomes a StartupError naming `key`
- * (a ListenAddressError for the listeners); an abort an AbortError.
+ * (a ListenAddressError for the listeners); an abort an AbortError at once.
  */
 async function startPart<T>(part: NodePart, key: string, value: string | undefined, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
   throwIfAborted(signal);
   try {
-    return await run();
+    // A part that ignores the signal (a reactor's onStart, say) is not waited for once it aborts.
+    return await (signal ? raceSignal(run(), signal) : run());
   } catch (error) {
     throwIfAborted(signal);
     if (error instanceof StartupError) throw error;

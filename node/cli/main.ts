@@ -1,24 +1,13 @@
 import 'reflect-metadata';
-import { Command } from 'commander';
-import { registerDemo } from './commands/demo.js';
-import { registerNodeCommands } from './commands/node-commands.js';
-import { registerPeersCommand } from './commands/peers.js';
-import { registerSimulate } from './commands/simulate.js';
+import { buildProgram } from './program.js';
 import { wantsStackTraces } from './log-flags.js';
-import { TMP2P_VERSION } from '../version.js';
 
 /** After the command ended, how long a stray handle (a socket, a timer) may keep the process alive. */
 const EXIT_GRACE_MS = 1_000;
 
 /** Entry point of the `tmp2p` command. */
 export async function main(argv: string[] = process.argv): Promise<void> {
-  const program = new Command();
-  program.name('tmp2p').description('tmp2p: an ADR-062 peer-to-peer framework, wire-compatible with CometBFT v0.38').version(TMP2P_VERSION);
-  registerDemo(program);
-  registerNodeCommands(program);
-  registerPeersCommand(program);
-  registerSimulate(program);
-  await program.parseAsync(argv);
+  await buildProgram().parseAsync(argv);
 }
 
 main().then(

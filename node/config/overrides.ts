@@ -84,11 +84,14 @@ export function setOverride(target: Table, dotted: string, value: string, source
 
 /** The TOML value `text` spells, or undefined when it is not one (bare words, URLs, durations like 5s). */
 export function parseTomlValue(text: string): unknown {
+  let document: Table;
   try {
-    return parseToml(`value = ${text}`).value;
+    document = parseToml(`value = ${text}`);
   } catch {
     return undefined;
   }
+  // "1\nother = 2" is a document, not a value.
+  return Object.keys(document).length === 1 ? document.value : undefined;
 }
 
 /** The candidate nearest to `name` by edit distance (the first of equals); undefined without candidates. */

@@ -9,7 +9,7 @@ import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } f
  * PeerManager knows with its state and score, and the router's counters.
  * `tmp2p init` binds it to loopback because it exposes peer addresses. It
  * holds at most `maxOpenConnections` connections and cuts off slow or idle
- * clients (HTTP_ENDPOINT_TIMEOUTS), so it cannot take the descriptors peers need.
+ * clients after `clientTimeoutMs`, so it cannot take the descriptors peers need.
  *
  *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime, peer store state
  *   GET /peers    PeerManager snapshot (state, score and its parts, failures, timestamps)
