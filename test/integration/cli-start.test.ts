@@ -133,10 +133,10 @@ describe('tmp2p start: homes, keys, failures, signals and logs', function () {
 
   it('SIGTERM while the node boots stops it at once, without waiting for the slow step', async () => {
     const home = await newHome();
-    // A plugin module that takes two minutes to load.
-    const slow = join(home, 'slow-plugin.mjs');
-    await writeFile(slow, "process.stdout.write('slow plugin loading\\n');\nawait new Promise((resolve) => setTimeout(resolve, 120_000));\n");
-    const booting = spawnCli(['start', '--home', home, '--set', `plugins.modules=["${slow}"]`, '--log-level', 'warn']);
+    // A plugin module that takes two minutes to load, named relative to the config file's directory
+    // (where relative module paths resolve, whatever the working directory).
+    await writeFile(join(home, 'config', 'slow-plugin.mjs'), "process.stdout.write('slow plugin loading\\n');\nawait new Promise((resolve) => setTimeout(resolve, 120_000));\n");
+    const booting = spawnCli(['start', '--home', home, '--set', 'plugins.modules=["./slow-plugin.mjs"]', '--log-level', 'warn']);
     const exited = new Promise<number | null>((resolve) => booting.child.once('exit', resolve));
     await waitForOutput(booting, /slow plugin loading/, 'the plugin started loading');
     booting.child.kill('SIGTERM');
