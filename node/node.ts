@@ -118,7 +118,7 @@ export class Node {
     this.logger.info({ nodeId: this.nodeId, addresses: this.addresses().map(String) }, 'node started');
   }
 
-  private async startParts(signal: AbortSignal | undefined): Promise<void> {
+  private async startParts(signal: AbortSignal): Promise<void> {
     const config = this.config;
     await startPart('peer store', 'p2p.peer_store', config.p2p.peerStore, signal, () => this.peerManager.start(signal));
     await startPart('router', 'p2p.laddr', config.p2p.laddr, signal, () => this.router.start());
@@ -162,16 +162,29 @@ export class Node {
     if (wasRunning) this.logger.info({ nodeId: this.nodeId }, 'node stopped');
   }
 
-  /** Stops what started, last first (each step is safe for a part that never started); runs once. */
+  /**
+   * Stops what started, last first; each step is safe for a part that never
+   * started, and one that fails is logged without keeping the others from
+   * running. Runs once.
+   */
   private teardown(): Promise<void> {
     this.teardownTask ??= (async () => {
       this.state = 'stopping';
-      await this.prometheusServer?.close();
-      await this.statusServer?.close();
-      if (this.reactorsStarted) await this.scanner.stop();
-      await this.router.stop();
-      await this.peerManager.close();
-      await this.container.unbindAll();
+      const steps: Array<[string, () => unknown]> = [
+        ['prometheus endpoint', () => this.prometheusServer?.close()],
+        ['status endpoint', () => this.statusServer?.close()],
+        ['reactors', () => (this.reactorsStarted ? this.scanner.stop() : undefined)],
+        ['router', () => this.router.stop()],
+        ['peer store', () => this.peerManager.close()],
+        ['container', () => this.container.unbindAll()],
+      ];
+      for (const [part, stop] of steps) {
+        try {
+          await stop();
+        } catch (error) {
+          this.logger.error({ part, err: toError(error) }, 'stopping a part of the node failed; stopping the rest');
+        }
+      }
       this.state = 'stopped';
     })();
     return this.teardownTask;
