@@ -287,7 +287,15 @@ export class PeerManager {
     }
     const now = this.clock.now();
     recordDialFailure(info, info.dialFailures, now, this.random.next() * this.options.retryJitterMs);
-    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    if (entry.persistent) {
+      // The operator named this peer: say why it is unreachable, once per backoff step, without a stack.
+      const at = retryAt(entry, info, this.options);
+      const nextRetry = Number.isFinite(at) ? new Date(at).toISOString() : 'never';
+      const fields = { peer: id, address: info.key, failures: info.dialFailures, reason: describeDialError(error), nextRetry, retryInMs: Math.max(0, Math.round(at - now)) };
+      this.log.warn(fields, 'persistent peer unreachable');
+    } else {
+      this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    }
     this.afterDialFailure(entry, info, now);
   }
 
@@ -653,4 +661,17 @@ export class PeerManager {
 
 function isAddressLike(value: unknown): value is NodeAddress {
   return typeof value === 'object' && value !== null && isNodeID((value as NodeAddress).nodeId) && typeof (value as NodeAddress).protocol === 'string';
+}
+
+/** Longest dial-failure reason logged: a handshake error may quote what the peer sent. */
+const MAX_REASON_CHARS = 200;
+
+/** "DialError: …" with the root cause's message when the wrapper does not already say it; no stack. */
+function describeDialError(error: Error | undefined): string {
+  if (error === undefined) return 'unknown';
+  let root = error;
+  while (root.cause instanceof Error) root = root.cause;
+  const text = `${error.name}: ${error.message}`;
+  const reason = root !== error && !error.message.includes(root.message) ? `${text} (${root.message})` : text;
+  return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
 }

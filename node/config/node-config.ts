@@ -18,10 +18,16 @@ export interface NodeConfig {
    */
   readonly baseDir: string;
   readonly p2p: P2PConfig;
-  /** Operator status endpoint; empty laddr = off. */
-  readonly status: { readonly laddr: string };
-  /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). */
-  readonly instrumentation: { readonly prometheus: boolean; readonly prometheusListenAddr: string; readonly namespace: string };
+  /** Operator status endpoint; empty laddr = off. maxOpenConnections 0 = no limit. */
+  readonly status: { readonly laddr: string; readonly maxOpenConnections: number; readonly clientTimeoutMs: number };
+  /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). maxOpenConnections 0 = no limit. */
+  readonly instrumentation: {
+    readonly prometheus: boolean;
+    readonly prometheusListenAddr: string;
+    readonly namespace: string;
+    readonly maxOpenConnections: number;
+    readonly clientTimeoutMs: number;
+  };
   /** Connection gating: which gaters run and their settings. */
   readonly gating: GatingConfig;
   /** Settings of the built-in lossy queue policies (`[queues.priority]`, `[queues.wdrr]`). */
@@ -151,11 +157,17 @@ export function toNodeConfig(raw: RawConfig, home?: string, baseDir: string = pr
       sendWindowMaxBytes: p.send_window_max,
       memoryVirtualAddress: p.memory_virtual_address,
     },
-    status: { laddr: raw.status.laddr },
+    status: {
+      laddr: raw.status.laddr,
+      maxOpenConnections: raw.status.max_open_connections,
+      clientTimeoutMs: parseDuration(raw.status.client_timeout),
+    },
     instrumentation: {
       prometheus: raw.instrumentation.prometheus,
       prometheusListenAddr: raw.instrumentation.prometheus_listen_addr,
       namespace: raw.instrumentation.namespace,
+      maxOpenConnections: raw.instrumentation.max_open_connections,
+      clientTimeoutMs: parseDuration(raw.instrumentation.client_timeout),
     },
     gating: toGatingConfig(raw.gating as RawGatingConfig),
     queues: {

@@ -39,6 +39,8 @@ const externalAddress = z.string({ error: 'expected "host:port" or ""' }).check(
     });
   }
 });
+/** How long an operator endpoint's client may take over its request or stay idle. */
+const clientTimeout = duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' });
 const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
 /** A string `parse` accepts; its error message (which names the entry and the problem) becomes the issue. */
 const parsedBy = (parse: (value: string) => unknown, expected: string) =>
@@ -111,6 +113,8 @@ export const rawConfigSchema = z
     status: z
       .object({
         laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
+        max_open_connections: count(0),
+        client_timeout: clientTimeout,
       })
       .strict(),
     instrumentation: z
@@ -118,6 +122,8 @@ export const rawConfigSchema = z
         prometheus: z.boolean({ error: 'expected true or false' }),
         prometheus_listen_addr: z.string().regex(/^(tcp:\/\/)?(\[[^\]]+\]|[^:/]*):\d{1,5}$/, { error: 'expected "host:port" or ":port"' }),
         namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
+        max_open_connections: count(0),
+        client_timeout: clientTimeout,
       })
       .strict(),
     gating: z
