@@ -48,12 +48,13 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   moment a retry delay expires. Dial tasks run concurrently up to
  *   `maxConcurrentDials`; there is no sleep between dials. A dial task asks
  *   the gate about the peer's node ID, resolves the address, has the gate
- *   admit each resolved IP before dialing it with `dialTimeoutMs`, runs the
+ *   admit each resolved IP (held to the scope of the peer the address was
+ *   learned from, `peerManager.learnedFrom`) before dialing it with `dialTimeoutMs`, runs the
  *   handshake within `handshakeTimeoutMs`, validates the remote (expected ID,
  *   NodeInfo, compatibility), reports `dialed`/`dialFailed`, and routes the peer.
  * - accept loop (one per transport): takes inbound connections; each gets a
- *   handshake task (at most `max_concurrent_inbound_handshakes` at once; the
- *   excess is closed at once), which has the gate admit the remote IP before
+ *   handshake task (at most `max_concurrent_inbound_handshakes` at once and
+ *   `..._per_ip` per remote IP; the excess is closed at once), which has the gate admit the remote IP before
  *   any crypto work, runs the handshake, asks the gate about the now proven
  *   node ID, reports `accepted` and routes the peer.
  * - evict loop (one): takes `peerManager.tryEvictNext()` and closes that
@@ -311,13 +312,13 @@ export class Router {
     while (!signal.aborted) {
       try {
         const connection = await transport.accept(signal);
-        if (!this.gate.inboundHandshakes.tryBegin()) {
-          const denial = this.gate.handshakeCapacityDenial(connection.remoteEndpoint);
+        const denial = this.gate.beginInboundHandshake(connection.remoteEndpoint);
+        if (denial !== undefined) {
           connection.close(denial);
           this.rejected('inbound', describeRemote(connection.remoteEndpoint), denial);
           continue;
         }
-        this.track(this.openInbound(connection).finally(() => this.gate.inboundHandshakes.end()));
+        this.track(this.openInbound(connection).finally(() => this.gate.endInboundHandshake(connection.remoteEndpoint)));
       } catch (error) {
         if (signal.aborted) return;
         this.loopError(`accept:${transport.name}`, toError(error));
@@ -400,6 +401,7 @@ export class Router {
     } finally {
       resolve.dispose();
     }
+    const learnedFrom = this.peerManager.learnedFrom(address);
     const failures: Error[] = [];
     for (const endpoint of endpoints) {
       const transport = this.transports.find((t) => t.protocols().includes(endpoint.protocol));
@@ -408,7 +410,7 @@ export class Router {
         continue;
       }
       try {
-        return await this.gate.admitDial(endpoint, { nodeId: address.nodeId, signal: this.abort.signal }, async () => {
+        return await this.gate.admitDial(endpoint, { nodeId: address.nodeId, learnedFrom, signal: this.abort.signal }, async () => {
           const dial = deadlineSignal(this.abort.signal, this.options.dialTimeoutMs, () => new DialError(`dialing ${address} timed out after ${this.options.dialTimeoutMs} ms`));
           try {
             return await transport.dial(endpoint, dial.signal);

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import type { Logger } from '../../framework/logging/logger.js';
+import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
 
 /** Parses "host:port", ":port" or "tcp://host:port"; an empty host means every interface. */
 export function parseListenAddr(laddr: string): { host: string | undefined; port: number } {
@@ -15,19 +15,20 @@ export function parseListenAddr(laddr: string): { host: string | undefined; port
   return { host: host === '' ? undefined : host, port };
 }
 
-/** Serves a registry at GET /metrics in Prometheus' text format. */
+/** Serves a registry at GET /metrics in Prometheus' text format, with a connection cap and timeouts (see createBoundedServer). */
 export class PrometheusServer {
   private server?: Server;
 
   constructor(
     private readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly limits: HttpEndpointLimits,
   ) {}
 
   /** Starts listening; resolves with the URL of the metrics page. */
   async listen(laddr: string, signal?: AbortSignal): Promise<string> {
     const { host, port } = parseListenAddr(laddr);
-    const server = createServer((req, res) => {
+    const server = createBoundedServer(this.limits, (req, res) => {
       if ((req.url ?? '/').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
         return;
@@ -41,16 +42,7 @@ export class PrometheusServer {
       );
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host, signal }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${shown}:${address.port}/metrics`;
+    const url = `${await listenHttp(server, host, port, signal)}/metrics`;
     this.logger.info({ url }, 'prometheus metrics listening');
     return url;
   }
@@ -58,8 +50,6 @@ export class PrometheusServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 }

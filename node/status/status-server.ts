@@ -1,13 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
+import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
  * PeerManager knows with its state and score, and the router's counters.
- * It binds to loopback by default because it exposes peer addresses.
+ * `tmp2p init` binds it to loopback because it exposes peer addresses. It
+ * holds at most `maxOpenConnections` connections and cuts off slow or idle
+ * clients after `clientTimeoutMs`, so it cannot take the descriptors peers need.
  *
  *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime, peer store state
  *   GET /peers    PeerManager snapshot (state, score and its parts, failures, timestamps)
@@ -20,28 +22,21 @@ export class StatusServer {
   constructor(
     private readonly node: Node,
     private readonly logger: Logger,
+    private readonly limits: HttpEndpointLimits,
   ) {}
 
-  async listen(laddr: string): Promise<string> {
+  /** Starts listening on `laddr` ("host:port"); resolves with the endpoint's base URL. */
+  async listen(laddr: string, signal?: AbortSignal): Promise<string> {
     const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(laddr);
     if (!match) throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"`);
     const host = match[1]!.replace(/^\[|\]$/g, '');
-    const port = Number(match[2]);
-    const server = createServer((req, res) => {
+    const server = createBoundedServer(this.limits, (req, res) => {
       const body = this.route(req.url ?? '/');
       res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { error: `unknown path ${req.url}; try /status, /peers or /metrics` }, null, 2) + '\n');
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const url = await listenHttp(server, host, Number(match[2]), signal);
     this.logger.info({ url }, 'status endpoint listening');
     return url;
   }
@@ -49,9 +44,7 @@ export class StatusServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 
   private route(url: string): unknown {

@@ -7,6 +7,7 @@ import { NodeKey } from '../../framework/identity/node-key.js';
 import { silentLogger, type Logger } from '../../framework/logging/logger.js';
 import { MemoryNetwork, type MemoryNetworkOptions } from '../../plugins/transports/memory/memory-network.js';
 import { P2PError } from '../../framework/errors/base.js';
+import { LOOPBACK_TESTNET_SETTINGS } from '../config/loopback-testnet.js';
 
 export class WaitTimeoutError extends P2PError {
   override name = 'WaitTimeoutError';
@@ -37,13 +38,16 @@ export interface TestNetworkOptions {
 
 /**
  * Test-friendly defaults: memory transport, no reactors unless asked, fast
- * retries so churn tests converge quickly, no outbound limit.
+ * retries so churn tests converge quickly, no separate outbound or inbound
+ * budget, and the loopback testnet settings (no per-IP limits) for networks
+ * run over loopback TCP.
  */
 const TEST_DEFAULTS = {
   p2p: {
     laddr: 'memory',
     transports: ['memory'],
     max_outgoing_connections: 0,
+    max_inbound_connections: 0,
     min_retry_time: '10ms',
     max_retry_time: '200ms',
     max_retry_time_persistent: '200ms',
@@ -103,7 +107,7 @@ export class TestNetwork {
   async addNode(): Promise<Node> {
     const index = this.nodes.length;
     const config = await loadConfig({
-      values: mergeAll(TEST_DEFAULTS, this.options.config ?? {}, this.options.nodeConfig?.(index) ?? {}, { moniker: `node-${index}` }),
+      values: mergeAll(TEST_DEFAULTS, LOOPBACK_TESTNET_SETTINGS, this.options.config ?? {}, this.options.nodeConfig?.(index) ?? {}, { moniker: `node-${index}` }),
     });
     const key = NodeKey.generate();
     this.keys.push(key);

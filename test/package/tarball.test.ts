@@ -111,15 +111,17 @@ describe('the npm package, installed into a new project', function () {
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  it('packs compiled code, generated protobuf code, declarations, the bin, the default config, LICENSE and README, and no tests', () => {
+  it('packs compiled code, generated protobuf code, declarations, the bin, the default config, LICENSE and README, and no tests or build state', () => {
     for (const file of [
       'package.json', 'README.md', 'LICENSE', 'bin/tmp2p.js', 'config/default.toml', 'dist/node/index.js', 'dist/node/index.d.ts',
       'dist/node/testing/index.js', 'dist/plugins/index.js', 'dist/reactors/index.d.ts', 'dist/proto/gen/messages.js', 'dist/proto/gen/messages.d.ts',
     ]) {
       assert.ok(packedFiles.includes(file), `${file} is missing from the tarball`);
     }
-    const stray = packedFiles.filter((f) => /^dist\/(test|bench|examples)\//.test(f) || /^(test|bench|examples|scripts)\//.test(f) || (/\.ts$/.test(f) && !f.endsWith('.d.ts')));
-    assert.deepEqual(stray, [], 'tests, benchmarks, examples and sources stay out of the package');
+    const stray = packedFiles.filter(
+      (f) => /^dist\/(test|bench|examples|scripts)\//.test(f) || /^(test|bench|examples|scripts)\//.test(f) || (/\.ts$/.test(f) && !f.endsWith('.d.ts')) || f.endsWith('.tsbuildinfo'),
+    );
+    assert.deepEqual(stray, [], 'tests, benchmarks, examples, sources and the incremental build state stay out of the package');
   });
 
   it('its tmp2p command runs the demo', async () => {
