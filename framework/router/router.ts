@@ -271,21 +271,28 @@ export class Router {
   private async dialLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      let holdsSlot = false;
       try {
         await this.dialSlots.acquire(signal);
+        holdsSlot = true;
         // Read the retry deadline before asking: if a cooldown expires between the two calls,
         // the deadline is already past and the wait returns at once instead of sleeping forever.
         const wakeAt = this.peerManager.nextDialAt();
         const address = this.peerManager.tryDialNext();
         if (address === undefined) {
+          holdsSlot = false;
           this.dialSlots.release();
           await this.dialWake.wait(signal, wakeAt ?? this.peerManager.nextDialAt());
           continue;
         }
+        holdsSlot = false; // the dial task releases it
         this.track(this.dialPeer(address).finally(() => this.dialSlots.release()));
       } catch (error) {
+        // A slot lost here would be lost for good: with every slot lost, nothing is dialed again.
+        if (holdsSlot) this.dialSlots.release();
         if (signal.aborted) return;
         this.loopError('dial', toError(error));
+        await sleepUnlessAborted(LOOP_ERROR_PAUSE_MS, signal);
       }
     }
   }
@@ -329,6 +336,7 @@ export class Router {
       } catch (error) {
         if (signal.aborted) return;
         this.loopError('evict', toError(error));
+        await sleepUnlessAborted(LOOP_ERROR_PAUSE_MS, signal);
       }
     }
   }
@@ -509,6 +517,13 @@ export class Router {
     if (!this.eventSubject.closed) this.eventSubject.next(event);
   }
 }
+
+/**
+ * After an unexpected error the dial and evict loops wait this long before
+ * asking the PeerManager again: they never wait on I/O otherwise, so one that
+ * throws on every call would spin without letting the event loop turn.
+ */
+const LOOP_ERROR_PAUSE_MS = 100;
 
 function isDenial(error: Error): error is ConnectionDeniedError {
   return isErrorNamed(error, 'ConnectionDeniedError');
