@@ -51,6 +51,8 @@ export interface RouterRigOptions {
   readonly transports?: readonly FakeTransport[];
   readonly queues?: QueueFactory;
   readonly hostLookup?: HostLookup;
+  /** NodeInfo listen address of the node under test. Default `tcp://127.0.0.1:26656`. */
+  readonly listenAddr?: string;
   /** Start the router (default true). */
   readonly start?: boolean;
 }
@@ -85,7 +87,7 @@ export class RouterRig {
     const template: Omit<NodeInfo, 'channels'> = makeNodeInfo({
       nodeId: this.key.nodeId,
       network: FAKE_NETWORK,
-      listenAddr: 'tcp://127.0.0.1:26656',
+      listenAddr: options.listenAddr ?? 'tcp://127.0.0.1:26656',
       moniker: 'under-test',
     });
     this.router = new Router(
