@@ -18,6 +18,7 @@ import { DefaultScoringStrategy } from '../../plugins/scoring/default.js';
 import { FifoQueueFactory } from '../../plugins/queues/fifo.js';
 import { FAKE_NETWORK, FakeTransport } from './fake-transport.js';
 import { FakeClock, FixedRandom } from './fakes.js';
+import type { Clock } from '../../framework/peer/types.js';
 import { makeNodeInfo } from './node-info.js';
 
 /** One JSON log line the rig's logger wrote. */
@@ -53,6 +54,8 @@ export interface RouterRigOptions {
   readonly hostLookup?: HostLookup;
   /** NodeInfo listen address of the node under test. Default `tcp://127.0.0.1:26656`. */
   readonly listenAddr?: string;
+  /** The PeerManager's clock. Default: a FakeClock pinned a day ahead of the wall clock (see RouterRig). */
+  readonly clock?: Clock;
   /** Start the router (default true). */
   readonly start?: boolean;
 }
@@ -65,7 +68,7 @@ export interface RouterRigOptions {
  */
 export class RouterRig {
   readonly key = NodeKey.generate();
-  readonly clock = new FakeClock(Date.now() + 24 * 3600_000);
+  readonly clock: Clock;
   readonly transports: readonly FakeTransport[];
   readonly pm: PeerManager;
   readonly router: Router;
@@ -75,6 +78,7 @@ export class RouterRig {
 
   constructor(options: RouterRigOptions = {}) {
     ({ logger: this.logger, records: this.logs } = capturingLogger());
+    this.clock = options.clock ?? new FakeClock(Date.now() + 24 * 3600_000);
     this.transports = options.transports ?? [new FakeTransport()];
     this.pm = new PeerManager(
       resolvePeerManagerOptions({ selfId: this.key.nodeId, retryJitterMs: 0, maxOutgoing: 0, ...options.peerManager }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { NodeAddress } from '../../../framework/address/node-address.js';
 import { EchoChannel } from '../../../reactors/echo/echo-channel.js';
 import { DialError } from '../../../framework/transport/errors.js';
+import { systemClock } from '../../../framework/peer/types.js';
 import { FakeConnection, FakeTransport, HANG, fakePeer } from '../../support/fake-transport.js';
 import { RouterRig, settle, until } from '../../support/router-rig.js';
 import { sabotageOnce } from './helpers.js';
@@ -70,6 +71,21 @@ describe('Router dial loop', () => {
     assert.equal(error.name, 'DialError');
     assert.match(error.message, /timed out after 20 ms/);
     assert.equal(rig.pm.snapshot().find((p) => p.nodeId === peer.nodeId)!.dialFailures, 1);
+  });
+
+  it('redials by itself once a retry delay expires', async () => {
+    // The wall clock here, so the delay the dial loop sleeps towards really passes.
+    rig = await RouterRig.start({ channels: [EchoChannel], clock: systemClock, peerManager: { minRetryTimeMs: 20 } });
+    const peer = fakePeer();
+    rig.transport.onNextDial(peer.nodeId, () => {
+      throw new DialError('connection refused');
+    });
+    rig.transport.register(peer);
+    const up = rig.nextEvent('peer-up');
+    rig.pm.add(peer.address);
+    assert.equal((await up).nodeId, peer.nodeId);
+    assert.equal(rig.transport.dials.length, 2);
+    assert.deepEqual(rig.router.metrics().dialFailures, { DialError: 1 });
   });
 
   it('keeps dialing other peers while one dial hangs', async () => {

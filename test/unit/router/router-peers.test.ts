@@ -159,6 +159,40 @@ describe('Router per-peer loops', () => {
     assert.deepEqual(rig.router.metrics().peerDrops, [{ nodeId: peer.nodeId, drops: {} }]);
   });
 
+  it('drops and counts sends once a stalled peer\'s queue is full, while sendWhenRoom waits for room', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel], router: { peerQueueCapacity: 2 } });
+    const { peer, connection } = await routeInbound();
+    connection.blockSends();
+    const channel = rig.router.channel(ECHO_CHANNEL_ID)!;
+    assert.equal(channel.send(peer.nodeId, Ping.create({ content: 'm0' })), 'queued');
+    await settle(); // the send loop takes m0 and parks on the full connection
+    const outcomes = ['m1', 'm2', 'm3'].map((content) => channel.send(peer.nodeId, Ping.create({ content })));
+    assert.deepEqual(outcomes, ['queued', 'queued', 'peer-queue-full'], 'm1 and m2 fill the queue');
+    let waited: string | undefined;
+    const waiting = channel.sendWhenRoom(peer.nodeId, Ping.create({ content: 'm4' })).then((o) => (waited = o));
+    await settle();
+    assert.equal(waited, undefined, 'sendWhenRoom waits while the queue is full');
+    connection.unblockSends();
+    assert.equal(await waiting, 'queued');
+    await until(() => connection.sent.length === 4, 'everything queued to be sent');
+    assert.deepEqual(connection.sent.map((m) => pingOf(m.bytes)), ['m0', 'm1', 'm2', 'm4']);
+    assert.deepEqual(channel.stats().drops, { 'peer-queue-full': 1 });
+  });
+
+  it('counts sends to an unknown peer and to a peer that lacks the channel, sending nothing', async () => {
+    const side = defineChannel({ id: 0x71, name: 'side', messageType: EchoMessage });
+    rig = await RouterRig.start({ channels: [EchoChannel, side] });
+    const { peer, connection } = await routeInbound({ channels: [ECHO_CHANNEL_ID] });
+    const sideChannel = rig.router.channel(0x71)!;
+    assert.equal(sideChannel.send(peer.nodeId, EchoMessage.create({ ping: { content: 'x' } })), 'peer-lacks-channel');
+    assert.equal(sideChannel.broadcast(EchoMessage.create({ ping: { content: 'x' } })), 0);
+    assert.equal(rig.router.channel(ECHO_CHANNEL_ID)!.send(fakePeer().nodeId, Ping.create({ content: 'x' })), 'unknown-peer');
+    await settle();
+    assert.deepEqual(connection.sent, []);
+    assert.deepEqual(sideChannel.stats().drops, { 'peer-lacks-channel': 1 });
+    assert.deepEqual(rig.router.channel(ECHO_CHANNEL_ID)!.stats().drops, { 'unknown-peer': 1 });
+  });
+
   it('reports a remote hang-up as the peer going down', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const { peer, connection } = await routeInbound();
