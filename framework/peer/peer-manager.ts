@@ -2,6 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import { Subject, type Observable } from 'rxjs';
 import { InvalidArgumentError, throwIfAborted, toError } from '../errors/base.js';
 import { isNodeID, type NodeID } from '../identity/node-id.js';
+import { peerErrorFields } from '../logging/peer-faults.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
 import { ConnectionTable, type Connection } from './connections.js';
@@ -342,10 +343,11 @@ export class PeerManager {
   /** A fatal error on the peer's connection: schedules its eviction. */
   errored(nodeId: NodeID, error: Error): void {
     if (!this.conns.connected.has(nodeId) || this.conns.evicting.has(nodeId)) {
-      this.log.debug({ peer: nodeId, err: error }, 'error for a peer that is not connected ignored');
+      this.log.debug({ peer: nodeId, error: peerErrorFields(error) }, 'error for a peer that is not connected ignored');
       return;
     }
-    this.log.info({ peer: nodeId, err: error }, 'peer errored; evicting');
+    // debug: the router logs the peer's error already (once per connection, without a stack).
+    this.log.debug({ peer: nodeId, error: peerErrorFields(error) }, 'peer errored; evicting');
     this.scheduleEviction(nodeId);
   }
 

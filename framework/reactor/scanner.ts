@@ -31,6 +31,9 @@ interface WiredReactor {
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
+/** Distinct handler failures logged with their stack; past this, every failure is only counted. */
+const MAX_LOGGED_FAILURES = 256;
+
 /**
  * Turns reactor metadata into wiring. `wire` runs before the router starts
  * (so handshakes advertise the reactors' channels); `start` runs after it,
@@ -39,6 +42,12 @@ type AnyMethod = (...args: unknown[]) => unknown;
 export class ReactorScanner {
   private readonly wired: WiredReactor[] = [];
   private readonly log: Logger;
+  /**
+   * Handler failures already logged, by reactor, handler and error name. A
+   * handler that throws on some input throws on every copy a peer sends, so
+   * a repeat is counted (the channel's `handlerErrors`), not logged again.
+   */
+  private readonly loggedFailures = new Set<string>();
 
   constructor(
     private readonly container: Container,
@@ -176,7 +185,11 @@ export class ReactorScanner {
   private invoke(reactor: WiredReactor, method: string | symbol, run: () => unknown, channel?: Channel<unknown, unknown>): unknown {
     const fail = (error: unknown) => {
       channel?.countHandlerError();
-      this.log.error({ reactor: reactor.name, handler: String(method), err: toError(error) }, 'reactor handler failed');
+      const err = toError(error);
+      const key = `${reactor.name}\0${String(method)}\0${err.name}`;
+      if (this.loggedFailures.has(key) || this.loggedFailures.size >= MAX_LOGGED_FAILURES) return;
+      this.loggedFailures.add(key);
+      this.log.error({ reactor: reactor.name, handler: String(method), err }, 'reactor handler failed (repeats are counted, not logged)');
     };
     try {
       const result = run();

@@ -6,6 +6,7 @@ import type { ChannelDefinition } from './channel-definition.js';
 import type { InboundEnvelope, OutboundEnvelope, PeerError } from './envelope.js';
 import { MessageDecodeError } from './message-type.js';
 import { DropCounter } from './drop-counter.js';
+import type { MessageSender } from './peer-connection.js';
 import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../streams/bounded-consumer.js';
 
 /** Why an outbound message was not queued for a peer. */
@@ -23,6 +24,8 @@ export interface ChannelRoutes {
 /** An inbound message waiting in the channel queue. */
 export interface QueuedInbound<M> extends InboundEnvelope<M> {
   readonly size: number;
+  /** The connection it came from; a faulted sender's messages are dropped before any handler sees them. */
+  readonly sender?: MessageSender;
 }
 
 /**
@@ -140,7 +143,7 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
   }
 
   /** Decodes and unwraps bytes from a peer; throws MessageDecodeError or UnwrapError. */
-  decode(from: NodeID, bytes: Uint8Array): QueuedInbound<Inner> {
+  decode(from: NodeID, bytes: Uint8Array, sender?: MessageSender): QueuedInbound<Inner> {
     const def = this.definition;
     let outer: Outer;
     try {
@@ -156,7 +159,7 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
       this.decodeErrors++;
       throw error;
     }
-    return { from, channelId: this.id, message, size: bytes.length };
+    return { from, channelId: this.id, message, size: bytes.length, sender };
   }
 
   send(to: NodeID, message: Inner): SendOutcome {
@@ -208,7 +211,12 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
   }
 
   consume(handler: (envelope: InboundEnvelope<Inner>) => unknown, options?: ConsumeOptions): ChannelConsumer {
-    const consumer = new BoundedConsumer<InboundEnvelope<Inner>>(handler, options, {
+    const guarded = (envelope: InboundEnvelope<Inner>) => {
+      // Waiting in the consumer's buffer while its peer faulted: drop it like the queue does.
+      if (this.fromFaulted(envelope)) return undefined;
+      return handler(envelope);
+    };
+    const consumer = new BoundedConsumer<InboundEnvelope<Inner>>(guarded, options, {
       onError: (error) => {
         this.handlerErrors++;
         this.onLoopError(toError(error));
@@ -254,6 +262,7 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
           continue;
         }
       }
+      if (this.fromFaulted(item)) continue;
       this.received++;
       try {
         this.inboundSubject.next(item);
@@ -262,6 +271,13 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
         this.onLoopError(toError(error));
       }
     }
+  }
+
+  /** Whether the message's peer caused a fatal error since it was queued; such a message is dropped, counted. */
+  private fromFaulted(envelope: InboundEnvelope<Inner>): boolean {
+    if ((envelope as QueuedInbound<Inner>).sender?.faulted !== true) return false;
+    this.drops.count('sender-faulted');
+    return true;
   }
 
   private countOutcome(outcome: SendOutcome): SendOutcome {

@@ -6,6 +6,8 @@ export interface RouterMetricsSnapshot {
   readonly accepted: number;
   readonly evictions: number;
   readonly peerErrors: number;
+  /** Peer errors counted without a log line: each connection logs its first only. */
+  readonly peerErrorsNotLogged?: number;
   /** Failures by error name, e.g. { DialError: 3, HandshakeTimeoutError: 1 }. */
   readonly dialFailures: Readonly<Record<string, number>>;
   /** Inbound connections refused: by gating reason (e.g. "cidr-denied", "handshake-capacity"), else by error name. */
@@ -13,6 +15,8 @@ export interface RouterMetricsSnapshot {
   /** Dials refused by gating before dialing, or that connected but the PeerManager declined, by reason. */
   readonly rejectedOutbound: Readonly<Record<string, number>>;
   readonly loopErrors: Readonly<Record<string, number>>;
+  /** Drops counted on peers that have since gone, by reason (e.g. "closed-discard": buffered messages not handled). */
+  readonly departedPeerDrops: Readonly<Record<string, number>>;
   /** Successful dial-to-routed durations (ms): count, mean, max. */
   readonly dialLatency: { readonly count: number; readonly meanMs: number; readonly maxMs: number };
   readonly peers?: number;
@@ -22,7 +26,7 @@ export interface RouterMetricsSnapshot {
   readonly gating?: GatingSnapshot;
 }
 
-type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors';
+type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors' | 'departedPeerDrops';
 
 /** Plain counters the router bumps; exported as snapshots for operators. */
 export class RouterMetrics {
@@ -35,14 +39,15 @@ export class RouterMetrics {
     rejectedInbound: new Map(),
     rejectedOutbound: new Map(),
     loopErrors: new Map(),
+    departedPeerDrops: new Map(),
   };
   private dialCount = 0;
   private dialTotalMs = 0;
   private dialMaxMs = 0;
 
-  count(kind: Keyed, key: string): void {
+  count(kind: Keyed, key: string, n = 1): void {
     const map = this.keyed[kind];
-    map.set(key, (map.get(key) ?? 0) + 1);
+    map.set(key, (map.get(key) ?? 0) + n);
   }
 
   observeDial(ms: number): void {
@@ -61,6 +66,7 @@ export class RouterMetrics {
       rejectedInbound: Object.fromEntries(this.keyed.rejectedInbound),
       rejectedOutbound: Object.fromEntries(this.keyed.rejectedOutbound),
       loopErrors: Object.fromEntries(this.keyed.loopErrors),
+      departedPeerDrops: Object.fromEntries(this.keyed.departedPeerDrops),
       dialLatency: {
         count: this.dialCount,
         meanMs: this.dialCount ? this.dialTotalMs / this.dialCount : 0,

@@ -7,6 +7,7 @@ import { P2PError, isErrorNamed, toError } from '../errors/base.js';
 import type { Channel } from './channel.js';
 import type { PeerError } from './envelope.js';
 import { DropCounter } from './drop-counter.js';
+import type { ConnectionFaults } from '../logging/peer-faults.js';
 
 /** A message encoded once and waiting in a peer's outbound queue. */
 export interface OutboundItem {
@@ -35,6 +36,12 @@ export interface PeerRouting {
   peerError(error: PeerError): void;
 }
 
+/** What a channel needs to know of the peer a message came from. */
+export interface MessageSender {
+  /** True once the peer caused a fatal error: its messages not yet handled are discarded. */
+  readonly faulted: boolean;
+}
+
 export type ConnectionDirection = 'inbound' | 'outbound';
 
 /**
@@ -42,6 +49,14 @@ export type ConnectionDirection = 'inbound' | 'outbound';
  * loops that move messages between them and the channels. Whichever loop ends
  * first tears the whole peer down, so a dead connection never leaves a
  * half-working peer behind.
+ *
+ * Once this side closes the peer, the receive loop stops before the next
+ * message and what the connection had buffered is discarded undecoded
+ * (counted as `closed-discard`). A fatal peer error (`fault()`) closes the
+ * peer at once and also discards its messages already waiting in channel
+ * queues (see `MessageSender`), so a hostile peer's burst costs one decode
+ * and one error, not one per message. (A close by the remote still delivers
+ * what arrived before it, e.g. a seed's answer before its hang-up.)
  */
 export class PeerConnection {
   readonly channels: ReadonlySet<number>;
@@ -51,6 +66,8 @@ export class PeerConnection {
   messagesReceived = 0;
   /** Non-fatal errors this peer caused; the router disconnects it past a bound. */
   peerErrors = 0;
+  /** Travels with each decoded message of this peer; `fault()` flips it. */
+  private readonly sender = { faulted: false };
   private readonly abort = new AbortController();
   private closeReason?: Error;
 
@@ -61,6 +78,8 @@ export class PeerConnection {
     readonly nodeInfo: NodeInfo,
     readonly queue: Queue<OutboundItem>,
     private readonly routing: PeerRouting,
+    /** The errors this peer caused on this connection: the first is logged, the rest counted. */
+    readonly faults: ConnectionFaults,
   ) {
     this.channels = new Set(nodeInfo.channels);
   }
@@ -74,6 +93,17 @@ export class PeerConnection {
     // A loop may only have seen "connection closed"; the connection knows what really closed it.
     if (closedWith && (noted === undefined || isErrorNamed(noted, 'ConnectionClosedError'))) return closedWith;
     return noted;
+  }
+
+  get faulted(): boolean {
+    return this.sender.faulted;
+  }
+
+  /** The peer caused a fatal error: close it now, with `error` as the reason, and handle nothing more it sent. */
+  fault(error: Error): void {
+    if (this.sender.faulted) return;
+    this.sender.faulted = true;
+    this.close(error);
   }
 
   close(reason?: Error): void {
@@ -110,6 +140,11 @@ export class PeerConnection {
     try {
       for (;;) {
         const msg = connection.tryReceive() ?? (await connection.receive(signal));
+        // Closed by this side (fault, eviction, stop): what it still buffered is not handled.
+        if (signal.aborted) {
+          this.discardBuffered();
+          return;
+        }
         const channel = routing.channel(msg.channelId);
         if (channel === undefined) {
           this.drops.count('unknown-channel');
@@ -127,11 +162,11 @@ export class PeerConnection {
         }
         let envelope;
         try {
-          envelope = channel.decode(nodeId, msg.bytes);
+          envelope = channel.decode(nodeId, msg.bytes, this.sender);
         } catch (error) {
           this.drops.count('undecodable');
           routing.peerError({ nodeId, error: toError(error), fatal: true, channelId: msg.channelId });
-          continue;
+          continue; // the next turn discards the rest: the router has faulted this peer
         }
         this.messagesReceived++;
         let outcome = channel.queue.tryEnqueue(envelope);
@@ -148,6 +183,13 @@ export class PeerConnection {
       }
       this.noteEnd(error);
     }
+  }
+
+  /** Counts and drops, undecoded, what the connection still holds (bounded by its inbox). */
+  private discardBuffered(): void {
+    let n = 1; // the message in hand
+    while (this.connection.tryReceive() !== undefined) n++;
+    this.drops.count('closed-discard', n);
   }
 
   private noteEnd(error: unknown): void {

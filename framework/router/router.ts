@@ -3,6 +3,7 @@ import { inject, injectable, multiInject, optional } from 'inversify';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { TOKENS } from '../tokens.js';
 import type { Logger } from '../logging/logger.js';
+import { PeerFaultLog, peerErrorFields, peerText } from '../logging/peer-faults.js';
 import { AbortError, isErrorNamed, toError } from '../errors/base.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeInfo } from '../identity/node-info.js';
@@ -11,7 +12,7 @@ import { validatePeerHandshake } from '../identity/handshake-checks.js';
 import { IncompatiblePeerError } from '../identity/errors.js';
 import type { HostLookup, NodeAddress } from '../address/node-address.js';
 import { AddressResolutionError } from '../address/errors.js';
-import type { Endpoint } from '../address/endpoint.js';
+import { endpointToString, type Endpoint } from '../address/endpoint.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
@@ -92,6 +93,7 @@ export class Router {
   private readonly subscriptions: Subscription[] = [];
   private readonly counters = new RouterMetrics();
   private readonly log: Logger;
+  private readonly faultLog: PeerFaultLog;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
   /** Lifecycle and routing events, for logging, metrics and tests. */
@@ -109,6 +111,7 @@ export class Router {
     @inject(TOKENS.HostLookup) @optional() private readonly hostLookup?: HostLookup,
   ) {
     this.log = logger.child({ component: 'router' });
+    this.faultLog = new PeerFaultLog(this.log);
     // Every dial, handshake and loop listens on this one signal; the default cap of 10 listeners would warn.
     setMaxListeners(0, this.abort.signal);
     this.dialSlots = new Semaphore(options.maxConcurrentDials);
@@ -162,7 +165,7 @@ export class Router {
     for (const channel of this.channels.values()) channel.start();
     for (const transport of this.transports) await transport.listen(this.abort.signal);
     this.loops.push(this.dialLoop(), this.evictLoop(), ...this.transports.map((t) => this.acceptLoop(t)));
-    this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(String) }, 'router started');
+    this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(endpointToString) }, 'router started');
   }
 
   /** Stops every loop, closes transports, connections and channels. Idempotent. */
@@ -201,6 +204,7 @@ export class Router {
 
   metrics(): RouterMetricsSnapshot {
     return this.counters.snapshot({
+      peerErrorsNotLogged: this.faultLog.stats().notLogged,
       peers: this.peers.size,
       channels: [...this.channels.values()].map((c) => c.stats()),
       peerDrops: [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, drops: p.drops.snapshot() })),
@@ -249,20 +253,32 @@ export class Router {
     }
   }
 
+  /**
+   * Every peer error, from the receive loops and from reactors, lands here.
+   * Logging is the PeerFaultLog's call (one line per connection, the rest
+   * counted). A fatal error — or one too many small ones — faults the peer:
+   * it is closed at once and nothing more it sent is handled, and the
+   * PeerManager is told once. Errors of an already faulted peer, or of one
+   * no longer routed, are only counted.
+   */
   private handlePeerError(peerError: PeerError): void {
     this.counters.peerErrors++;
-    const peer = this.peers.get(peerError.nodeId);
+    const { nodeId, error, channelId } = peerError;
+    const peer = this.peers.get(nodeId);
     // A peer that keeps misbehaving in small ways is cut off rather than reported forever.
     const fatal = (peerError.fatal ?? false) || (peer !== undefined && ++peer.peerErrors > this.options.maxPeerErrors);
-    if (peer === undefined || peer.peerErrors <= this.options.maxPeerErrors + 1) {
-      this.log.warn({ peer: peerError.nodeId, err: peerError.error, fatal, channel: peerError.channelId }, 'peer error');
+    this.emit({ type: 'peer-error', nodeId, error, fatal });
+    if (peer === undefined || peer.faulted) {
+      this.faultLog.countNotLogged();
+      return;
     }
-    this.emit({ type: 'peer-error', nodeId: peerError.nodeId, error: peerError.error, fatal });
+    peer.faults.report(error, { fatal, channel: channelId });
+    if (fatal) peer.fault(error);
     try {
-      if (fatal) this.peerManager.errored(peerError.nodeId, peerError.error);
-      else this.peerManager.report(peerError.nodeId, { kind: 'bad', reason: peerError.error.message });
-    } catch (error) {
-      this.loopError('peer-error', toError(error));
+      if (fatal) this.peerManager.errored(nodeId, error);
+      else this.peerManager.report(nodeId, { kind: 'bad', reason: error.message });
+    } catch (inner) {
+      this.loopError('peer-error', toError(inner));
     }
   }
 
@@ -368,7 +384,7 @@ export class Router {
         this.rejected('outbound', address.toString(), err);
       } else {
         this.counters.count('dialFailures', err.name);
-        this.log.debug({ address: address.toString(), err }, 'dial failed');
+        this.log.debug({ address: address.toString(), error: peerErrorFields(err, { stack: true }) }, 'dial failed');
         this.emit({ type: 'dial-failed', address: address.toString(), error: err });
       }
       try {
@@ -459,7 +475,7 @@ export class Router {
   /** Counts (a gating denial by its reason, anything else by error name), logs and publishes a refused connection. */
   private rejected(direction: ConnectionDirection, remote: string, error: Error): void {
     this.counters.count(direction === 'inbound' ? 'rejectedInbound' : 'rejectedOutbound', isDenial(error) ? error.reason : error.name);
-    this.log.debug({ remote, err: error }, `${direction} connection rejected`);
+    this.log.debug({ remote, error: peerErrorFields(error, { stack: true }) }, `${direction} connection rejected`);
     this.emit({ type: 'connection-rejected', direction, error });
   }
 
@@ -471,23 +487,22 @@ export class Router {
       channels: [...this.channels.values()].map((c) => ({ id: c.id, priority: c.definition.priority })),
       label: `peer:${nodeId}`,
     });
-    const peer = new PeerConnection(nodeId, direction, connection, nodeInfo, queue, {
-      channel: (id) => this.channels.get(id),
-      peerError: (error) => this.handlePeerError(error),
-    });
+    const routing = { channel: (id: number) => this.channels.get(id), peerError: (error: PeerError) => this.handlePeerError(error) };
+    const peer = new PeerConnection(nodeId, direction, connection, nodeInfo, queue, routing, this.faultLog.connection({ peer: nodeId }));
     this.peers.set(nodeId, peer);
     const run = (async () => {
       try {
         this.peerManager.ready(nodeId, peer.channels);
-        this.log.info({ peer: nodeId, direction, moniker: nodeInfo.moniker }, 'peer up');
+        this.log.info({ peer: nodeId, direction, moniker: peerText(nodeInfo.moniker) }, 'peer up');
         this.emit({ type: 'peer-up', nodeId, direction });
         const reason = await peer.run();
-        this.log.info({ peer: nodeId, reason: reason?.message }, 'peer down');
+        this.log.info({ peer: nodeId, reason: reason && peerText(reason.message), ...this.peerSummary(peer) }, 'peer down');
         this.emit({ type: 'peer-down', nodeId, reason });
       } catch (error) {
         this.loopError('peer', toError(error));
         peer.close(toError(error));
       } finally {
+        for (const [reason, n] of Object.entries(peer.drops.snapshot())) this.counters.count('departedPeerDrops', reason, n);
         this.peers.delete(nodeId);
         try {
           this.peerManager.disconnected(nodeId);
@@ -501,6 +516,14 @@ export class Router {
   }
 
   // ---- helpers ----
+
+  /** What the 'peer down' line adds about a peer that caused errors or whose messages were dropped. */
+  private peerSummary(peer: PeerConnection): Record<string, unknown> {
+    const summary: Record<string, unknown> = {};
+    if (peer.faults.reported > 0) summary['peerErrors'] = { reported: peer.faults.reported, notLogged: peer.faults.notLogged };
+    if (peer.drops.total > 0) summary['drops'] = peer.drops.snapshot();
+    return summary;
+  }
 
   private track(task: Promise<void>): void {
     this.tasks.add(task);

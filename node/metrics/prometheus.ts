@@ -91,6 +91,7 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   counter('p2p_gater_refusals_total', 'New IPs a gater refused because its table was full.', ['gater'], perGater((g) => g.refusals));
   counter('p2p_evictions_total', 'Peers disconnected on the PeerManager’s order.', [], () => [[{}, r().evictions]]);
   counter('p2p_peer_errors_total', 'Errors reported against peers (bad messages, protocol violations).', [], () => [[{}, r().peerErrors]]);
+  counter('p2p_peer_errors_not_logged_total', 'Peer errors counted without a log line (each connection logs its first only).', [], () => [[{}, r().peerErrorsNotLogged ?? 0]]);
   counter('p2p_loop_errors_total', 'Errors the router’s loops survived, by loop.', ['loop'], () => keyed('loop', r().loopErrors));
   counter('p2p_dial_duration_seconds_sum', 'Total time of successful dials, dial to routed.', [], () => [
     [{}, (r().dialLatency.meanMs * r().dialLatency.count) / 1000],

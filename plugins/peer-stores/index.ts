@@ -6,6 +6,7 @@ export {
   resolveLevelPath,
   type LevelPeerStoreOptions,
   type LevelPeerStoreStats,
+  type LevelRepairReport,
 } from './leveldb.js';
 export { MongoPeerStore } from './mongodb/mongo-peer-store.js';
 export { resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';

@@ -7,7 +7,9 @@ import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
 import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../framework/peer/types.js';
 import { TOKENS } from '../../framework/tokens.js';
-import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreOpenError, PeerStoreWriteError } from './errors.js';
+import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreOpenError, PeerStoreUnavailableError, PeerStoreWriteError } from './errors.js';
+import { inspectLevelDirectory, isLevelDamage, levelCode, levelMessage, reportRepair, warnDroppedLog, type LevelRepairReport, type StoreContents } from './level-damage.js';
+import { RecordCount, parseRecordCount, type LevelOp } from './level-record-count.js';
 import { assertNodeID, assertSaveable, decodeRecordJSON, encodeRecordJSON } from './record-codec.js';
 import { storeLogger } from './store-logger.js';
 
@@ -26,10 +28,14 @@ export interface LevelPeerStoreOptions {
    */
   readonly sync?: boolean;
   /**
-   * When LevelDB reports corruption at open (damaged CURRENT/MANIFEST or
-   * table files, e.g. after a disk fault), run LevelDB's repair once and
-   * open again, keeping whatever it salvages. Default true: a node that
-   * loses some peers beats a node that cannot start.
+   * When the database is damaged — LevelDB reports corruption at open or
+   * while loading, CURRENT or the MANIFEST it names is missing, a table is
+   * unreadable, or the store holds fewer records than it counted at its
+   * last write — run LevelDB's repair once, load what it salvages and warn
+   * with the counts (also in `stats().lastRepair`). Damaged files are moved
+   * to `<path>/lost`, never deleted. Default true: a node that loses some
+   * peers beats a node that cannot start. With false, a damaged store fails
+   * to open (PeerStoreOpenError) rather than start truncated.
    */
   readonly repairOnCorruption?: boolean;
   /** Most operations committed in one LevelDB batch. Default 512. */
@@ -39,8 +45,12 @@ export interface LevelPeerStoreOptions {
 }
 
 
+export type { LevelRepairReport };
+
 /** Records live under `peer/<node id>`; the prefix leaves room for other key spaces (e.g. a format marker). */
 export const LEVEL_KEY_PREFIX = 'peer/';
+/** Where the store keeps how many records it held after its last write (see RecordCount). */
+export const LEVEL_COUNT_KEY = RecordCount.KEY;
 /** Exclusive end of the record key range ('0' is the character after '/'). */
 const KEY_RANGE_END = 'peer0';
 /** Corrupted records logged one by one at load; the rest are only counted. */
@@ -60,14 +70,20 @@ export interface LevelPeerStoreStats {
   readonly writes: number;
   /** LevelDB batches committed (writes / batches = average group size). */
   readonly batches: number;
-  /** Times LevelDB's repair ran because the database was corrupted at open. */
+  /** Times LevelDB's repair ran because the database was damaged. */
   readonly repairs: number;
+  /** What the last repair recovered; absent if none ran. */
+  readonly lastRepair?: LevelRepairReport;
+  /** Write-log bytes LevelDB reported dropping (checksum failures) while opening or repairing. */
+  readonly droppedLogBytes: number;
   /** Operations waiting to be committed. */
   readonly pending: number;
 }
 
+
+
 interface QueuedOp {
-  readonly op: { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+  readonly op: LevelOp;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -104,7 +120,11 @@ export class LevelPeerStore implements PeerStore {
   private draining = false;
   private drained: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
-  private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0, repairs: 0 };
+  private counters = { loaded: 0, corrupt: 0, writes: 0, batches: 0, repairs: 0, droppedLogBytes: 0 };
+  private lastRepair: LevelRepairReport | undefined;
+  /** Why the database was repaired since the last load; that load reports the counts. */
+  private repairedFor: string | undefined;
+  private readonly count = new RecordCount(LEVEL_KEY_PREFIX);
 
   constructor(
     @inject(TOKENS.LevelPeerStoreOptions) @optional() options?: LevelPeerStoreOptions,
@@ -119,7 +139,8 @@ export class LevelPeerStore implements PeerStore {
   }
 
   stats(): LevelPeerStoreStats {
-    return { path: this.path, open: this.db?.status === 'open', ...this.counters, pending: this.queue.length };
+    const repair = this.lastRepair !== undefined ? { lastRepair: this.lastRepair } : {};
+    return { path: this.path, open: this.db?.status === 'open', ...this.counters, ...repair, pending: this.queue.length };
   }
 
   health(): PeerStoreHealth {
@@ -131,10 +152,46 @@ export class LevelPeerStore implements PeerStore {
   async load(signal?: AbortSignal): Promise<PeerRecord[]> {
     throwIfAborted(signal);
     this.assertOpen();
-    const db = await this.ensureOpen();
+    let db = await this.ensureOpen();
     await this.idle(); // read our own queued writes
     throwIfAborted(signal);
+    const loadToken = this.count.beginLoad();
+    let read: StoreContents;
+    try {
+      read = await this.readAll(db, signal);
+    } catch (error) {
+      if (!isLevelDamage(error)) throw error;
+      if (!this.repairOnCorruption) throw this.readError(error);
+      db = await this.reopenRepaired(db, levelMessage(error));
+      read = await this.readAll(db, signal);
+    }
+    let expected = await this.readCount(db);
+    if (this.repairedFor === undefined && expected !== undefined && read.keys.size < expected && this.repairOnCorruption) {
+      // Whole files are gone (a deleted table): LevelDB opens and iterates without a word.
+      db = await this.reopenRepaired(db, `the store counted ${expected} records at its last write but holds ${read.keys.size}`);
+      read = await this.readAll(db, signal);
+      expected = await this.readCount(db);
+    }
+    const { records, corrupt } = read;
+    this.counters.corrupt += corrupt;
+    this.counters.loaded = records.length;
+    if (this.repairedFor !== undefined) this.lastRepair = await reportRepair(this.log, this.path, this.repairedFor, read, expected);
+    else if (expected !== undefined && read.keys.size < expected) {
+      this.log.warn({ path: this.path, expected, found: read.keys.size }, `peer store holds ${expected - read.keys.size} fewer records than it counted at its last write`);
+    }
+    this.repairedFor = undefined;
+    if (this.count.loaded(loadToken, read.keys, expected, !this.draining)) {
+      // Store the count now, so a repaired or newly counted store does not look truncated at its next start.
+      void this.enqueue({ type: 'put', key: LEVEL_COUNT_KEY, value: String(this.count.current) }).catch(() => {});
+    }
+    this.log.debug({ loaded: records.length, corrupt, path: this.path }, 'peer store loaded');
+    return records;
+  }
+
+  /** Every record under the key prefix; bad values are logged (the first few), counted and skipped. */
+  private async readAll(db: ClassicLevel<string, string>, signal?: AbortSignal): Promise<StoreContents> {
     const records: PeerRecord[] = [];
+    const keys = new Set<string>();
     let corrupt = 0;
     const iterator = db.iterator({ gte: LEVEL_KEY_PREFIX, lt: KEY_RANGE_END });
     try {
@@ -143,6 +200,7 @@ export class LevelPeerStore implements PeerStore {
         if (entries.length === 0) break;
         throwIfAborted(signal);
         for (const [key, value] of entries) {
+          keys.add(key);
           const id = key.slice(LEVEL_KEY_PREFIX.length);
           const checked = isNodeID(id) ? decodeRecordJSON(value, id) : { ok: false as const, problem: `key ${JSON.stringify(key)} does not end in a node ID` };
           if (checked.ok) {
@@ -153,13 +211,18 @@ export class LevelPeerStore implements PeerStore {
         }
       }
     } finally {
-      await iterator.close();
+      await iterator.close().catch(() => {});
     }
     if (corrupt > CORRUPT_LOG_LIMIT) this.log.warn({ corrupt, path: this.path }, `${corrupt - CORRUPT_LOG_LIMIT} more corrupted peer records skipped`);
-    this.counters.corrupt += corrupt;
-    this.counters.loaded = records.length;
-    this.log.debug({ loaded: records.length, corrupt, path: this.path }, 'peer store loaded');
-    return records;
+    return { records, corrupt, keys };
+  }
+
+  private async readCount(db: ClassicLevel<string, string>): Promise<number | undefined> {
+    return parseRecordCount(await db.get(LEVEL_COUNT_KEY).catch(() => undefined));
+  }
+
+  private readError(cause: unknown): PeerStoreUnavailableError {
+    return new PeerStoreUnavailableError(`reading the LevelDB peer store at ${this.path} failed: ${levelMessage(cause)}`, { cause });
   }
 
   async save(record: PeerRecord): Promise<void> {
@@ -230,15 +293,14 @@ export class LevelPeerStore implements PeerStore {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatchSize);
         for (const wake of this.roomWaiters.splice(0, this.maxPending - this.queue.length)) wake();
+        const ops = batch.map((q) => q.op);
         try {
-          await db.batch(
-            batch.map((q) => q.op),
-            { sync: this.sync },
-          );
+          await db.batch([...ops, this.count.opFor(ops)], { sync: this.sync });
           this.counters.writes += batch.length;
           this.counters.batches++;
           for (const q of batch) q.resolve();
         } catch (cause) {
+          this.count.forget();
           const error = new PeerStoreWriteError(`writing ${batch.length} peer record(s) to LevelDB at ${this.path} failed: ${toError(cause).message}`, { cause });
           for (const q of batch) q.reject(error);
         }
@@ -275,8 +337,7 @@ export class LevelPeerStore implements PeerStore {
   private openError(cause: unknown, suffix = ''): PeerStoreOpenError {
     const code = levelCode(cause);
     const hint = code === 'LEVEL_LOCKED' ? ' (another process, or another store in this process, holds its LOCK: is a node with the same home running?)' : '';
-    const inner = (cause as { cause?: unknown }).cause ?? cause;
-    return new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${suffix}${hint}: ${toError(inner).message}`, { cause });
+    return new PeerStoreOpenError(`cannot open the LevelDB peer store at ${this.path}${suffix}${hint}: ${levelMessage(cause)}`, { cause });
   }
 
   private async open(): Promise<ClassicLevel<string, string>> {
@@ -285,30 +346,59 @@ export class LevelPeerStore implements PeerStore {
     } catch (cause) {
       throw new PeerStoreOpenError(`cannot create the peer store directory ${this.path}: ${toError(cause).message}`, { cause });
     }
+    // LevelDB would open a directory without CURRENT as a new, empty database and delete the old files.
+    const damage = await inspectLevelDirectory(this.path);
+    if (damage !== undefined) return this.repairAndOpen(damage);
     let db: ClassicLevel<string, string>;
     try {
       db = await this.openDatabase();
     } catch (error) {
-      if (!this.repairOnCorruption || levelCode(error) !== 'LEVEL_CORRUPTION') throw this.openError(error);
-      this.log.warn({ path: this.path, err: error }, 'peer store database is corrupted; running LevelDB repair');
-      this.counters.repairs++;
-      try {
-        await ClassicLevel.repair(this.path);
-        db = await this.openDatabase();
-      } catch (cause) {
-        throw this.openError(cause, ' (even after LevelDB repair)');
-      }
+      if (!isLevelDamage(error)) throw this.openError(error);
+      return this.repairAndOpen(levelMessage(error), error);
     }
+    this.counters.droppedLogBytes += await warnDroppedLog(this.log, this.path, { afterRepair: false });
     this.db = db;
     this.log.debug({ path: this.path }, 'peer store opened');
     return db;
   }
-}
 
-/** The code of LevelDB's underlying failure (open wraps it in LEVEL_DATABASE_NOT_OPEN). */
-function levelCode(error: unknown): string | undefined {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.cause?.code ?? e?.code;
+  /** Runs LevelDB's repair and opens the result; the next load reports what it recovered. */
+  private async repairAndOpen(reason: string, cause?: unknown): Promise<ClassicLevel<string, string>> {
+    if (!this.repairOnCorruption) {
+      throw new PeerStoreOpenError(`the LevelDB peer store at ${this.path} is damaged (${reason}); not repairing it, as repairOnCorruption is off`, { cause });
+    }
+    this.log.warn({ path: this.path, reason }, 'peer store database is damaged; running LevelDB repair');
+    this.counters.repairs++;
+    this.repairedFor = reason;
+    let db: ClassicLevel<string, string>;
+    try {
+      await ClassicLevel.repair(this.path);
+      db = await this.openDatabase();
+    } catch (error) {
+      throw this.openError(error, ' (even after LevelDB repair)');
+    }
+    this.counters.droppedLogBytes += await warnDroppedLog(this.log, this.path, { afterRepair: true });
+    this.db = db;
+    return db;
+  }
+
+  /**
+   * Closes `db`, repairs and reopens it. Writes queued meanwhile wait for the
+   * repaired database: the drain takes it from `ensureOpen()`, which this replaces.
+   */
+  private async reopenRepaired(db: ClassicLevel<string, string>, reason: string): Promise<ClassicLevel<string, string>> {
+    while (this.draining) await this.drained;
+    this.db = undefined;
+    const reopened = (async () => {
+      await db.close();
+      return this.repairAndOpen(reason);
+    })();
+    this.opening = reopened.catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
 }
 
 /** Where the database lives: explicit option, then config, then the home's default. */

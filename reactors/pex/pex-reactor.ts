@@ -342,8 +342,7 @@ export class PexReactor implements ReactorLifecycle {
 
   private peerError(nodeId: NodeID, error: Error, fatal: boolean): void {
     this.stats.errors++;
-    // debug: the router logs every peer error at warn already.
-    this.log.debug({ peer: nodeId, err: error, fatal }, 'PEX peer error');
+    // Not logged here: the router logs a connection's first peer error and counts the rest.
     this.pex.errors.next({ nodeId, error, fatal });
   }
 

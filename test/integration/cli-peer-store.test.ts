@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { LevelPeerStore } from '../../plugins/peer-stores/leveldb.js';
+import { unlink } from 'node:fs/promises';
+import { LevelPeerStore, type LevelRepairReport } from '../../plugins/peer-stores/leveldb.js';
+import { fileOf, fillAcrossRestart, flipBytes } from '../unit/peer-stores/harness-level.js';
 
 const run = promisify(execFile);
 const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
@@ -106,6 +108,42 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
     running.push(node);
     assert.equal(await stop(node), 0, node.output());
     assert.ok(existsSync(join(home, 'data', 'peerstore', 'CURRENT')), 'a LevelDB database was created under <home>/data/peerstore');
+  });
+
+  describe('on a damaged store, repairs, starts and says what it recovered', () => {
+    const TOTAL = 596;
+
+    /** Starts on `home`'s damaged store; returns the repair as /status reports it and the node's log. */
+    async function startRepaired(home: string): Promise<{ repair: LevelRepairReport; output: string }> {
+      const node = await start(home);
+      running.push(node);
+      const status = (await (await fetch(`${node.statusUrl}/status`)).json()) as { peerStore: { details: { lastRepair?: LevelRepairReport } } };
+      const repair = status.peerStore.details.lastRepair;
+      assert.ok(repair, `/status reports the repair: ${JSON.stringify(status.peerStore)}\n${node.output()}`);
+      assert.equal(await stop(node), 0, node.output());
+      return { repair, output: node.output() };
+    }
+
+    it('a table with flipped bytes', async () => {
+      const home = await initHome();
+      const path = join(home, 'data', 'peerstore');
+      await fillAcrossRestart(path, TOTAL);
+      await flipBytes(await fileOf(path, /\.ldb$/), 1 / 3, 16);
+      const { repair, output } = await startRepaired(home);
+      assert.equal(repair.expected, TOTAL);
+      assert.ok(repair.recovered > 500 && repair.recovered < TOTAL, JSON.stringify(repair));
+      assert.match(output, new RegExp(`peer store repaired: ${repair.recovered} of ${TOTAL} records recovered, ${repair.lost} lost`));
+    });
+
+    it('a deleted CURRENT', async () => {
+      const home = await initHome();
+      const path = join(home, 'data', 'peerstore');
+      await fillAcrossRestart(path, TOTAL);
+      await unlink(join(path, 'CURRENT'));
+      const { repair, output } = await startRepaired(home);
+      assert.deepEqual([repair.recovered, repair.expected, repair.lost], [TOTAL, TOTAL, 0]);
+      assert.match(output, /CURRENT is missing/);
+    });
   });
 
   it('refuses a mongodb store without a connection string, naming the config key', async () => {

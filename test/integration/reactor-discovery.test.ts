@@ -12,6 +12,7 @@ import { createNode } from '../../node/create-node.js';
 import { ReactorDefinitionError } from '../../framework/reactor/scanner.js';
 import { UnknownReactorError } from '../../node/registry/plugin-registry.js';
 import { silentLogger } from '../../framework/logging/logger.js';
+import { countingLogger } from '../support/log-sink.js';
 
 const { Ping, Pong } = tmp2p.echo;
 type Ping = tmp2p.echo.Ping;
@@ -141,5 +142,24 @@ describe('reactors declared with decorators', function () {
     for (let i = 0; i < 10; i++) net.node(0).reactor(DeafReactor).deaf.broadcast(Ping.create({ content: String(i) }));
     await down;
     assert.deepEqual(fatal.slice(0, 6), [false, false, false, false, false, true], 'the sixth error is fatal');
+  });
+
+  it('logs a handler that throws on every message once, and counts every failure', async () => {
+    @Reactor('test-brittle')
+    class BrittleReactor {
+      @Channel(defineChannel({ id: 0x74, name: 'brittle', messageType: Ping })) readonly brittle!: ChannelHandle<Ping>;
+      @OnMessage(Ping) onPing(): void {
+        throw new RangeError('cannot handle this ping');
+      }
+    }
+    const { logger, sink } = countingLogger('info');
+    net = await createTestNetwork({ nodes: 2, reactors: [BrittleReactor], logger });
+    await net.waitForFullMesh();
+    for (let i = 0; i < 50; i++) net.node(0).reactor(BrittleReactor).brittle.broadcast(Ping.create({ content: String(i) }));
+    const channel = () => net!.node(1).router.metrics().channels!.find((c) => c.id === 0x74)!;
+    await net.waitFor(() => channel().handlerErrors === 50, { what: 'every failure counted' });
+    const failures = sink.entries().filter((e) => String(e['msg']).startsWith('reactor handler failed'));
+    assert.equal(failures.length, 1, 'one line (with its stack) for the repeated failure');
+    assert.match(JSON.stringify(failures[0]), /RangeError: cannot handle this ping/);
   });
 });

@@ -15,6 +15,7 @@ import {
   FrameLengthError,
   InvalidEphemeralKeyError,
   LowOrderPointError,
+  MessageTooLargeError as HandshakeMessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import {
   EmptyPacketError,
@@ -25,6 +26,7 @@ import {
 import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import {
+  assertHonestPeerServed,
   evilBadAuthSig,
   evilEmptyPacket,
   evilFrameLength,
@@ -33,6 +35,8 @@ import {
   evilLowOrderKey,
   evilNoEphemeralKey,
   evilOverCapacityMessage,
+  evilOversizedAuthSigPrefix,
+  evilOversizedKeyPrefix,
   evilOversizedPacket,
   evilSlowloris,
   evilTamperedFrame,
@@ -109,13 +113,7 @@ describe('evil peers against a tmp2p node over TCP', function () {
   afterEach(async function () {
     for (const peer of peers) peer.close();
     peers = [];
-    // Whatever the hostile peer did, the honest one is still connected and echoed.
-    const honest = net.node(1);
-    assert.deepEqual(target.peers(), [honest.nodeId], `${this.currentTest?.title}: the honest peer must stay the only peer`);
-    const echo = honest.reactor(EchoReactor);
-    const before = echo.stats.pongsReceived;
-    echo.ping();
-    await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
+    await assertHonestPeerServed(net, target, this.currentTest?.title);
   });
 
   const handshakeCases: Array<[string, (e: Endpoint) => Promise<RawPeer>, ErrorClass, RegExp?]> = [
@@ -123,6 +121,10 @@ describe('evil peers against a tmp2p node over TCP', function () {
     ['garbage instead of a BytesValue', evilGarbageKey, InvalidEphemeralKeyError, /wrong wireType/],
     ['low-order ephemeral key', evilLowOrderKey, LowOrderPointError],
     ['AuthSig signed by another key', evilBadAuthSig, AuthSignatureError, /challenge verification failed/],
+    // Both send only a length prefix: waiting for the body would end in HandshakeTimeoutError, so the
+    // precise error proves the node closed the connection after reading at most the prefix.
+    ['a 1 MiB length prefix for its ephemeral key (3 bytes, nothing after)', evilOversizedKeyPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 34/],
+    ['a 1 MiB length prefix for its AuthSigMessage (one frame, nothing after)', evilOversizedAuthSigPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 103/],
     ['slowloris: stops mid-frame', evilSlowloris, HandshakeTimeoutError, new RegExp(`within ${PHASE_TIMEOUT_MS} ms.*AuthSigMessage`)],
     ['incompatible network', evilIncompatibleNetwork, IncompatiblePeerError, /not-the-same-chain/],
   ];

@@ -1,22 +1,27 @@
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
-import { DelimitedReader, encodeDelimited } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
+  AUTH_SIG_MESSAGE_MAX_SIZE,
   computeHandshakeSecrets,
   decodeEphemeralKey,
   encodeAuthSigMessage,
   encodeEphemeralKeyMessage,
-  HANDSHAKE_MAX_MESSAGE_SIZE,
+  EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
   type HandshakeSecrets,
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { makeNodeInfo } from '../../support/node-info.js';
+import type { TestNetwork } from '../../../node/testing/test-network.js';
+import type { Node } from '../../../node/node.js';
+import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
 /*
  * Hostile peers for a running tmp2p node, built from the SecretConnection
@@ -47,6 +52,19 @@ export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): N
     other: { txIndex: '', rpcAddress: '' },
     ...overrides,
   });
+}
+
+/**
+ * Whatever a hostile peer did, node 1 of `net` — the honest peer — is still
+ * `target`'s only peer and still gets its echoes back.
+ */
+export async function assertHonestPeerServed(net: TestNetwork, target: Node, context = ''): Promise<void> {
+  const honest = net.node(1);
+  assert.deepEqual(target.peers(), [honest.nodeId], `${context}: the honest peer must stay the only peer`);
+  const echo = honest.reactor(EchoReactor);
+  const before = echo.stats.pongsReceived;
+  echo.ping();
+  await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
 }
 
 /** Reads exact byte counts from a socket; writes are raw. */
@@ -95,7 +113,7 @@ export class RawPeer {
   }
 
   async readDelimited(): Promise<Uint8Array> {
-    const reader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    const reader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
     for (;;) {
       reader.push(await this.read(1));
       const message = reader.next();
@@ -145,7 +163,7 @@ async function readSealedMessage(session: RawSession, maxSize: number): Promise<
 export async function rawHonestHandshake(peer: RawPeer, key: NodeKey, nodeInfo: NodeInfo = evilNodeInfo(key)): Promise<RawSession & { remotePublicKey: Uint8Array }> {
   const session = await rawKeyExchange(peer);
   peer.write(session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge))));
-  const remotePublicKey = verifyAuthSigMessage(await readSealedMessage(session, HANDSHAKE_MAX_MESSAGE_SIZE), session.secrets.challenge);
+  const remotePublicKey = verifyAuthSigMessage(await readSealedMessage(session, AUTH_SIG_MESSAGE_MAX_SIZE), session.secrets.challenge);
   peer.write(session.sealer.seal(encodeDelimited(encodeNodeInfo(nodeInfo))));
   await readSealedMessage(session, MAX_NODE_INFO_SIZE);
   return { ...session, remotePublicKey };
@@ -198,6 +216,24 @@ export async function evilSlowloris(endpoint: Endpoint): Promise<RawPeer> {
   const key = NodeKey.generate();
   const frame = session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge)));
   peer.write(frame.subarray(0, SEALED_FRAME_SIZE / 2));
+  return peer;
+}
+
+/**
+ * Declares a 1 MiB ephemeral-key message and sends nothing more: only its
+ * 3-byte prefix can be read, so the node must judge the message by it.
+ */
+export async function evilOversizedKeyPrefix(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  peer.write(encodeUvarint(1024 * 1024));
+  return peer;
+}
+
+/** Completes the key exchange, then declares a 1 MiB AuthSigMessage in a sealed frame that holds only the prefix. */
+export async function evilOversizedAuthSigPrefix(endpoint: Endpoint): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint);
+  const session = await rawKeyExchange(peer);
+  peer.write(session.sealer.seal(encodeUvarint(1024 * 1024)));
   return peer;
 }
 

@@ -10,10 +10,12 @@ function routerSnapshot(overrides: Partial<RouterMetricsSnapshot> = {}): RouterM
     accepted: 3,
     evictions: 1,
     peerErrors: 2,
+    peerErrorsNotLogged: 1,
     dialFailures: { DialError: 4, HandshakeTimeoutError: 1 },
     rejectedInbound: { banned: 5 },
     rejectedOutbound: {},
     loopErrors: {},
+    departedPeerDrops: { 'closed-discard': 40 },
     dialLatency: { count: 4, meanMs: 250, maxMs: 600 },
     peers: 2,
     channels: [{ id: 0x70, sent: 11, received: 9, decodeErrors: 1, handlerErrors: 0, drops: { 'queue-full': 6 }, queueLength: 3 }],
@@ -71,6 +73,7 @@ describe('Prometheus exporter', () => {
     assert.equal(s.get('testnet_p2p_dial_failures_total{error="DialError"}'), 4);
     assert.equal(s.get('testnet_p2p_dial_failures_total{error="HandshakeTimeoutError"}'), 1);
     assert.equal(s.get('testnet_p2p_inbound_rejected_total{reason="banned"}'), 5);
+    assert.equal(s.get('testnet_p2p_peer_errors_not_logged_total'), 1);
     assert.equal(s.get('testnet_p2p_dial_duration_seconds_sum'), 1);
     assert.equal(s.get('testnet_p2p_dial_duration_seconds_count'), 4);
     assert.equal(s.get('testnet_p2p_channel_messages_sent_total{channel="0x70"}'), 11);

@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { LevelPeerStore, levelKeyOf, type LevelPeerStoreOptions } from '../../../plugins/peer-stores/leveldb.js';
 import type { StoreHarness } from './compliance.js';
-import { nid } from './fixtures.js';
+import { fullRecord, nid } from './fixtures.js';
 
 /** Temporary directories made by these tests; `removeTempDirs` deletes them. */
 const dirs: string[] = [];
@@ -40,6 +41,39 @@ export async function readRaw(path: string, key: string): Promise<string | undef
   } finally {
     await db.close();
   }
+}
+
+/**
+ * Writes `total` peers through the real store the way a node does across a
+ * restart: 95 % of them, a reopen (LevelDB then moves them from its write
+ * log into a table file), the rest, which stay in the write log.
+ */
+export async function fillAcrossRestart(path: string, total: number): Promise<{ inTable: number; inLog: number }> {
+  const first = Math.floor(total * 0.95);
+  let store = new LevelPeerStore({ path });
+  await store.load();
+  await store.saveMany(Array.from({ length: first }, (_, i) => fullRecord(i + 1)));
+  await store.close();
+  store = new LevelPeerStore({ path });
+  assert.equal((await store.load()).length, first);
+  await store.saveMany(Array.from({ length: total - first }, (_, i) => fullRecord(100_000 + i)));
+  await store.close();
+  return { inTable: first, inLog: total - first };
+}
+
+/** The path of the one file in `path` whose name matches `pattern`. */
+export async function fileOf(path: string, pattern: RegExp): Promise<string> {
+  const name = (await readdir(path)).find((n) => pattern.test(n));
+  assert.ok(name, `no file matching ${pattern} in ${path}`);
+  return join(path, name);
+}
+
+/** Inverts `count` bytes of `file` starting at `fraction` of its length. */
+export async function flipBytes(file: string, fraction: number, count: number): Promise<void> {
+  const bytes = await readFile(file);
+  const at = Math.floor(bytes.length * fraction);
+  for (let i = at; i < at + count; i++) bytes[i]! ^= 0xff;
+  await writeFile(file, bytes);
 }
 
 export function levelHarness(options: Omit<LevelPeerStoreOptions, 'path'> = {}): StoreHarness<LevelPeerStore> {

@@ -13,7 +13,12 @@ import {
   MessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import { SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
-import { encodeAuthSigBody, encodeAuthSigMessage } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
+import {
+  AUTH_SIG_MESSAGE_MAX_SIZE,
+  encodeAuthSigBody,
+  encodeAuthSigMessage,
+  EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
+} from '../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { makeSecretConnection, type SecretConnection } from '../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 import {
   closed,
@@ -77,6 +82,29 @@ describe('secret-connection: evil peers', function () {
     const { client, server } = await pair();
     server.write(encodeUvarint(1024 * 1024 + 1));
     await assert.rejects(makeSecretConnection(client, NodeKey.generate()), expectError(MessageTooLargeError));
+  });
+
+  it(`peer declares a key message one byte over its ${EPHEMERAL_KEY_MESSAGE_MAX_SIZE}-byte size ⇒ MessageTooLargeError as soon as the prefix is read`, async () => {
+    const { client, server } = await pair();
+    server.on('error', () => {});
+    // Only the prefix is sent: waiting for the body would end in the (infinite) timeout instead.
+    server.write(encodeUvarint(EPHEMERAL_KEY_MESSAGE_MAX_SIZE + 1));
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate(), { timeoutMs: Infinity }), expectError(MessageTooLargeError, /declares 35 bytes; the limit is 34/));
+  });
+
+  it(`peer declares an AuthSigMessage over ${AUTH_SIG_MESSAGE_MAX_SIZE} bytes ⇒ MessageTooLargeError as soon as the prefix is read`, async () => {
+    const { client, server } = await pair();
+    void evilAuthSig(server, () => encodeUvarint(AUTH_SIG_MESSAGE_MAX_SIZE + 1));
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate(), { timeoutMs: Infinity }), expectError(MessageTooLargeError, /declares 104 bytes; the limit is 103/));
+  });
+
+  it('accepts AuthSigMessages of exactly the largest size (a 33-byte key reaches the verifier)', async () => {
+    const { client, server } = await pair();
+    const evil = NodeKey.generate();
+    const message = encodeAuthSigBody({ pubKey: { secp256k1: new Uint8Array(33).fill(2) }, sig: new Uint8Array(64) });
+    assert.equal(message.length, 1 + AUTH_SIG_MESSAGE_MAX_SIZE);
+    void evilAuthSig(server, () => message);
+    await assert.rejects(makeSecretConnection(client, evil), expectError(AuthSignatureError, /secp256k1/));
   });
 
   for (const [name, hex] of [

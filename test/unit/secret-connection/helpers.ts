@@ -7,7 +7,7 @@ import {
   decodeEphemeralKey,
   encodeAuthSigMessage,
   encodeEphemeralKeyMessage,
-  HANDSHAKE_MAX_MESSAGE_SIZE,
+  EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   type HandshakeSecrets,
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { generateEphemeralKeyPair, type EphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
@@ -92,7 +92,7 @@ export class RawPeer {
 
   /** One uvarint-delimited message from the plaintext stream. */
   async readDelimited(): Promise<Uint8Array> {
-    const reader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    const reader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
     for (;;) {
       reader.push(await this.read(1));
       const msg = reader.next();

@@ -9,7 +9,9 @@ import {
   deriveSecrets,
   ephemeralKeyPairFromPrivate,
   generateEphemeralKeyPair,
+  keyPairFromScalar,
   sortEphemeralKeys,
+  x25519PublicDerivation,
 } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -101,6 +103,19 @@ describe('secret-connection: keys', () => {
       const expected = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
       assert.equal(hex(computeSharedSecret(alice, bob.publicKey)), expected);
       assert.equal(hex(computeSharedSecret(bob, alice.publicKey)), expected);
+    });
+
+    it('derives the public half in node:crypto on this Node, and the JavaScript fallback gives the same keys', () => {
+      assert.equal(x25519PublicDerivation, 'node:crypto');
+      for (let i = 0; i < 16; i++) {
+        const scalar = new Uint8Array(Buffer.alloc(32, i * 17 + 3));
+        const viaNode = keyPairFromScalar(scalar, 'node:crypto');
+        const viaJavaScript = keyPairFromScalar(scalar, 'javascript');
+        assert.deepEqual(viaJavaScript.publicKey, viaNode.publicKey);
+        assert.deepEqual(viaNode.publicKey, x25519.getPublicKey(scalar));
+        const peer = generateEphemeralKeyPair();
+        assert.deepEqual(computeSharedSecret(viaJavaScript, peer.publicKey), computeSharedSecret(viaNode, peer.publicKey));
+      }
     });
 
     it('generates distinct random key pairs whose DH agrees', () => {

@@ -11,11 +11,26 @@ import { Transcript } from './merlin.js';
  * I/O so the connection driver and misbehaving test peers share them.
  */
 
-/** Both handshake messages are read with this bound, as CometBFT does. */
-export const HANDSHAKE_MAX_MESSAGE_SIZE = 1024 * 1024;
 export const ED25519_KEY_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 export const CHALLENGE_LENGTH = 32;
+
+/*
+ * Both handshake messages come before the peer has proved anything, so each
+ * is read with a bound of what it can be (CometBFT reads both with 1 MiB,
+ * which let 100 handshake slots that declare a megabyte and trickle it pin
+ * 100 MB). A declared length above the bound fails the handshake as soon as
+ * the length prefix is read, before any of the body is buffered.
+ */
+/** Ephemeral-key message body: BytesValue{value = 32-byte key} is tag, length, key (34 bytes). */
+export const EPHEMERAL_KEY_MESSAGE_MAX_SIZE = 2 + X25519_KEY_LENGTH;
+/**
+ * AuthSigMessage body: pub_key (PublicKey with one key: at most 33 bytes, a
+ * secp256k1 key, so that such a key still gets its precise error) and a
+ * 64-byte sig, each behind a one-byte tag and length (103 bytes; an ed25519
+ * one is 102).
+ */
+export const AUTH_SIG_MESSAGE_MAX_SIZE = 2 + (2 + 33) + 2 + ED25519_SIGNATURE_LENGTH;
 
 const TRANSCRIPT_LABEL = 'TENDERMINT_SECRET_CONNECTION_TRANSCRIPT_HASH';
 const LABEL_LOWER_KEY = 'EPHEMERAL_LOWER_PUBLIC_KEY';

@@ -8,12 +8,13 @@ import { frameAeadReady } from './aead/select.js';
 import { RELEASES_WRITTEN_CHUNKS, releasesWrittenChunks, sharedRecycler } from '../../../../framework/util/buffer-recycler.js';
 import { SealedFrameReader } from './frame-reader.js';
 import {
+  AUTH_SIG_MESSAGE_MAX_SIZE,
   computeHandshakeSecrets,
   decodeEphemeralKey,
   ED25519_KEY_LENGTH,
   encodeAuthSigMessage,
   encodeEphemeralKeyMessage,
-  HANDSHAKE_MAX_MESSAGE_SIZE,
+  EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
 } from './handshake.js';
 import { generateEphemeralKeyPair } from './keys.js';
@@ -250,8 +251,8 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
 
   return new Promise<SecretConnection>((resolve, reject) => {
     const ephemeral = generateEphemeralKeyPair();
-    const keyReader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
-    const authReader = new DelimitedReader(HANDSHAKE_MAX_MESSAGE_SIZE);
+    const keyReader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
+    const authReader = new DelimitedReader(AUTH_SIG_MESSAGE_MAX_SIZE);
     let keys: { sealer: FrameSealer; frames: SealedFrameReader; challenge: Uint8Array } | undefined;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
