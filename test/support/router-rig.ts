@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { filter, firstValueFrom } from 'rxjs';
 import { Router } from '../../framework/router/router.js';
 import { resolveRouterOptions, type RouterOptions } from '../../framework/router/options.js';
@@ -20,23 +20,13 @@ import { FAKE_NETWORK, FakeTransport } from './fake-transport.js';
 import { FakeClock, FixedRandom } from './fakes.js';
 import type { Clock } from '../../framework/peer/types.js';
 import { makeNodeInfo } from './node-info.js';
+import { countingLogger, type LogSink } from './log-sink.js';
 
 /** One JSON log line the rig's logger wrote. */
 export interface LogRecord {
   readonly level: number;
   readonly msg?: string;
   readonly [key: string]: unknown;
-}
-
-/** A real pino logger at debug level whose lines land in `records`. */
-export function capturingLogger(): { logger: Logger; records: LogRecord[] } {
-  const records: LogRecord[] = [];
-  const sink = {
-    write(line: string): void {
-      records.push(JSON.parse(line) as LogRecord);
-    },
-  };
-  return { logger: pino({ level: 'debug', base: null }, sink), records };
 }
 
 export const LOG_LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -73,11 +63,11 @@ export class RouterRig {
   readonly pm: PeerManager;
   readonly router: Router;
   readonly events: RouterEvent[] = [];
-  readonly logs: LogRecord[];
   readonly logger: Logger;
+  private readonly sink: LogSink;
 
   constructor(options: RouterRigOptions = {}) {
-    ({ logger: this.logger, records: this.logs } = capturingLogger());
+    ({ logger: this.logger, sink: this.sink } = countingLogger('debug'));
     this.clock = options.clock ?? new FakeClock(Date.now() + 24 * 3600_000);
     this.transports = options.transports ?? [new FakeTransport()];
     this.pm = new PeerManager(
@@ -133,6 +123,11 @@ export class RouterRig {
 
   eventsOf<T extends RouterEvent['type']>(type: T): Extract<RouterEvent, { type: T }>[] {
     return this.events.filter((e): e is Extract<RouterEvent, { type: T }> => e.type === type);
+  }
+
+  /** Every line logged so far (debug and above), parsed. */
+  get logs(): LogRecord[] {
+    return this.sink.entries() as LogRecord[];
   }
 
   /** Log lines at `level` or above. */

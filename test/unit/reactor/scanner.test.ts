@@ -97,9 +97,12 @@ describe('ReactorScanner', () => {
     await until(() => connection.sent.length === 1, 'the answer to the good message');
     await until(() => reactor.echo.stats().handlerErrors === 2, 'both failures to be counted');
     assert.deepEqual(reactor.handled, ['throw', 'reject', 'fine']);
-    const failures = rig.logs.filter((l) => l.msg === 'reactor handler failed');
-    assert.equal(failures.length, 2);
-    assert.ok(failures.every((l) => l.level === LOG_LEVEL.error && l.reactor === 'answering' && l.handler === 'onPing'));
+    // Both failures are an Error from onPing: one line, the repeat only counted.
+    const failures = rig.logs.filter((l) => l.msg?.startsWith('reactor handler failed'));
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.level, LOG_LEVEL.error);
+    assert.equal(failures[0]!.reactor, 'answering');
+    assert.equal(failures[0]!.handler, 'onPing');
     assert.deepEqual(rig.router.connectedPeers().length, 1, 'a handler failure is never the peer’s fault');
   });
 
@@ -138,7 +141,7 @@ describe('ReactorScanner', () => {
     }
     await boot([FailingTimer]);
     await until(() => instance(FailingTimer).ticks >= 3, 'three ticks');
-    assert.ok(rig.logs.filter((l) => l.msg === 'reactor handler failed' && l.handler === 'tick').length >= 3);
+    assert.equal(rig.logs.filter((l) => l.msg?.startsWith('reactor handler failed') && l.handler === 'tick').length, 1, 'logged once, then counted');
   });
 
   it('skips ticks while the previous async run of a timer is still going', async () => {

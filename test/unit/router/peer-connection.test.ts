@@ -8,6 +8,8 @@ import { FifoQueue, FifoQueueFactory } from '../../../plugins/queues/fifo.js';
 import { FakeConnection, fakePeer, type FakePeer } from '../../support/fake-transport.js';
 import { settle, until } from '../../support/router-rig.js';
 import { RecordingRoutes } from './helpers.js';
+import { PeerFaultLog } from '../../../framework/logging/peer-faults.js';
+import { silentLogger } from '../../../framework/logging/logger.js';
 
 function ping(content: string): Uint8Array {
   return EchoMessage.encode({ ping: { content } }).finish();
@@ -39,7 +41,7 @@ describe('PeerConnection', () => {
     peer = new PeerConnection(remote.nodeId, 'inbound', connection, remote.nodeInfo, queue, {
       channel: (id) => channels.get(id),
       peerError: (error) => peerErrors.push(error),
-    });
+    }, new PeerFaultLog(silentLogger()).connection({ peer: remote.nodeId }));
   }
 
   afterEach(async () => {
