@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
-import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../framework/transport/length-prefix.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
   AUTH_SIG_MESSAGE_MAX_SIZE,

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { DelimitedReader } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader } from '../../../framework/transport/length-prefix.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
   computeHandshakeSecrets,

@@ -1,7 +1,7 @@
 import { verifyEd25519 } from '../../../../framework/identity/ed25519.js';
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import { tendermint } from '../../../../proto/gen/messages.js';
-import { encodeDelimited } from './delimited.js';
+import { encodeDelimited } from '../../../../framework/transport/length-prefix.js';
 import { AuthSignatureError, InvalidEphemeralKeyError } from './errors.js';
 import { computeSharedSecret, deriveSecrets, sortEphemeralKeys, X25519_KEY_LENGTH, type EphemeralKeyPair } from './keys.js';
 import { Transcript } from './merlin.js';

@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { AbortError, InvalidArgumentError, P2PError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
-import { DelimitedReader } from './delimited.js';
+import { DelimitedReader } from '../../../../framework/transport/length-prefix.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from './frame-cipher.js';
 import type { FrameAeadBackend } from './aead/frame-aead.js';
 import { frameAeadReady } from './aead/select.js';
