@@ -50,3 +50,52 @@ export function parseHostPort(text: string): HostPortResult {
   if (ipScope(host) === 'unroutable') return fail(`${host} is not an address peers can dial (unspecified, multicast or broadcast)`);
   return { ok: true, value: { host: canonicalIP(host) ?? host, port: Number(portText) } };
 }
+
+/** A host as it appears before `:port`: an IPv6 literal in brackets, anything else as it is. */
+export function bracketHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `host:port`, with an IPv6 host in brackets: `10.0.0.1:26656`, `[2001:db8::1]:26656`. */
+export function formatHostPort(host: string, port: number): string {
+  return `${bracketHost(host)}:${port}`;
+}
+
+/** Where a server binds: a host (undefined = every interface) and a port (0 = any free port). */
+export interface ListenHostPort {
+  /** IP literal or host name, without brackets; undefined for every interface (Go's ":port"). */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+/** The outcome of `parseListenHostPort`: the parts, or why the text is not a listen address. */
+export type ListenHostPortResult = { readonly ok: true; readonly value: ListenHostPort } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses a listen address as config files write them (`p2p.laddr`,
+ * `status.laddr`, `instrumentation.prometheus_listen_addr`): `host:port` or
+ * `:port`, optionally behind `tcp://`, with IPv6 in brackets. Unlike
+ * `parseHostPort` (addresses peers dial) the host may be empty or
+ * unspecified (every interface) and the port 0 (any free port); the host
+ * is not checked further, as binding to it is the check that matters.
+ */
+export function parseListenHostPort(text: string): ListenHostPortResult {
+  const fail = (reason: string): ListenHostPortResult => ({ ok: false, reason });
+  if (typeof text !== 'string' || text === '') return fail('it is empty');
+  const rest = text.replace(/^tcp:\/\//i, '');
+  if (rest.includes('://')) return fail('the only scheme allowed is tcp://');
+  const colon = rest.lastIndexOf(':');
+  if (colon < 0) return fail('it has no port (expected host:port or :port)');
+  let host = rest.slice(0, colon);
+  const portText = rest.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return fail(`port ${JSON.stringify(portText)} is not an integer 0-65535`);
+  if (host.startsWith('[') || host.endsWith(']')) {
+    if (!host.startsWith('[') || !host.endsWith(']')) return fail("unbalanced '[' ']' around the host");
+    host = host.slice(1, -1);
+    if (isIP(host) !== 6) return fail(`${JSON.stringify(host)} in brackets is not an IPv6 address`);
+  } else if (host.includes(':')) {
+    return fail('an IPv6 host must be in brackets, e.g. [::1]:26656');
+  }
+  if (/[/@\s]/.test(host)) return fail(`host ${JSON.stringify(host)} is not a host name or IP address`);
+  return { ok: true, value: { host: host === '' ? undefined : host, port: Number(portText) } };
+}

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
+import { formatHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
@@ -23,10 +24,11 @@ export class StatusServer {
   ) {}
 
   async listen(laddr: string): Promise<string> {
-    const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(laddr);
-    if (!match) throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"`);
-    const host = match[1]!.replace(/^\[|\]$/g, '');
-    const port = Number(match[2]);
+    const parsed = parseListenHostPort(laddr);
+    if (!parsed.ok || parsed.value.host === undefined) {
+      throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"${parsed.ok ? '' : `: ${parsed.reason}`}`);
+    }
+    const { host, port } = parsed.value;
     const server = createServer((req, res) => {
       const body = this.route(req.url ?? '/');
       res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
@@ -41,7 +43,7 @@ export class StatusServer {
       });
     });
     const address = server.address() as AddressInfo;
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const url = `http://${formatHostPort(address.address, address.port)}`;
     this.logger.info({ url }, 'status endpoint listening');
     return url;
   }
