@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import type { Logger } from '../../framework/logging/logger.js';
-import { formatHostPort, parseListenHostPort, type ListenHostPort } from '../../framework/address/host-port.js';
+import { parseListenHostPort, type ListenHostPort } from '../../framework/address/host-port.js';
+import { closeHttp, listenHttp } from '../status/http-listen.js';
 
 /** Parses "host:port", ":port" or "tcp://host:port"; an empty host means every interface. */
 export function parseListenAddr(laddr: string): ListenHostPort {
@@ -40,15 +40,7 @@ export class PrometheusServer {
       );
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host, signal }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const url = `http://${formatHostPort(address.address, address.port)}/metrics`;
+    const url = `${await listenHttp(server, host, port, signal)}/metrics`;
     this.logger.info({ url }, 'prometheus metrics listening');
     return url;
   }
@@ -56,8 +48,6 @@ export class PrometheusServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 }

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
-import { formatHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
+import { parseListenHostPort } from '../../framework/address/host-port.js';
+import { closeHttp, listenHttp } from './http-listen.js';
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
@@ -35,15 +35,7 @@ export class StatusServer {
       res.end(JSON.stringify(body ?? { error: `unknown path ${req.url}; try /status, /peers or /metrics` }, null, 2) + '\n');
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const url = `http://${formatHostPort(address.address, address.port)}`;
+    const url = await listenHttp(server, host, port);
     this.logger.info({ url }, 'status endpoint listening');
     return url;
   }
@@ -51,9 +43,7 @@ export class StatusServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 
   private route(url: string): unknown {

@@ -16,7 +16,7 @@ import type { QueueFactory } from '../../framework/queue/queue.js';
 import { MemoryPeerStore } from '../../plugins/peer-stores/memory.js';
 import { DefaultScoringStrategy } from '../../plugins/scoring/default.js';
 import { FifoQueueFactory } from '../../plugins/queues/fifo.js';
-import { FAKE_NETWORK, FakeTransport } from './fake-transport.js';
+import { FAKE_NETWORK, FakeTransport, fakePeer, type FakeConnection, type FakePeer } from './fake-transport.js';
 import { FakeClock, FixedRandom } from './fakes.js';
 import type { Clock } from '../../framework/peer/types.js';
 import { makeNodeInfo } from './node-info.js';
@@ -114,6 +114,15 @@ export class RouterRig {
   async stop(): Promise<void> {
     await this.router.stop();
     await this.pm.close();
+  }
+
+  /** A new remote connects to us and is routed; resolves once its `peer-up` is published. */
+  async routeInbound(options: { channels?: number[] } = {}): Promise<{ peer: FakePeer; connection: FakeConnection }> {
+    const peer = fakePeer(options);
+    const up = this.nextEvent('peer-up', (e) => e.nodeId === peer.nodeId);
+    const connection = this.transport.incoming(peer);
+    await up;
+    return { peer, connection };
   }
 
   /** The next router event of `type` (matching `where`) published from now on. */

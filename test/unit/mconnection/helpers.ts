@@ -1,24 +1,9 @@
-import { once } from 'node:events';
-import { createServer, connect, type Socket, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ChannelDescriptor } from '../../../framework/transport/transport.js';
 import { DelimitedReader } from '../../../framework/transport/length-prefix.js';
 import { MConnection, type MConnectionInit } from '../../../plugins/transports/mconn/mconnection/index.js';
 
-/** A connected loopback TCP socket pair; the listening server is closed before returning. */
-export async function tcpPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = connect(port, '127.0.0.1');
-  const [[serverSide]] = await Promise.all([accepted, once(client, 'connect')]);
-  server.close();
-  client.setNoDelay(true);
-  serverSide.setNoDelay(true);
-  return [client, serverSide];
-}
+export { tcpPair } from '../../support/raw-peer.js';
 
 /**
  * In-process duplex pair. Each write is re-cut into pieces of `cut()` bytes

@@ -7,7 +7,6 @@ import type { ChannelHandle } from '../../../framework/router/channel.js';
 import { defineChannel } from '../../../framework/router/channel-definition.js';
 import type { ReactorClass } from '../../../framework/reactor/metadata.js';
 import type { PeerUpdate } from '../../../framework/peer/types.js';
-import { fakePeer, type FakeConnection, type FakePeer } from '../../support/fake-transport.js';
 import { LOG_LEVEL, RouterRig, settle, until } from '../../support/router-rig.js';
 import { trackTimers } from '../../support/timer-tracker.js';
 
@@ -64,14 +63,6 @@ describe('ReactorScanner', () => {
     return scanner.instances().find((r) => r instanceof cls) as T;
   }
 
-  async function routeInbound(): Promise<{ peer: FakePeer; connection: FakeConnection }> {
-    const peer = fakePeer();
-    const up = rig.nextEvent('peer-up', (e) => e.nodeId === peer.nodeId);
-    const connection = rig.transport.incoming(peer);
-    await up;
-    return { peer, connection };
-  }
-
   afterEach(async () => {
     await scanner?.stop();
     await rig?.stop();
@@ -82,7 +73,7 @@ describe('ReactorScanner', () => {
     const reactor = instance(Answering);
     assert.equal(reactor.echo.id, ECHO_CHANNEL_ID);
     assert.equal(rig.router.channel(ECHO_CHANNEL_ID), reactor.echo);
-    const { connection } = await routeInbound();
+    const { connection } = await rig.routeInbound();
     connection.deliver(ECHO_CHANNEL_ID, ping('hello'));
     await until(() => connection.sent.length === 1, 'the answer');
     assert.deepEqual(reactor.handled, ['hello']);
@@ -92,7 +83,7 @@ describe('ReactorScanner', () => {
   it('counts and logs a handler that throws or rejects, and handles the next message', async () => {
     await boot([Answering]);
     const reactor = instance(Answering);
-    const { connection } = await routeInbound();
+    const { connection } = await rig.routeInbound();
     for (const content of ['throw', 'reject', 'fine']) connection.deliver(ECHO_CHANNEL_ID, ping(content));
     await until(() => connection.sent.length === 1, 'the answer to the good message');
     await until(() => reactor.echo.stats().handlerErrors === 2, 'both failures to be counted');
@@ -108,7 +99,7 @@ describe('ReactorScanner', () => {
 
   it('reports a message no handler takes as a non-fatal peer error', async () => {
     await boot([Answering]);
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const peerError = rig.nextEvent('peer-error');
     connection.deliver(ECHO_CHANNEL_ID, EchoMessage.encode({ pong: { content: 'unasked' } }).finish());
     const event = await peerError;
@@ -121,8 +112,8 @@ describe('ReactorScanner', () => {
     await boot([Answering]);
     const reactor = instance(Answering);
     reactor.failNextUpdate = true;
-    const first = await routeInbound();
-    const second = await routeInbound();
+    const first = await rig.routeInbound();
+    const second = await rig.routeInbound();
     await until(() => reactor.updates.length === 1, 'the second update');
     assert.deepEqual(reactor.updates.map((u) => [u.nodeId, u.status]), [[second.peer.nodeId, 'up']]);
     first.connection.hangUp();
@@ -191,7 +182,7 @@ describe('ReactorScanner', () => {
     const timers = trackTimers();
     try {
       await boot([First, Second]);
-      const { connection } = await routeInbound();
+      const { connection } = await rig.routeInbound();
       await scanner.stop();
       assert.deepEqual(stopped, ['second', 'first'], 'in reverse order, past the one that threw');
       assert.ok(rig.logs.some((l) => l.msg === 'reactor onStop failed' && l.reactor === 'second'));

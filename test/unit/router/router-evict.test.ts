@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EchoChannel } from '../../../reactors/echo/echo-channel.js';
-import { fakePeer, type FakeConnection, type FakePeer } from '../../support/fake-transport.js';
+import { fakePeer } from '../../support/fake-transport.js';
 import { RouterRig, settle, until } from '../../support/router-rig.js';
 import { sabotageOnce } from './helpers.js';
 
@@ -16,17 +16,9 @@ describe('Router evict loop', () => {
     await rig?.stop();
   });
 
-  async function routeInbound(): Promise<{ peer: FakePeer; connection: FakeConnection }> {
-    const peer = fakePeer();
-    const up = rig.nextEvent('peer-up', (e) => e.nodeId === peer.nodeId);
-    const connection = rig.transport.incoming(peer);
-    await up;
-    return { peer, connection };
-  }
-
   it('closes the peer the PeerManager evicts, with PeerEvictedError as the reason', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     rig.pm.errored(peer.nodeId, new Error('misbehaved'));
     const event = await down;
@@ -40,8 +32,8 @@ describe('Router evict loop', () => {
 
   it('evicts a banned peer and leaves the others routed', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const banned = await routeInbound();
-    const kept = await routeInbound();
+    const banned = await rig.routeInbound();
+    const kept = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     rig.pm.report(banned.peer.nodeId, { kind: 'ban', durationMs: 60_000, reason: 'test' });
     assert.equal((await down).nodeId, banned.peer.nodeId);
@@ -62,7 +54,7 @@ describe('Router evict loop', () => {
 
   it('survives a PeerManager that throws and evicts on the next wake-up', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const { peer } = await routeInbound();
+    const { peer } = await rig.routeInbound();
     sabotageOnce(rig.pm, 'tryEvictNext', new Error('peer manager bug'));
     const loopError = rig.nextEvent('loop-error');
     const down = rig.nextEvent('peer-down');
@@ -76,7 +68,7 @@ describe('Router evict loop', () => {
 
   it('lets the event loop turn while the PeerManager throws on every call', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const { peer } = await routeInbound();
+    const { peer } = await rig.routeInbound();
     let calls = 0;
     const real = rig.pm.tryEvictNext.bind(rig.pm);
     rig.pm.tryEvictNext = () => {

@@ -3,7 +3,7 @@ import { EchoChannel, EchoMessage, Ping, ECHO_CHANNEL_ID } from '../../../reacto
 import { defineChannel } from '../../../framework/router/channel-definition.js';
 import { RouterStateError } from '../../../framework/router/errors.js';
 import { DialError } from '../../../framework/transport/errors.js';
-import { FakeTransport, HANG, fakePeer, type FakeConnection, type FakePeer } from '../../support/fake-transport.js';
+import { FakeTransport, HANG, fakePeer } from '../../support/fake-transport.js';
 import { RouterRig, settle, until } from '../../support/router-rig.js';
 import { trackTimers } from '../../support/timer-tracker.js';
 import { rejectsWith } from '../../support/rejects-with.js';
@@ -22,14 +22,6 @@ describe('Router lifecycle', () => {
     await rig?.stop();
     rig = undefined;
   });
-
-  async function routeInbound(r: RouterRig): Promise<{ peer: FakePeer; connection: FakeConnection }> {
-    const peer = fakePeer();
-    const up = r.nextEvent('peer-up', (e) => e.nodeId === peer.nodeId);
-    const connection = r.transport.incoming(peer);
-    await up;
-    return { peer, connection };
-  }
 
   it('stop() with every loop busy ends them all and leaves no timer, listener or parked call behind', async () => {
     await settle(1); // mocha arms its own timeout timer once the test function has returned
@@ -50,7 +42,7 @@ describe('Router lifecycle', () => {
       channel.consume(() => new Promise(() => {}), { concurrency: 1, buffer: 0, overflow: 'block' });
       // A routed peer whose connection is full: its send loop waits on writable(), its queue is
       // full, and a sendWhenRoom waits for room.
-      const full = await routeInbound(r);
+      const full = await r.routeInbound();
       full.connection.blockSends();
       for (let i = 0; i < 3; i++) channel.send(full.peer.nodeId, Ping.create({ content: `m${i}` }));
       let waited: unknown;
@@ -59,7 +51,7 @@ describe('Router lifecycle', () => {
         (error: unknown) => (waited = error),
       );
       // A routed peer whose receive loop waits, and one whose messages fill the held channel.
-      const idle = await routeInbound(r);
+      const idle = await r.routeInbound();
       for (let i = 0; i < 3; i++) idle.connection.deliver(ECHO_CHANNEL_ID, EchoMessage.encode({ ping: { content: `in${i}` } }).finish());
       // A dial that hangs, an inbound handshake that hangs, and a failed dial whose retry the dial loop sleeps towards.
       const [stuckDial, retrying] = [fakePeer(), fakePeer()];
@@ -138,9 +130,9 @@ describe('Router lifecycle', () => {
 
   it('advertises the channels open at handshake time, including ones opened while running', async () => {
     const r = (rig = await RouterRig.start({ channels: [EchoChannel] }));
-    const before = await routeInbound(r);
+    const before = await r.routeInbound();
     r.router.openChannel(SIDE_CHANNEL);
-    const after = await routeInbound(r);
+    const after = await r.routeInbound();
     assert.deepEqual([...before.connection.presented!.channels], [ECHO_CHANNEL_ID]);
     assert.deepEqual([...after.connection.presented!.channels].sort(), [ECHO_CHANNEL_ID, SIDE_CHANNEL.id]);
     assert.deepEqual([...r.router.nodeInfo().channels].sort(), [ECHO_CHANNEL_ID, SIDE_CHANNEL.id]);

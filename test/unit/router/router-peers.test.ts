@@ -4,7 +4,7 @@ import { defineChannel } from '../../../framework/router/channel-definition.js';
 import { oneofWrapper } from '../../../framework/router/message-type.js';
 import type { InboundEnvelope } from '../../../framework/router/envelope.js';
 import type { PeerUpdate } from '../../../framework/peer/types.js';
-import { fakePeer, type FakeConnection, type FakePeer } from '../../support/fake-transport.js';
+import { fakePeer } from '../../support/fake-transport.js';
 import { RouterRig, settle, until } from '../../support/router-rig.js';
 import { sabotageOnce } from './helpers.js';
 
@@ -28,14 +28,6 @@ describe('Router per-peer loops', () => {
     await rig?.stop();
   });
 
-  async function routeInbound(options: { channels?: number[] } = {}): Promise<{ peer: FakePeer; connection: FakeConnection }> {
-    const peer = fakePeer(options);
-    const up = rig.nextEvent('peer-up', (e) => e.nodeId === peer.nodeId);
-    const connection = rig.transport.incoming(peer);
-    await up;
-    return { peer, connection };
-  }
-
   function received(): InboundEnvelope<unknown>[] {
     const out: InboundEnvelope<unknown>[] = [];
     rig.router.channel(ECHO_CHANNEL_ID)!.inbound.subscribe((e) => out.push(e));
@@ -47,7 +39,7 @@ describe('Router per-peer loops', () => {
   it('delivers what a peer sends to the channel, and puts what the channel sends on the peer connection', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const inbox = received();
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     connection.deliver(ECHO_CHANNEL_ID, ping('hello'));
     await until(() => inbox.length === 1, 'the message to arrive');
     assert.equal(inbox[0]!.from, peer.nodeId);
@@ -63,7 +55,7 @@ describe('Router per-peer loops', () => {
   it('counts a message on an unknown channel as a non-fatal peer error and keeps reading', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const inbox = received();
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const peerError = rig.nextEvent('peer-error');
     connection.deliver(0x42, ping('nobody listens'));
     connection.deliver(ECHO_CHANNEL_ID, ping('after'));
@@ -79,8 +71,8 @@ describe('Router per-peer loops', () => {
   it('disconnects a peer that sends undecodable bytes and keeps serving the others', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const inbox = received();
-    const bad = await routeInbound();
-    const good = await routeInbound();
+    const bad = await rig.routeInbound();
+    const good = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     bad.connection.deliver(ECHO_CHANNEL_ID, Uint8Array.of(0x0a, 0xff, 0x01));
     assert.equal((await down).nodeId, bad.peer.nodeId);
@@ -97,7 +89,7 @@ describe('Router per-peer loops', () => {
   it('ends a peer that sends a message over the channel limit', async () => {
     const small = defineChannel({ id: ECHO_CHANNEL_ID, name: 'small', messageType: EchoMessage, wrapper: oneofWrapper(EchoMessage, { ping: Ping }), recvMessageCapacity: 16 });
     rig = await RouterRig.start({ channels: [small] });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     connection.deliver(ECHO_CHANNEL_ID, ping('x'.repeat(64)));
     const event = await down;
@@ -111,8 +103,8 @@ describe('Router per-peer loops', () => {
     const inbox = received();
     const updates: PeerUpdate[] = [];
     rig.pm.subscribe().subscribe((u) => updates.push(u));
-    const broken = await routeInbound();
-    const good = await routeInbound();
+    const broken = await rig.routeInbound();
+    const good = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     broken.connection.failReceive(new Error('ECONNRESET'));
     const event = await down;
@@ -131,8 +123,8 @@ describe('Router per-peer loops', () => {
 
   it('ends a peer whose connection throws on send, and keeps sending to the others', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const broken = await routeInbound();
-    const good = await routeInbound();
+    const broken = await rig.routeInbound();
+    const good = await rig.routeInbound();
     broken.connection.failSend(new Error('EPIPE'));
     const down = rig.nextEvent('peer-down');
     const channel = rig.router.channel(ECHO_CHANNEL_ID)!;
@@ -147,7 +139,7 @@ describe('Router per-peer loops', () => {
 
   it('waits for a full connection instead of dropping, then sends in order', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     connection.blockSends();
     const channel = rig.router.channel(ECHO_CHANNEL_ID)!;
     for (let i = 0; i < 5; i++) assert.equal(channel.send(peer.nodeId, Ping.create({ content: `m${i}` })), 'queued');
@@ -161,7 +153,7 @@ describe('Router per-peer loops', () => {
 
   it('drops and counts sends once a stalled peer\'s queue is full, while sendWhenRoom waits for room', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel], router: { peerQueueCapacity: 2 } });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     connection.blockSends();
     const channel = rig.router.channel(ECHO_CHANNEL_ID)!;
     assert.equal(channel.send(peer.nodeId, Ping.create({ content: 'm0' })), 'queued');
@@ -182,7 +174,7 @@ describe('Router per-peer loops', () => {
   it('counts sends to an unknown peer and to a peer that lacks the channel, sending nothing', async () => {
     const side = defineChannel({ id: 0x71, name: 'side', messageType: EchoMessage });
     rig = await RouterRig.start({ channels: [EchoChannel, side] });
-    const { peer, connection } = await routeInbound({ channels: [ECHO_CHANNEL_ID] });
+    const { peer, connection } = await rig.routeInbound({ channels: [ECHO_CHANNEL_ID] });
     const sideChannel = rig.router.channel(0x71)!;
     assert.equal(sideChannel.send(peer.nodeId, EchoMessage.create({ ping: { content: 'x' } })), 'peer-lacks-channel');
     assert.equal(sideChannel.broadcast(EchoMessage.create({ ping: { content: 'x' } })), 0);
@@ -195,7 +187,7 @@ describe('Router per-peer loops', () => {
 
   it('reports a remote hang-up as the peer going down', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     connection.hangUp();
     const event = await down;
@@ -206,7 +198,7 @@ describe('Router per-peer loops', () => {
 
   it('disconnects a peer past max_peer_errors non-fatal errors', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel], router: { maxPeerErrors: 2 } });
-    const { peer, connection } = await routeInbound();
+    const { peer, connection } = await rig.routeInbound();
     const down = rig.nextEvent('peer-down');
     for (let i = 0; i < 3; i++) connection.deliver(0x42, ping('nobody listens'));
     assert.equal((await down).nodeId, peer.nodeId);
@@ -217,7 +209,7 @@ describe('Router per-peer loops', () => {
   it('survives a PeerManager that throws while told about a peer error', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const inbox = received();
-    const { connection } = await routeInbound();
+    const { connection } = await rig.routeInbound();
     sabotageOnce(rig.pm, 'report', new Error('peer manager bug'));
     const loopError = rig.nextEvent('loop-error');
     connection.deliver(0x42, ping('nobody listens'));
@@ -239,7 +231,7 @@ describe('Router per-peer loops', () => {
       },
       { concurrency: 1, buffer: 1, overflow: 'block' },
     );
-    const { connection } = await routeInbound();
+    const { connection } = await rig.routeInbound();
     for (let i = 0; i < 20; i++) connection.deliver(ECHO_CHANNEL_ID, ping(`m${i}`));
     await settle(10);
     assert.ok(connection.unread > 0, 'the router stopped reading while the channel was full');
