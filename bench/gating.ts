@@ -65,7 +65,7 @@ async function flood(localAddress: string): Promise<{ connections: number; bytes
     {
       values: {
         network: 'bench',
-        p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', max_concurrent_inbound_handshakes: 1000 },
+        p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', max_concurrent_inbound_handshakes: 1000, max_concurrent_inbound_handshakes_per_ip: 0 },
         gating: { cidr: { deny: ['127.0.0.2/32'] }, per_ip: { max_connections: 0 } },
         reactors: { enabled: [] },
       },

@@ -9,8 +9,10 @@ import { memoryDialScenario } from './memory-dial.js';
 import { gatingScenario } from './gating.js';
 import { priorityUnderLoadScenario } from './priority-under-load.js';
 import { libp2pScenario } from './libp2p.js';
+import { cometbftScenario } from './cometbft.js';
+import { idleConnectionsScenario } from './idle-connections.js';
 
-const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, gatingScenario, priorityUnderLoadScenario, libp2pScenario];
+const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerScenario, peerManagerScenario, memoryDialScenario, gatingScenario, priorityUnderLoadScenario, libp2pScenario, cometbftScenario, idleConnectionsScenario];
 
 /**
  * `npm run bench [-- name ...]`: runs every scenario (or the named ones) in

@@ -25,8 +25,8 @@ export const memoryDialScenario: Scenario = {
     // (default 128, like a small TCP listen queue) would refuse most of 1,000 simultaneous dials,
     // which then wait out their retry delay.
     const hub = await createNode(
-      { values: { ...base, p2p: { ...base.p2p, max_connections: CLIENTS + 10, max_concurrent_inbound_handshakes: CLIENTS, max_peers: CLIENTS * 2 } } },
-      { ...options, configure: (c) => c.bind(TOKENS.MemoryTransportOptions).toConstantValue({ backlog: CLIENTS }) },
+      { values: { ...base, p2p: { ...base.p2p, max_connections: CLIENTS + 10, max_inbound_connections: 0, max_concurrent_inbound_handshakes: CLIENTS, max_peers: CLIENTS * 2 } } },
+      { ...options, configure: (c) => c.rebind(TOKENS.MemoryTransportOptions).toConstantValue({ backlog: CLIENTS }) },
     );
     const clients: Node[] = [];
     for (let i = 0; i < CLIENTS; i++) clients.push(await createNode({ values: base }, options));

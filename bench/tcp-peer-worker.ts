@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createServer } from 'node:net';
+import { LOOPBACK_TESTNET_SETTINGS } from '../node/config/loopback-testnet.js';
 import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
@@ -13,7 +14,15 @@ import { BenchBytesReactor } from './tcp-channel.js';
  */
 const port = parentPort!;
 const node = await createNode(
-  { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_peers: 2048, max_concurrent_inbound_handshakes: 512 }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
+  {
+    values: {
+      network: 'bench',
+      // Every client is on 127.0.0.1: the loopback testnet settings, and no inbound budget below max_connections.
+      p2p: { ...LOOPBACK_TESTNET_SETTINGS.p2p, transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_inbound_connections: 0, max_peers: 2048, max_concurrent_inbound_handshakes: 512 },
+      gating: LOOPBACK_TESTNET_SETTINGS.gating,
+      reactors: { enabled: [], echo: { ping_interval: '1h' } },
+    },
+  },
   { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
 );
 const sink = node.reactor(BenchBytesReactor);

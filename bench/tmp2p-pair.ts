@@ -4,6 +4,7 @@ import { silentLogger } from '../framework/logging/logger.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
 import type { Node } from '../node/node.js';
+import type { NodeInfo } from '../framework/identity/node-info.js';
 import type { Transport } from '../framework/transport/transport.js';
 import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
@@ -75,6 +76,23 @@ export async function tmp2pMessageRate(pair: Tmp2pPair, size: number, count: num
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
+/** The channels a bench client shares with the bench nodes. */
+export const BENCH_CLIENT_CHANNELS = [BenchChannel, EchoChannel];
+
+/** NodeInfo of a client that dials a bench node (on its network, sharing its channels; it listens nowhere). */
+export function benchClientNodeInfo(key: NodeKey, moniker: string): NodeInfo {
+  return {
+    protocolVersion: { p2p: 8, block: 11, app: 0 },
+    nodeId: key.nodeId,
+    listenAddr: 'tcp://127.0.0.1:1',
+    network: 'bench',
+    version: 'bench',
+    channels: Uint8Array.from(BENCH_CLIENT_CHANNELS.map((c) => c.id)),
+    moniker,
+    other: { txIndex: 'off', rpcAddress: '' },
+  };
+}
+
 export interface SetupResult {
   readonly setups: number;
   readonly seconds: number;
@@ -90,23 +108,14 @@ export interface SetupResult {
 export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number): Promise<SetupResult> {
   const keys = Array.from({ length: dialers }, () => NodeKey.generate());
   const [endpoint] = await far.resolve();
-  const channels = [BenchChannel, EchoChannel];
+  const channels = BENCH_CLIENT_CHANNELS;
   const latencies: number[] = [];
   const started = performance.now();
   const until = started + durationMs;
   await Promise.all(
     keys.map(async (key) => {
       const transport: Transport = new MConnTransport(key, silentLogger());
-      const info = {
-        protocolVersion: { p2p: 8, block: 11, app: 0 },
-        nodeId: key.nodeId,
-        listenAddr: 'tcp://127.0.0.1:1',
-        network: 'bench',
-        version: 'bench',
-        channels: Uint8Array.from(channels.map((c) => c.id)),
-        moniker: 'setup-bench',
-        other: { txIndex: 'off', rpcAddress: '' },
-      };
+      const info = benchClientNodeInfo(key, 'setup-bench');
       while (performance.now() < until) {
         const t = performance.now();
         const connection = await transport.dial(endpoint!);

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { TOKENS } from '../framework/tokens.js';
+import { throwIfAborted } from '../framework/errors/base.js';
+import { raceSignal } from '../framework/util/abort.js';
 import { createLogger, type Logger } from '../framework/logging/logger.js';
 import { NodeKey } from '../framework/identity/node-key.js';
 import type { HostLookup } from '../framework/address/node-address.js';
@@ -40,6 +42,11 @@ export interface CreateNodeOptions {
   readonly baseDir?: string;
   /** Start the node (default true). With false, call `node.start()` yourself. */
   readonly start?: boolean;
+  /**
+   * Abandons the build and start: what already started is stopped and the
+   * promise rejects with an AbortError (e.g. a SIGINT while the node boots).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -47,12 +54,17 @@ export interface CreateNodeOptions {
  * each component's options from the config, PeerManager, Router, reactors
  * discovered from their decorators — and starts it. Start-up is all or
  * nothing: if any part fails, what already started is stopped before the
- * returned promise rejects. `stop()` on the returned node tears everything down.
+ * returned promise rejects — with a StartupError naming the config key
+ * (ListenAddressError when an address cannot be listened on), or an
+ * AbortError when `options.signal` aborts. `stop()` on the returned node
+ * tears everything down.
  */
 export async function createNode(config: NodeConfig | LoadConfigOptions = {}, options: CreateNodeOptions = {}): Promise<Node> {
+  const { signal } = options;
   const nodeConfig = isNodeConfig(config) ? config : await loadConfig(config);
   const registry = new PluginRegistry(options.baseDir ?? nodeConfig.baseDir, { plugins: options.plugins, reactors: options.reactors });
-  for (const module of nodeConfig.plugins.modules) await registry.addModule(module);
+  // Importing a module runs its code, which may take its time: an abort does not wait for it.
+  for (const module of nodeConfig.plugins.modules) await abortable(registry.addModule(module), signal);
 
   const nodeKey = options.nodeKey ?? (nodeConfig.home ? await NodeKey.loadOrGenerate(`${nodeConfig.home}/config/node_key.json`) : NodeKey.generate());
   const logger = (options.logger ?? createLogger({ level: nodeConfig.logLevel, format: nodeConfig.logFormat })).child({
@@ -90,8 +102,20 @@ export async function createNode(config: NodeConfig | LoadConfigOptions = {}, op
   scanner.wire(reactorClasses);
 
   const node = new Node(nodeConfig, nodeKey, container, router, peerManager, scanner, logger);
-  if (options.start ?? true) await node.start();
+  throwIfAborted(signal);
+  if (options.start ?? true) await node.start(signal);
   return node;
+}
+
+/** `promise`, or an AbortError as soon as `signal` aborts. */
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  try {
+    return await raceSignal(promise, signal);
+  } catch (error) {
+    throwIfAborted(signal);
+    throw error;
+  }
 }
 
 let defaultGating: NodeConfig['gating'] | undefined;

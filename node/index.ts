@@ -10,6 +10,7 @@ import 'reflect-metadata';
 // Nodes and their configuration
 export { createNode, type CreateNodeOptions } from './create-node.js';
 export { Node, NodeStateError } from './node.js';
+export { StartupError, ListenAddressError, type NodePart } from './startup-error.js';
 export { loadConfig, DEFAULT_CONFIG_PATH, type LoadConfigOptions } from './config/loader.js';
 export type { NodeConfig, P2PConfig } from './config/node-config.js';
 export { ConfigError } from './config/errors.js';

@@ -1,5 +1,6 @@
 // Generates static protobufjs code (ESM + .d.ts) for every .proto under proto/.
-// Output goes to proto/gen (imported by TypeScript) and is copied to dist/proto/gen by tsc's neighbour step.
+// Output goes to proto/gen (imported by TypeScript) and is copied to dist/proto/gen. Skipped when the
+// generated files are newer than every .proto and this script.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -25,6 +26,7 @@ const outDts = join(genDir, 'messages.d.ts');
 const upToDate = existsSync(outJs) && existsSync(outDts) && statSync(outDts).mtimeMs >= newest;
 
 if (!upToDate) {
+  process.stderr.write('tmp2p build: generating protobuf code from proto/**/*.proto…\n');
   mkdirSync(genDir, { recursive: true });
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--es6', '--force-number', '--no-verify', '--no-delimited', '--no-service', '-p', protoDir, '-o', outJs, ...files.map((f) => join(protoDir, f))], { cwd: protoDir, stdio: 'inherit' });

@@ -3,6 +3,7 @@ import { TOKENS } from '../tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { isErrorNamed, toError } from '../errors/base.js';
 import { endpointToString, type Endpoint } from '../address/endpoint.js';
+import { ipScope, isScopeVisibleTo, type IPScope } from '../address/ip.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { ConnectionDirection } from '../peer/types.js';
 import type { Connection } from '../transport/transport.js';
@@ -29,8 +30,23 @@ export interface GaterSnapshot extends GaterStats {
   readonly errors: number;
 }
 
+export interface InboundHandshakesSnapshot {
+  readonly inProgress: number;
+  readonly limit: number;
+  /** Slots one IP may hold; 0 = no per-IP share. */
+  readonly perIpLimit: number;
+  /** IPs holding a slot now. */
+  readonly trackedIps: number;
+  /** Refused because every slot was taken ("handshake-capacity"). */
+  readonly refused: number;
+  /** Refused because the IP held its share ("ip-handshake-capacity"). */
+  readonly refusedPerIp: number;
+}
+
 export interface GatingSnapshot {
-  readonly inboundHandshakes: { readonly inProgress: number; readonly limit: number; readonly refused: number };
+  readonly inboundHandshakes: InboundHandshakesSnapshot;
+  /** Dials refused with "address-scope" (see AdmitOptions.learnedFrom). */
+  readonly scopeRefusals: number;
   readonly gaters: readonly GaterSnapshot[];
 }
 
@@ -38,6 +54,14 @@ export interface AdmitOptions {
   readonly direction: ConnectionDirection;
   /** Outbound: the node ID being dialed. */
   readonly nodeId?: NodeID;
+  /**
+   * Outbound: the scope of the peer the address was learned from. An IP
+   * narrower than that (see `isScopeVisibleTo`) is refused with
+   * "address-scope", gaters or not — the rule PEX applies to IP literals it
+   * receives, here applied to what a DNS name resolved to. Undefined: a
+   * configured address, dialed wherever it resolves.
+   */
+  readonly learnedFrom?: IPScope;
   /** The caller's lifetime (the router's stop signal); aborting it rejects with its reason, uncounted. */
   readonly signal?: AbortSignal;
 }
@@ -70,8 +94,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * Asks the configured gaters about connections, in `gating.gaters` order (see
- * ConnectionGater for the phases and what counts as a denial), and holds the
- * inbound handshake cap. The router calls it on its accept and dial paths;
+ * ConnectionGater for the phases and what counts as a denial), holds the
+ * inbound handshake caps (in all and per remote IP), and keeps a dial of a
+ * learned address within the scope of the peer it came from (see
+ * AdmitOptions.learnedFrom). The router calls it on its accept and dial paths;
  * the gate never touches a socket: a denial is a ConnectionDeniedError the
  * router closes the connection with and counts by `reason`.
  *
@@ -84,6 +110,8 @@ export class ConnectionGate {
   readonly inboundHandshakes: InboundHandshakeLimit;
   private readonly chain: readonly ConnectionGater[];
   private readonly tallies = new Map<ConnectionGater, Tally>();
+  /** Dials refused because a learned address resolved to an IP nearer than its source ("address-scope"). */
+  private scopeRefusals = 0;
   private readonly log: Logger;
 
   constructor(
@@ -93,7 +121,7 @@ export class ConnectionGate {
   ) {
     this.chain = [...(gaters ?? [])];
     for (const gater of this.chain) this.tallies.set(gater, { denied: 0, timeouts: 0, errors: 0 });
-    this.inboundHandshakes = new InboundHandshakeLimit(options.maxConcurrentInboundHandshakes);
+    this.inboundHandshakes = new InboundHandshakeLimit(options.maxConcurrentInboundHandshakes, options.maxConcurrentInboundHandshakesPerIp);
     this.log = logger.child({ component: 'gating' });
   }
 
@@ -102,12 +130,31 @@ export class ConnectionGate {
     return this.chain;
   }
 
-  /** The denial for a connection over the inbound handshake cap. */
-  handshakeCapacityDenial(remote: Endpoint): ConnectionDeniedError {
+  /**
+   * Takes an inbound handshake slot for a connection just accepted from
+   * `remote`, or returns the denial to close it with (over the global cap or
+   * its IP's share). Pair every admission with one `endInboundHandshake`.
+   */
+  beginInboundHandshake(remote: Endpoint): ConnectionDeniedError | undefined {
+    const ip = remote.ip === undefined ? undefined : remoteIPKey(remote.ip);
+    const refusal = this.inboundHandshakes.tryBegin(ip);
+    if (refusal === undefined) return undefined;
+    const from = `inbound connection from ${endpointToString(remote)} denied`;
+    if (refusal === 'per-ip') {
+      return new ConnectionDeniedError(
+        `${from}: ${ip} already has ${this.inboundHandshakes.perIpLimit} handshakes in progress (p2p.max_concurrent_inbound_handshakes_per_ip)`,
+        GATING_REASONS.ipHandshakeCapacity,
+      );
+    }
     return new ConnectionDeniedError(
-      `inbound connection from ${endpointToString(remote)} denied: ${this.inboundHandshakes.limit} inbound handshakes already in progress (p2p.max_concurrent_inbound_handshakes)`,
+      `${from}: ${this.inboundHandshakes.limit} inbound handshakes already in progress (p2p.max_concurrent_inbound_handshakes)`,
       GATING_REASONS.handshakeCapacity,
     );
+  }
+
+  /** Gives back the slot `beginInboundHandshake` took for `remote`. */
+  endInboundHandshake(remote: Endpoint): void {
+    this.inboundHandshakes.end(remote.ip === undefined ? undefined : remoteIPKey(remote.ip));
   }
 
   /**
@@ -117,9 +164,10 @@ export class ConnectionGate {
    */
   async admit(endpoint: Endpoint, options: AdmitOptions): Promise<GateLease> {
     const ip = endpoint.ip ? remoteIPKey(endpoint.ip) : undefined;
+    const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
+    if (ip !== undefined && options.learnedFrom !== undefined) this.checkScope(ip, options.learnedFrom, subject);
     if (ip === undefined || this.chain.length === 0) return NO_LEASE;
     const attempt: ConnectionAttempt = { direction: options.direction, ip, port: endpoint.port, endpoint, nodeId: options.nodeId };
-    const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
     await this.ask('allowConnection', attempt, subject, options.signal);
     return this.admitAll(attempt, subject);
   }
@@ -158,9 +206,27 @@ export class ConnectionGate {
 
   snapshot(): GatingSnapshot {
     return {
-      inboundHandshakes: { inProgress: this.inboundHandshakes.inProgress, limit: this.inboundHandshakes.limit, refused: this.inboundHandshakes.refused },
+      inboundHandshakes: {
+        inProgress: this.inboundHandshakes.inProgress,
+        limit: this.inboundHandshakes.limit,
+        perIpLimit: this.inboundHandshakes.perIpLimit,
+        trackedIps: this.inboundHandshakes.trackedIps,
+        refused: this.inboundHandshakes.refused,
+        refusedPerIp: this.inboundHandshakes.refusedPerIp,
+      },
+      scopeRefusals: this.scopeRefusals,
       gaters: this.chain.map((gater) => ({ name: gater.name, ...this.tallies.get(gater)!, ...this.statsOf(gater) })),
     };
+  }
+
+  private checkScope(ip: string, learnedFrom: IPScope, subject: string): void {
+    const scope = ipScope(ip) ?? 'public';
+    if (isScopeVisibleTo(scope, learnedFrom)) return;
+    this.scopeRefusals++;
+    throw new ConnectionDeniedError(
+      `${subject} denied: the address was learned from a peer on a ${learnedFrom} IP, and ${ip} is ${scope === 'unroutable' ? 'not a dialable host' : `a ${scope} address`} that peer cannot have meant for us`,
+      GATING_REASONS.addressScope,
+    );
   }
 
   private async ask<A>(hook: 'allowConnection' | 'allowPeer', arg: A, subject: string, signal: AbortSignal | undefined): Promise<void> {

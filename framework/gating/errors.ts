@@ -9,6 +9,14 @@ import { InvalidArgumentError, P2PError } from '../errors/base.js';
 export const GATING_REASONS = {
   /** More inbound connections were being gated and handshaken than `p2p.max_concurrent_inbound_handshakes`. */
   handshakeCapacity: 'handshake-capacity',
+  /** The remote IP already held `p2p.max_concurrent_inbound_handshakes_per_ip` of those slots. */
+  ipHandshakeCapacity: 'ip-handshake-capacity',
+  /**
+   * A dial: the address was learned from a peer, and this IP it resolved to is
+   * nearer than that peer (e.g. a DNS name from a public peer resolving to
+   * 127.0.0.1), so the peer could not have meant it for us.
+   */
+  addressScope: 'address-scope',
   /** A gater did not answer within `gating.filter_timeout`. */
   timeout: 'gater-timeout',
   /** A gater threw, rejected, or answered something other than a boolean. */

@@ -13,11 +13,18 @@ export interface GatingOptions {
    * (config `p2p.max_concurrent_inbound_handshakes`).
    */
   readonly maxConcurrentInboundHandshakes: number;
+  /**
+   * Of those, how many one remote IP may hold; the excess is closed the same
+   * way ("ip-handshake-capacity"). 0 = only the global cap. Default 4
+   * (config `p2p.max_concurrent_inbound_handshakes_per_ip`).
+   */
+  readonly maxConcurrentInboundHandshakesPerIp: number;
 }
 
 export const DEFAULT_GATING_OPTIONS: GatingOptions = {
   filterTimeoutMs: 5000,
   maxConcurrentInboundHandshakes: 100,
+  maxConcurrentInboundHandshakesPerIp: 4,
 };
 
 /** Fills defaults; throws InvalidArgumentError naming the option and value. */
@@ -28,6 +35,9 @@ export function resolveGatingOptions(partial: Partial<GatingOptions> = {}): Gati
   }
   if (!Number.isInteger(options.maxConcurrentInboundHandshakes) || options.maxConcurrentInboundHandshakes < 1) {
     throw new InvalidArgumentError(`gating option maxConcurrentInboundHandshakes must be an integer ≥ 1, got ${String(options.maxConcurrentInboundHandshakes)}`);
+  }
+  if (!Number.isInteger(options.maxConcurrentInboundHandshakesPerIp) || options.maxConcurrentInboundHandshakesPerIp < 0) {
+    throw new InvalidArgumentError(`gating option maxConcurrentInboundHandshakesPerIp must be an integer ≥ 0, got ${String(options.maxConcurrentInboundHandshakesPerIp)}`);
   }
   return options;
 }

@@ -4,6 +4,7 @@ import type { PeerRejectionReason } from './errors.js';
 import type { PeerManagerOptions } from './options.js';
 import { isBannedAt, newPeerEntry, type PeerEntry } from './peer-entry.js';
 import type { Ranking } from './ranking.js';
+import type { ConnectionDirection } from './types.js';
 import { upgradeTarget } from './selection.js';
 
 /** Whether a connection that completed its handshake may stay, and whom it replaces at capacity. */
@@ -14,7 +15,8 @@ export type Admission =
 export interface AdmissionContext {
   readonly closed: boolean;
   readonly now: number;
-  readonly options: Pick<PeerManagerOptions, 'selfId' | 'maxConnected' | 'maxConnectedUpgrade'>;
+  readonly options: Pick<PeerManagerOptions, 'selfId' | 'maxConnected' | 'maxConnectedUpgrade' | 'maxInbound'>;
+  readonly direction: ConnectionDirection;
   readonly peers: { get(id: NodeID): PeerEntry | undefined; values(): Iterable<PeerEntry> };
   readonly conns: ConnectionTable;
   readonly persistent: boolean;
@@ -24,9 +26,9 @@ export interface AdmissionContext {
 
 /**
  * The admission rules of `dialed`/`accepted`, in order: refused when closed,
- * for self, while banned, when already connected, and at capacity unless an
- * upgrade slot is free and a connected peer ranks below (that one is then
- * evicted).
+ * for self, while banned, when already connected, inbound beyond
+ * `maxInbound` (persistent peers exempt), and at capacity unless an upgrade
+ * slot is free and a connected peer ranks below (that one is then evicted).
  */
 export function admission(id: NodeID, ctx: AdmissionContext): Admission {
   const refuse = (reason: PeerRejectionReason, why: string): Admission => ({ admitted: false, reason, why });
@@ -35,6 +37,9 @@ export function admission(id: NodeID, ctx: AdmissionContext): Admission {
   const known = ctx.peers.get(id);
   if (known !== undefined && isBannedAt(known, ctx.now)) return refuse('banned', `banned for another ${(known.bannedUntil as number) - ctx.now} ms`);
   if (ctx.conns.connected.has(id)) return refuse('already-connected', 'already connected');
+  if (ctx.direction === 'inbound' && !ctx.persistent && ctx.conns.inboundFull()) {
+    return refuse('max-inbound', `${ctx.options.maxInbound} inbound peers connected, the limit (p2p.max_inbound_connections); the other slots are kept for our own dials and persistent peers`);
+  }
   if (!ctx.conns.atCapacity(false)) return { admitted: true };
   const { maxConnected, maxConnectedUpgrade } = ctx.options;
   const connected = ctx.conns.connected.size;

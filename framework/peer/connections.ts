@@ -8,13 +8,15 @@ import type { ConnectionDirection } from './types.js';
 export interface Connection {
   readonly direction: ConnectionDirection;
   readonly since: number;
+  /** A persistent peer: exempt from the inbound cap and never counted against it. */
+  readonly persistent: boolean;
   /** Outbound: the address dialed and its failure count before this success, for the flap window. */
   readonly dialedAddress?: { readonly key: string; readonly failuresBefore: number };
   /** Set by `ready`, when the peer's `up` was published. */
   channels?: ReadonlySet<number>;
 }
 
-type Limits = Pick<PeerManagerOptions, 'maxConnected' | 'maxConnectedUpgrade' | 'maxOutgoing'>;
+type Limits = Pick<PeerManagerOptions, 'maxConnected' | 'maxConnectedUpgrade' | 'maxOutgoing' | 'maxInbound'>;
 
 /**
  * The connection side of the peer manager's state: dials in flight, upgrade
@@ -70,6 +72,14 @@ export class ConnectionTable {
     let outgoing = this.dialing.size;
     for (const c of this.connected.values()) if (c.direction === 'outbound') outgoing++;
     return outgoing >= this.limits.maxOutgoing;
+  }
+
+  /** `maxInbound` reached by inbound connections of non-persistent peers. */
+  inboundFull(): boolean {
+    if (this.limits.maxInbound === 0) return false;
+    let inbound = 0;
+    for (const c of this.connected.values()) if (c.direction === 'inbound' && !c.persistent) inbound++;
+    return inbound >= this.limits.maxInbound;
   }
 
   /** Ends a dial (either way), releasing its upgrade target. */

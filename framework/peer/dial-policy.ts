@@ -46,6 +46,15 @@ export function dialableAddress(entry: PeerEntry, now: number, options: GateOpti
   return best;
 }
 
+/**
+ * Whether a failing address is to be given up: `maxDialFailures` consecutive
+ * failures of an address of a non-persistent peer that the operator did not
+ * configure. Persistent peers are retried forever (their backoff is capped).
+ */
+export function shouldGiveUp(entry: PeerEntry, info: AddressEntry, options: Pick<PeerManagerOptions, 'maxDialFailures'>): boolean {
+  return options.maxDialFailures > 0 && !entry.persistent && !info.pinned && info.dialFailures >= options.maxDialFailures;
+}
+
 /** Fewest failures first, then the most recent success, then the oldest-known. */
 export function bestAddress(candidates: Iterable<AddressEntry>): AddressEntry | undefined {
   let best: AddressEntry | undefined;

@@ -9,6 +9,8 @@ export type PeerRejectionReason =
   | 'already-connected'
   /** Every slot (including upgrade slots) is taken, or no lower-ranked peer can make room. */
   | 'max-connected'
+  /** Inbound: `maxInbound` non-persistent inbound peers are connected already. */
+  | 'max-inbound'
   /** The peer is banned until `bannedUntil`. */
   | 'banned'
   /** The peer manager has been closed. */

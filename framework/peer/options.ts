@@ -34,6 +34,16 @@ export interface PeerManagerOptions {
   /** Maximum connected peers, inbound plus outbound; 0 = unlimited. Default 64. */
   readonly maxConnected: number;
   /**
+   * Maximum inbound connections of non-persistent peers; 0 = no separate cap
+   * (only `maxConnected`). Inbound peers beyond it are refused after the
+   * handshake ("max-inbound"), so strangers dialing us can never take the
+   * slots kept for our own dials (`maxOutgoing`) and persistent peers (which
+   * are exempt, as CometBFT's unconditional peers are). When both are set,
+   * `maxInbound + maxOutgoing <= maxConnected`. Default 40 (CometBFT's
+   * `max_num_inbound_peers`).
+   */
+  readonly maxInbound: number;
+  /**
    * Stop dialing non-persistent peers once this many outbound connections
    * exist or are being dialed (persistent peers are always dialed); 0 = no limit. Default 10.
    */
@@ -51,6 +61,16 @@ export interface PeerManagerOptions {
    * off from `PERSISTENT_FALLBACK_MIN_RETRY_MS`). Default 250 ms.
    */
   readonly minRetryTimeMs: number;
+  /**
+   * Consecutive failed dials (flaps included) after which an address of a
+   * non-persistent peer is given up: removed, and the peer forgotten when it
+   * has no address left and is not connected or banned (both persisted in the
+   * peer store). Addresses of persistent peers are retried forever, with
+   * backoff capped by `maxRetryTimePersistentMs`. 0 = never give up.
+   * Default 16 (CometBFT's `maxAttemptsToDial`); with the default retry
+   * delays the 16th failure comes about 1.5 h after the first.
+   */
+  readonly maxDialFailures: number;
   /** Cap on the retry delay (jitter included); 0 = uncapped. Default 30 min. */
   readonly maxRetryTimeMs: number;
   /** Cap on the retry delay of persistent peers; 0 = use `maxRetryTimeMs`. Default 5 min. */
@@ -87,10 +107,12 @@ export const DEFAULT_PEER_MANAGER_OPTIONS: Readonly<Omit<PeerManagerOptions, 'se
   listenAddresses: Object.freeze([]) as readonly NodeAddress[],
   privatePeerIds: Object.freeze([]) as readonly NodeID[],
   maxConnected: 64,
+  maxInbound: 40,
   maxOutgoing: 10,
   maxConnectedUpgrade: 4,
   maxPeers: 1000,
   minRetryTimeMs: 250,
+  maxDialFailures: 16,
   maxRetryTimeMs: 30 * 60_000,
   maxRetryTimePersistentMs: 5 * 60_000,
   retryJitterMs: 3000,
@@ -101,10 +123,12 @@ export const DEFAULT_PEER_MANAGER_OPTIONS: Readonly<Omit<PeerManagerOptions, 'se
 
 const INTEGER_OPTIONS = [
   'maxConnected',
+  'maxInbound',
   'maxOutgoing',
   'maxConnectedUpgrade',
   'maxPeers',
   'minRetryTimeMs',
+  'maxDialFailures',
   'maxRetryTimeMs',
   'maxRetryTimePersistentMs',
   'retryJitterMs',
@@ -134,7 +158,7 @@ function isNodeAddressLike(value: unknown): value is NodeAddress {
  * rules (valid persistent/private IDs; persistent peers fit in `maxConnected`;
  * with `maxPeers` set, `maxConnected` is set and `maxConnected +
  * maxConnectedUpgrade <= maxPeers`; retry caps ≥ `minRetryTimeMs`;
- * `maxOutgoing <= maxConnected`) plus sanity checks (non-negative safe
+ * `maxOutgoing <= maxConnected`; `maxInbound + maxOutgoing <= maxConnected`) plus sanity checks (non-negative safe
  * integers, known option names, self and listen addresses carry `selfId`, self is not a
  * persistent peer). Throws InvalidPeerManagerOptionsError naming the option.
  *
@@ -191,6 +215,9 @@ export function resolvePeerManagerOptions(input: PeerManagerOptionsInput): PeerM
   }
   if (o.maxConnected > 0 && o.maxOutgoing > o.maxConnected) {
     fail('maxOutgoing', o.maxOutgoing, `must not exceed maxConnected = ${o.maxConnected}`);
+  }
+  if (o.maxConnected > 0 && o.maxInbound > 0 && o.maxInbound + o.maxOutgoing > o.maxConnected) {
+    fail('maxInbound', o.maxInbound, `plus maxOutgoing = ${o.maxOutgoing} must not exceed maxConnected = ${o.maxConnected}, or inbound peers could take the slots kept for our own dials`);
   }
 
   return Object.freeze({

@@ -1,7 +1,7 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
 import type { PeerManagerOptions } from './options.js';
-import { attachAddress, isBannedAt, newPeerEntry, type PeerEntry } from './peer-entry.js';
+import { attachAddress, isBannedAt, moreTrusted, newPeerEntry, type AddressOrigin, type PeerEntry } from './peer-entry.js';
 import { decodeRecords, toRecord } from './peer-records.js';
 import type { PeerStore } from './peer-store.js';
 import { pruneOrder, type Ranking } from './ranking.js';
@@ -77,26 +77,32 @@ export class PeerBook {
   }
 
   /**
-   * Adds an address and saves. `pinned` (configured persistent addresses)
+   * Adds an address and saves. A pinned one (configured persistent address)
    * bypasses the inactive cooldown and is never replaced; `dialingKey` is an
-   * address that must not be replaced because it is being dialed. A new peer
-   * may be pruned again at once (see `prune`); the caller checks `has`.
+   * address that must not be replaced because it is being dialed. An address
+   * known already keeps the more trusted of its origins. A new peer may be
+   * pruned again at once (see `prune`); the caller checks `has`.
    */
-  addAddress(address: NodeAddress, pinned: boolean, now: number, dialingKey?: string): AddOutcome {
+  addAddress(address: NodeAddress, origin: AddressOrigin, now: number, dialingKey?: string): AddOutcome {
     const id = address.nodeId;
     const existing = this.entries.get(id);
     if (existing === undefined) {
-      attachAddress(this.insert(id), address, pinned);
+      attachAddress(this.insert(id), address, origin);
       this.save(id);
       return 'new-peer';
     }
     const known = existing.addresses.get(address.toString());
     if (known !== undefined) {
-      known.pinned ||= pinned;
+      const learnedFrom = origin.pinned ? undefined : moreTrusted(known.learnedFrom, origin.learnedFrom);
+      if (known.pinned === (known.pinned || origin.pinned) && known.learnedFrom === learnedFrom) return 'known';
+      known.pinned ||= origin.pinned;
+      if (learnedFrom === undefined) delete known.learnedFrom;
+      else known.learnedFrom = learnedFrom;
+      this.save(id);
       return 'known';
     }
     const cooling = existing.inactiveSince !== undefined && now < existing.inactiveSince + this.options.inactiveCooldownMs;
-    if ((cooling && !pinned) || !attachAddress(existing, address, pinned, dialingKey)) return 'refused';
+    if ((cooling && !origin.pinned) || !attachAddress(existing, address, origin, dialingKey)) return 'refused';
     this.save(id);
     return 'new-address';
   }
@@ -115,6 +121,23 @@ export class PeerBook {
       if (changed) this.save(entry.nodeId);
     }
     return removed;
+  }
+
+  /**
+   * Removes one address of a peer (persisted). A peer left without addresses
+   * is forgotten and deleted from the store, unless `keep` (connected,
+   * dialing, banned: forgetting would lose that state). Returns whether the
+   * peer was forgotten.
+   */
+  removeAddress(entry: PeerEntry, key: string, keep: boolean): boolean {
+    entry.addresses.delete(key);
+    if (entry.addresses.size > 0 || keep) {
+      this.save(entry.nodeId);
+      return false;
+    }
+    this.entries.delete(entry.nodeId);
+    this.writer.delete(entry.nodeId);
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
+import type { IPScope } from '../address/ip.js';
 import type { PeerScore } from './scoring.js';
 
 /** Most addresses remembered per peer; a gossiping peer cannot make one entry grow without bound. */
@@ -7,6 +8,26 @@ export const MAX_ADDRESSES_PER_PEER = 16;
 
 /** Bound on the stored behaviour score (net good − bad reports). */
 export const MAX_BEHAVIOUR = 10_000;
+
+/**
+ * Where an address came from, when a peer told us: the scope of that peer's
+ * IP (or what the PEX policy stands in for it). The IPs the address resolves
+ * to at dial time must be visible to that scope (`isScopeVisibleTo`), as an IP
+ * literal from that peer must be when it is received: a DNS name from a peer
+ * on a public IP may not lead us to a loopback or private host.
+ */
+export type LearnedFrom = Exclude<IPScope, 'unroutable'>;
+
+const TRUST_ORDER: readonly LearnedFrom[] = ['loopback', 'link-local', 'private', 'public'];
+
+/**
+ * The more trusted of two origins: configured (undefined) over any peer, else
+ * the peer nearer to us (a loopback peer may teach us more than a public one).
+ */
+export function moreTrusted(a: LearnedFrom | undefined, b: LearnedFrom | undefined): LearnedFrom | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  return TRUST_ORDER.indexOf(a) <= TRUST_ORDER.indexOf(b) ? a : b;
+}
 
 /** In-memory state of one address of a peer. */
 export interface AddressEntry {
@@ -18,8 +39,10 @@ export interface AddressEntry {
   dialFailures: number;
   /** Retry jitter drawn at the latest failure, so the retry time is stable between calls. Not persisted. */
   jitter: number;
-  /** Configured in `persistentPeers`: never replaced by gossip. */
+  /** Configured in `persistentPeers`: never replaced by gossip, dialed wherever it resolves. */
   pinned: boolean;
+  /** Learned from a peer (see LearnedFrom); undefined when configured or added by the application. */
+  learnedFrom?: LearnedFrom;
 }
 
 /** In-memory state of one known peer (connection state lives in the manager). */
@@ -56,8 +79,16 @@ export function newPeerEntry(nodeId: NodeID, persistent: boolean, tiebreak: numb
   return { nodeId, addresses: new Map(), persistent, behaviour: 0, tiebreak };
 }
 
-export function newAddressEntry(address: NodeAddress, pinned = false): AddressEntry {
-  return { address, key: address.toString(), dialFailures: 0, jitter: 0, pinned };
+/** How an address is being added: configured (`pinned`), and from whom if a peer told us. */
+export interface AddressOrigin {
+  readonly pinned: boolean;
+  readonly learnedFrom?: LearnedFrom;
+}
+
+export function newAddressEntry(address: NodeAddress, origin: AddressOrigin = { pinned: false }): AddressEntry {
+  const entry: AddressEntry = { address, key: address.toString(), dialFailures: 0, jitter: 0, pinned: origin.pinned };
+  if (!origin.pinned && origin.learnedFrom !== undefined) entry.learnedFrom = origin.learnedFrom;
+  return entry;
 }
 
 export function totalDialFailures(entry: PeerEntry): number {
@@ -90,7 +121,7 @@ export function resetFailures(info: AddressEntry, successAt?: number): void {
  * most failures makes room, unless it is pinned or being dialed
  * (`protectedKey`); returns false when nothing can make room.
  */
-export function attachAddress(entry: PeerEntry, address: NodeAddress, pinned: boolean, protectedKey?: string): boolean {
+export function attachAddress(entry: PeerEntry, address: NodeAddress, origin: AddressOrigin, protectedKey?: string): boolean {
   if (entry.addresses.size >= MAX_ADDRESSES_PER_PEER) {
     let victim: AddressEntry | undefined;
     for (const info of entry.addresses.values()) {
@@ -100,7 +131,7 @@ export function attachAddress(entry: PeerEntry, address: NodeAddress, pinned: bo
     if (victim === undefined) return false;
     entry.addresses.delete(victim.key);
   }
-  const info = newAddressEntry(address, pinned);
+  const info = newAddressEntry(address, origin);
   entry.addresses.set(info.key, info);
   return true;
 }

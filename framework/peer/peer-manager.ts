@@ -6,12 +6,12 @@ import { peerErrorFields } from '../logging/peer-faults.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
 import { ConnectionTable, type Connection } from './connections.js';
-import { dialableAt, retryAt } from './dial-policy.js';
+import { dialableAt, retryAt, shouldGiveUp } from './dial-policy.js';
 import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from './options.js';
 import { PeerBook } from './peer-book.js';
-import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type PeerEntry } from './peer-entry.js';
+import { MAX_BEHAVIOUR, attachAddress, isBannedAt, recordDialFailure, resetFailures, type AddressEntry, type AddressOrigin, type LearnedFrom, type PeerEntry } from './peer-entry.js';
 import { admission } from './admission.js';
 import type { PeerStore, PeerStoreHealth } from './peer-store.js';
 import { PeerUpdateHub } from './peer-updates.js';
@@ -34,7 +34,7 @@ import {
   type RandomSource,
 } from './types.js';
 
-const REJECTION_REASONS: readonly PeerRejectionReason[] = ['self', 'already-connected', 'max-connected', 'banned', 'closed'];
+const REJECTION_REASONS: readonly PeerRejectionReason[] = ['self', 'already-connected', 'max-connected', 'max-inbound', 'banned', 'closed'];
 
 /**
  * The PeerManager owns every peer's lifecycle state — addresses, connection
@@ -77,6 +77,8 @@ export class PeerManager {
     dialAttempts: 0,
     dialFailures: 0,
     flaps: 0,
+    addressesGivenUp: 0,
+    peersGivenUp: 0,
     accepted: 0,
     rejected: Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<PeerRejectionReason, number>,
     evictions: 0,
@@ -140,7 +142,7 @@ export class PeerManager {
     if (stale > 0) this.log.info({ addresses: stale }, 'stored addresses at this node\'s own address forgotten');
     for (const address of this.options.persistentPeers) {
       if (this.self.has(address)) this.log.warn({ peer: address.nodeId, address: address.toString() }, 'persistent peer is at this node\'s own address; not dialing it');
-      else this.addAddress(address, true);
+      else this.addAddress(address, { pinned: true });
     }
     this.prune();
     this.lifecycle = 'running';
@@ -188,15 +190,32 @@ export class PeerManager {
    * a dial proved to lead back here), it is already known, the peer is inactive and in its cooldown, the peer
    * has too many addresses already, or the peer table is full of peers that
    * rank at least as well. Throws InvalidArgumentError for a non-address.
+   *
+   * `options.learnedFrom`: a peer told us (PEX), and this is the scope of its
+   * IP; the IPs the address resolves to when dialed must be visible to it
+   * (see `learnedFrom()`). Omitted: the application or operator added it, and
+   * it is dialed wherever it resolves.
    */
-  add(address: NodeAddress): boolean {
+  add(address: NodeAddress, options: { readonly learnedFrom?: LearnedFrom } = {}): boolean {
     if (!isAddressLike(address)) throw new InvalidArgumentError(`add() expects a NodeAddress with a valid node ID, got ${String(address)}`);
     if (this.lifecycle === 'closed') return false;
     if (this.self.has(address)) {
       this.log.debug({ peer: address.nodeId, address: address.toString() }, 'address of this node not added');
       return false;
     }
-    return this.addAddress(address, false);
+    return this.addAddress(address, { pinned: false, learnedFrom: options.learnedFrom });
+  }
+
+  /**
+   * The scope the IPs of `address` must be visible to when it is dialed: that
+   * of the peer it was learned from; undefined (any IP) for configured and
+   * application-added addresses. An address no longer known is held to public
+   * IPs (it was dropped while being dialed).
+   */
+  learnedFrom(address: NodeAddress): LearnedFrom | undefined {
+    const info = this.peers.get(address.nodeId)?.addresses.get(address.toString());
+    if (info === undefined) return 'public';
+    return info.pinned ? undefined : info.learnedFrom;
   }
 
   // ---- dialing ----
@@ -244,7 +263,8 @@ export class PeerManager {
 
   /**
    * A dial handed out by `tryDialNext` failed: frees the dial slot and backs
-   * the address off (failure count, retry delay). When `error` shows the
+   * the address off (failure count, retry delay), or gives it up after
+   * `maxDialFailures` consecutive failures (see there). When `error` shows the
    * address led back to this node (the remote authenticated with our key),
    * its host:port is remembered as ours and removed from every peer instead.
    * Unknown addresses are ignored.
@@ -259,14 +279,24 @@ export class PeerManager {
       this.log.info({ peer: id, address: address.toString(), removed }, 'address leads to this node; forgetting it');
       return;
     }
-    const info = this.peers.get(id)?.addresses.get(address.toString());
-    if (info === undefined) {
+    const entry = this.peers.get(id);
+    const info = entry?.addresses.get(address.toString());
+    if (entry === undefined || info === undefined) {
       this.log.debug({ peer: id, address: address.toString(), err: error }, 'dial failure for an unknown address ignored');
       return;
     }
-    recordDialFailure(info, info.dialFailures, this.clock.now(), this.random.next() * this.options.retryJitterMs);
-    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
-    this.persist(id);
+    const now = this.clock.now();
+    recordDialFailure(info, info.dialFailures, now, this.random.next() * this.options.retryJitterMs);
+    if (entry.persistent) {
+      // The operator named this peer: say why it is unreachable, once per backoff step, without a stack.
+      const at = retryAt(entry, info, this.options);
+      const nextRetry = Number.isFinite(at) ? new Date(at).toISOString() : 'never';
+      const fields = { peer: id, address: info.key, failures: info.dialFailures, reason: describeDialError(error), nextRetry, retryInMs: Math.max(0, Math.round(at - now)) };
+      this.log.warn(fields, 'persistent peer unreachable');
+    } else {
+      this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, err: error?.message }, 'dial failed');
+    }
+    this.afterDialFailure(entry, info, now);
   }
 
   /**
@@ -489,6 +519,7 @@ export class PeerManager {
       closed: this.lifecycle === 'closed',
       now,
       options: this.options,
+      direction,
       peers: this.peers,
       conns: this.conns,
       persistent: this.persistentIds.has(id),
@@ -503,7 +534,7 @@ export class PeerManager {
     const { replaces } = verdict;
     const known = this.peers.get(id);
     const entry = known ?? this.peers.insert(id);
-    if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, false);
+    if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, { pinned: false });
     let dialedAddress: Connection['dialedAddress'];
     if (direction === 'outbound') {
       const info = address === undefined ? undefined : entry.addresses.get(address.toString());
@@ -519,7 +550,7 @@ export class PeerManager {
     }
     entry.inactiveSince = undefined;
     entry.lastConnected = now;
-    this.conns.connected.set(id, { direction, since: now, dialedAddress });
+    this.conns.connected.set(id, { direction, since: now, persistent: entry.persistent, dialedAddress });
     this.persist(id);
     if (replaces !== undefined) {
       this.log.info({ peer: id, replaces }, 'upgrading: evicting a lower-ranked peer');
@@ -540,6 +571,23 @@ export class PeerManager {
     recordDialFailure(info, dialed.failuresBefore, now, this.random.next() * this.options.retryJitterMs);
     this.counters.flaps++;
     this.log.debug({ peer: entry.nodeId, address: info.key, failures: info.dialFailures, upMs: now - connection.since }, 'connection ended soon after the dial; backing off');
+    this.afterDialFailure(entry, info, now);
+  }
+
+  /**
+   * Persists a failed address, or gives it up once it has failed
+   * `maxDialFailures` times in a row (CometBFT marks an address bad after
+   * `maxAttemptsToDial`): it is removed, and the peer too when nothing else
+   * keeps it (see PeerBook.removeAddress). Counted, never logged above debug:
+   * a peer can gossip any number of dead addresses.
+   */
+  private afterDialFailure(entry: PeerEntry, info: AddressEntry, now: number): void {
+    if (!shouldGiveUp(entry, info, this.options)) return this.persist(entry.nodeId);
+    const id = entry.nodeId;
+    const forgotten = this.peers.removeAddress(entry, info.key, this.conns.busy(id) || isBannedAt(entry, now));
+    this.counters.addressesGivenUp++;
+    if (forgotten) this.counters.peersGivenUp++;
+    this.log.debug({ peer: id, address: info.key, failures: info.dialFailures, forgotten }, 'address given up after repeated dial failures');
   }
 
   private ban(nodeId: NodeID, durationMs: number, reason: string | undefined): void {
@@ -575,9 +623,9 @@ export class PeerManager {
   }
 
   /** Adds an address (see PeerBook.addAddress), pruning and waking the dialer as needed. */
-  private addAddress(address: NodeAddress, pinned: boolean): boolean {
+  private addAddress(address: NodeAddress, origin: AddressOrigin): boolean {
     const id = address.nodeId;
-    const outcome = this.peers.addAddress(address, pinned, this.clock.now(), this.conns.dialing.get(id));
+    const outcome = this.peers.addAddress(address, origin, this.clock.now(), this.conns.dialing.get(id));
     if (outcome === 'new-peer') this.prune();
     if (outcome === 'known' || outcome === 'refused' || !this.peers.has(id)) return false;
     this.wakeDialer();
@@ -613,4 +661,17 @@ export class PeerManager {
 
 function isAddressLike(value: unknown): value is NodeAddress {
   return typeof value === 'object' && value !== null && isNodeID((value as NodeAddress).nodeId) && typeof (value as NodeAddress).protocol === 'string';
+}
+
+/** Longest dial-failure reason logged: a handshake error may quote what the peer sent. */
+const MAX_REASON_CHARS = 200;
+
+/** "DialError: …" with the root cause's message when the wrapper does not already say it; no stack. */
+function describeDialError(error: Error | undefined): string {
+  if (error === undefined) return 'unknown';
+  let root = error;
+  while (root.cause instanceof Error) root = root.cause;
+  const text = `${error.name}: ${error.message}`;
+  const reason = root !== error && !error.message.includes(root.message) ? `${text} (${root.message})` : text;
+  return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
 }

@@ -1,6 +1,6 @@
 import { isNodeID, type NodeID } from '../identity/node-id.js';
 import { NodeAddress } from '../address/node-address.js';
-import { MAX_ADDRESSES_PER_PEER, MAX_BEHAVIOUR, newAddressEntry, newPeerEntry, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import { MAX_ADDRESSES_PER_PEER, MAX_BEHAVIOUR, newAddressEntry, newPeerEntry, type AddressEntry, type LearnedFrom, type PeerEntry } from './peer-entry.js';
 import type { PeerAddressRecord, PeerRecord } from './peer-store.js';
 import type { RandomSource } from './types.js';
 
@@ -12,6 +12,7 @@ export function toRecord(entry: PeerEntry): PeerRecord {
       const r: PeerAddressRecord = { address: a.key, dialFailures: a.dialFailures };
       if (a.lastDialSuccess !== undefined) r.lastDialSuccess = a.lastDialSuccess;
       if (a.lastDialFailure !== undefined) r.lastDialFailure = a.lastDialFailure;
+      if (a.learnedFrom !== undefined) r.learnedFrom = a.learnedFrom;
       return r;
     }),
   };
@@ -36,6 +37,7 @@ export interface DecodeContext {
   readonly persistent: (id: NodeID) => boolean;
 }
 
+const LEARNED_FROM: readonly LearnedFrom[] = ['loopback', 'link-local', 'private', 'public'];
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
@@ -94,7 +96,10 @@ function decodeAddress(raw: unknown, nodeId: NodeID): AddressEntry | string {
   for (const field of ['lastDialSuccess', 'lastDialFailure'] as const) {
     if (!absent(a[field]) && !isTime(a[field])) return `${field} is ${JSON.stringify(a[field])}, expected a non-negative timestamp`;
   }
-  const entry = newAddressEntry(address);
+  if (!absent(a.learnedFrom) && !LEARNED_FROM.includes(a.learnedFrom as LearnedFrom)) {
+    return `learnedFrom is ${JSON.stringify(a.learnedFrom)}, expected one of ${LEARNED_FROM.join(', ')}`;
+  }
+  const entry = newAddressEntry(address, { pinned: false, learnedFrom: absent(a.learnedFrom) ? undefined : (a.learnedFrom as LearnedFrom) });
   entry.dialFailures = failures;
   if (isTime(a.lastDialSuccess)) entry.lastDialSuccess = a.lastDialSuccess;
   if (isTime(a.lastDialFailure)) entry.lastDialFailure = a.lastDialFailure;

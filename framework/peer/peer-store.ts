@@ -8,6 +8,12 @@ export interface PeerAddressRecord {
   lastDialFailure?: number;
   /** Consecutive failed dials since the last success. */
   dialFailures: number;
+  /**
+   * Learned from a peer: the scope of its IP ("loopback", "link-local",
+   * "private", "public"), which the address's resolved IPs must be visible
+   * to when dialed. Absent: configured or added by the application.
+   */
+  learnedFrom?: 'loopback' | 'link-local' | 'private' | 'public';
 }
 
 /**

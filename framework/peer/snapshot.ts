@@ -60,6 +60,10 @@ export interface PeerManagerMetrics {
   readonly dialFailures: number;
   /** Outbound connections that ended within `flapWindowMs` of the dial and were counted as failed dials. */
   readonly flaps: number;
+  /** Addresses of non-persistent peers removed after `maxDialFailures` consecutive failed dials. */
+  readonly addressesGivenUp: number;
+  /** Peers forgotten because their last address was given up. */
+  readonly peersGivenUp: number;
   /** Inbound connections established (`accepted` accepted). */
   readonly accepted: number;
   /** Connections refused by `dialed`/`accepted`, by reason. */

@@ -13,6 +13,7 @@ import { IncompatiblePeerError } from '../identity/errors.js';
 import type { HostLookup, NodeAddress } from '../address/node-address.js';
 import { AddressResolutionError } from '../address/errors.js';
 import { endpointToString, type Endpoint } from '../address/endpoint.js';
+import { formatHostPort } from '../address/host-port.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
@@ -48,12 +49,13 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   moment a retry delay expires. Dial tasks run concurrently up to
  *   `maxConcurrentDials`; there is no sleep between dials. A dial task asks
  *   the gate about the peer's node ID, resolves the address, has the gate
- *   admit each resolved IP before dialing it with `dialTimeoutMs`, runs the
+ *   admit each resolved IP (held to the scope of the peer the address was
+ *   learned from, `peerManager.learnedFrom`) before dialing it with `dialTimeoutMs`, runs the
  *   handshake within `handshakeTimeoutMs`, validates the remote (expected ID,
  *   NodeInfo, compatibility), reports `dialed`/`dialFailed`, and routes the peer.
  * - accept loop (one per transport): takes inbound connections; each gets a
- *   handshake task (at most `max_concurrent_inbound_handshakes` at once; the
- *   excess is closed at once), which has the gate admit the remote IP before
+ *   handshake task (at most `max_concurrent_inbound_handshakes` at once and
+ *   `..._per_ip` per remote IP; the excess is closed at once), which has the gate admit the remote IP before
  *   any crypto work, runs the handshake, asks the gate about the now proven
  *   node ID, reports `accepted` and routes the peer.
  * - evict loop (one): takes `peerManager.tryEvictNext()` and closes that
@@ -128,8 +130,7 @@ export class Router {
     if (!/:0$/.test(configured)) return configured;
     const bound = this.endpoints().find((e) => e.ip !== undefined && e.port);
     if (bound === undefined) return configured;
-    const host = bound.ip!.includes(':') ? `[${bound.ip}]` : bound.ip;
-    return `tcp://${host}:${bound.port}`;
+    return `tcp://${formatHostPort(bound.ip!, bound.port!)}`;
   }
 
   /**
@@ -318,13 +319,13 @@ export class Router {
     while (!signal.aborted) {
       try {
         const connection = await transport.accept(signal);
-        if (!this.gate.inboundHandshakes.tryBegin()) {
-          const denial = this.gate.handshakeCapacityDenial(connection.remoteEndpoint);
+        const denial = this.gate.beginInboundHandshake(connection.remoteEndpoint);
+        if (denial !== undefined) {
           connection.close(denial);
           this.rejected('inbound', describeRemote(connection.remoteEndpoint), denial);
           continue;
         }
-        this.track(this.openInbound(connection).finally(() => this.gate.inboundHandshakes.end()));
+        this.track(this.openInbound(connection).finally(() => this.gate.endInboundHandshake(connection.remoteEndpoint)));
       } catch (error) {
         if (signal.aborted) return;
         this.loopError(`accept:${transport.name}`, toError(error));
@@ -408,6 +409,7 @@ export class Router {
     } finally {
       resolve.dispose();
     }
+    const learnedFrom = this.peerManager.learnedFrom(address);
     const failures: Error[] = [];
     for (const endpoint of endpoints) {
       const transport = this.transports.find((t) => t.protocols().includes(endpoint.protocol));
@@ -416,7 +418,7 @@ export class Router {
         continue;
       }
       try {
-        return await this.gate.admitDial(endpoint, { nodeId: address.nodeId, signal: this.abort.signal }, async () => {
+        return await this.gate.admitDial(endpoint, { nodeId: address.nodeId, learnedFrom, signal: this.abort.signal }, async () => {
           const dial = deadlineSignal(this.abort.signal, this.options.dialTimeoutMs, () => new DialError(`dialing ${address} timed out after ${this.options.dialTimeoutMs} ms`));
           try {
             return await transport.dial(endpoint, dial.signal);

@@ -1,29 +1,43 @@
 import 'reflect-metadata';
-import { Command } from 'commander';
-import { registerDemo } from './commands/demo.js';
-import { registerNodeCommands } from './commands/node-commands.js';
-import { registerPeersCommand } from './commands/peers.js';
-import { registerSimulate } from './commands/simulate.js';
-import { TMP2P_VERSION } from '../version.js';
+import { buildProgram } from './program.js';
+import { wantsStackTraces } from './log-flags.js';
+
+/** After the command ended, how long a stray handle (a socket, a timer) may keep the process alive. */
+const EXIT_GRACE_MS = 1_000;
 
 /** Entry point of the `tmp2p` command. */
 export async function main(argv: string[] = process.argv): Promise<void> {
-  const program = new Command();
-  program.name('tmp2p').description('tmp2p: an ADR-062 peer-to-peer framework, wire-compatible with CometBFT v0.38').version(TMP2P_VERSION);
-  registerDemo(program);
-  registerNodeCommands(program);
-  registerPeersCommand(program);
-  registerSimulate(program);
-  await program.parseAsync(argv);
+  await buildProgram().parseAsync(argv);
 }
 
 main().then(
   () => {
-    // Nodes stopped cleanly; anything left (a stray handle) must not keep the CLI alive.
     process.exitCode ??= 0;
+    exitSoon();
   },
   (error: Error) => {
-    process.stderr.write(`tmp2p: ${error.name === 'Error' ? '' : error.name + ': '}${error.message}\n`);
+    process.stderr.write(describeFailure(error));
     process.exitCode = 1;
+    exitSoon();
   },
 );
+
+/**
+ * One line, `tmp2p: Name: message` (the message names the config key where
+ * one is concerned); with --log-level debug or trace, the stack and every cause.
+ */
+function describeFailure(error: Error): string {
+  if (!wantsStackTraces()) return `tmp2p: ${error.name === 'Error' ? '' : error.name + ': '}${error.message}\n`;
+  let text = `tmp2p: ${error.stack ?? error.message}\n`;
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) text += `caused by: ${cause.stack ?? cause.message}\n`;
+  return text;
+}
+
+/**
+ * The command has ended: nodes stopped, output written. Anything still open
+ * (a handle nobody closed) must not keep the process alive, so exit after a
+ * short grace (unref'd: a clean process exits at once without it).
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}

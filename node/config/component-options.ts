@@ -7,6 +7,7 @@ import { parseNodeID } from '../../framework/identity/node-id.js';
 import type { NodeKey } from '../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../framework/identity/node-info.js';
 import { resolvePeerManagerOptions, type PeerManagerOptions } from '../../framework/peer/options.js';
+import { InvalidPeerManagerOptionsError } from '../../framework/peer/errors.js';
 import { resolveRouterOptions, type RouterOptions } from '../../framework/router/options.js';
 import { resolveGatingOptions, type GatingOptions } from '../../framework/gating/options.js';
 import type { MConnTransportOptions } from '../../plugins/transports/mconn/options.js';
@@ -70,8 +71,12 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
       peerQueueCapacityBytes: p.peerQueueCapacityBytes,
       maxPeerErrors: p.maxPeerErrors,
     }),
-    peerManager: peerManagerOptions(config, key),
-    gating: resolveGatingOptions({ filterTimeoutMs: gating.filterTimeoutMs, maxConcurrentInboundHandshakes: p.maxConcurrentInboundHandshakes }),
+    peerManager: asConfigError(() => peerManagerOptions(config, key)),
+    gating: resolveGatingOptions({
+      filterTimeoutMs: gating.filterTimeoutMs,
+      maxConcurrentInboundHandshakes: p.maxConcurrentInboundHandshakes,
+      maxConcurrentInboundHandshakesPerIp: p.maxConcurrentInboundHandshakesPerIp,
+    }),
     mconnTransport: {
       laddr: p.laddr,
       mconnection: {
@@ -198,6 +203,28 @@ function listenAddresses(config: NodeConfig, key: NodeKey): NodeAddress[] {
   return addresses;
 }
 
+/** The config key behind each PeerManager option whose rules involve several keys. */
+const PEER_MANAGER_CONFIG_KEYS: Readonly<Record<string, string>> = {
+  maxConnected: 'p2p.max_connections',
+  maxInbound: 'p2p.max_inbound_connections',
+  maxOutgoing: 'p2p.max_outgoing_connections',
+  maxPeers: 'p2p.max_peers',
+  maxRetryTimeMs: 'p2p.max_retry_time',
+  maxRetryTimePersistentMs: 'p2p.max_retry_time_persistent',
+  persistentPeers: 'p2p.persistent_peers',
+};
+
+/** Runs `build`, turning a PeerManager option that breaks a cross-key rule into a ConfigError naming the key. */
+function asConfigError<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const key = error instanceof InvalidPeerManagerOptionsError ? PEER_MANAGER_CONFIG_KEYS[error.option] : undefined;
+    if (key === undefined) throw error;
+    throw new ConfigError(`config key "${key}" is invalid: ${(error as Error).message}`, key, { cause: error });
+  }
+}
+
 function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOptions {
   const p = config.p2p;
   const parse = (value: string, configKey: string) => {
@@ -223,9 +250,11 @@ function peerManagerOptions(config: NodeConfig, key: NodeKey): PeerManagerOption
     }),
     maxConnected: p.maxConnections,
     maxOutgoing: p.maxOutgoingConnections,
+    maxInbound: p.maxInboundConnections,
     maxConnectedUpgrade: p.maxConnectedUpgrade,
     maxPeers: p.maxPeers,
     minRetryTimeMs: p.minRetryTimeMs,
+    maxDialFailures: p.maxDialFailures,
     maxRetryTimeMs: p.maxRetryTimeMs,
     maxRetryTimePersistentMs: p.maxRetryTimePersistentMs,
     retryJitterMs: p.retryJitterMs,

@@ -7,6 +7,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import { rawConfigSchema, type RawConfig } from './schema.js';
 import { toNodeConfig, type NodeConfig } from './node-config.js';
+import { applyEnv, getByPath, setOverride } from './overrides.js';
 
 type Table = Record<string, unknown>;
 
@@ -36,9 +37,17 @@ export interface LoadConfigOptions {
   readonly toml?: string;
   /** Already-parsed overrides, nested like the TOML (snake_case keys). */
   readonly values?: Table;
-  /** Environment to read TMP2P_* overrides from. Default: none. Pass process.env from the CLI. */
+  /**
+   * Environment to read TMP2P_* overrides from (TMP2P_P2P_MAX_CONNECTIONS → p2p.max_connections,
+   * values read like `set`'s). A TMP2P_* name that is no config key is a ConfigError naming the
+   * closest one, apart from NON_CONFIG_ENV_VARS. Default: none. Pass process.env from the CLI.
+   */
   readonly env?: NodeJS.ProcessEnv;
-  /** Dotted-key overrides from the command line, e.g. { "p2p.max_connections": "20" }. */
+  /**
+   * Dotted-key overrides from the command line, e.g. { "p2p.max_connections": "20" }. Each value is
+   * read as a TOML value when it is one (`["echo","pex"]`, `20`, `true`, `"text"`), else as plain
+   * text (`tcp://0.0.0.0:26656`, `5s`); list keys also take the comma-separated form `echo,pex`.
+   */
   readonly set?: Readonly<Record<string, string>>;
   readonly home?: string;
   /**
@@ -68,8 +77,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<NodeC
   }
   if (options.toml) deepMerge(merged, parseTomlText(options.toml, 'inline TOML'));
   if (options.values) deepMerge(merged, structuredClone(options.values));
-  if (options.env) applyEnv(merged, options.env);
-  for (const [key, value] of Object.entries(options.set ?? {})) setByPath(merged, key, value, `--set ${key}`);
+  if (options.env) applyEnv(merged, options.env, defaultRawConfig());
+  for (const [key, value] of Object.entries(options.set ?? {})) setOverride(merged, key, value, `--set ${key}`, defaultRawConfig());
   return toNodeConfig(validateRaw(merged), options.home, options.baseDir ?? (options.file ? dirname(resolvePath(options.file)) : process.cwd()));
 }
 
@@ -100,59 +109,6 @@ function parseTomlText(text: string, source: string): Table {
 function allowedKeys(path: string[]): string[] {
   const node = getByPath(defaultRawConfig(), path);
   return node && typeof node === 'object' ? Object.keys(node as Table) : [];
-}
-
-/** TMP2P_P2P_MAX_CONNECTIONS → p2p.max_connections, for every key the defaults define. */
-function applyEnv(target: Table, env: NodeJS.ProcessEnv): void {
-  for (const path of leafPaths(defaultRawConfig())) {
-    const name = `TMP2P_${path.join('_').toUpperCase()}`;
-    const value = env[name];
-    if (value !== undefined) setByPath(target, path.join('.'), value, `environment variable ${name}`);
-  }
-}
-
-function leafPaths(table: Table, prefix: string[] = []): string[][] {
-  return Object.entries(table).flatMap(([k, v]) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? leafPaths(v as Table, [...prefix, k]) : [[...prefix, k]],
-  );
-}
-
-/** Sets a string value at a dotted path, converted to the type the defaults have there. */
-function setByPath(target: Table, dotted: string, value: string, source: string): void {
-  const path = dotted.split('.');
-  const template = getByPath(defaultRawConfig(), path);
-  if (template === undefined) {
-    throw new ConfigError(`${source}: unknown config key "${dotted}"`, dotted);
-  }
-  let converted: unknown = value;
-  if (typeof template === 'number') {
-    converted = Number(value);
-    if (value.trim() === '' || !Number.isFinite(converted)) {
-      throw new ConfigError(`${source}: config key "${dotted}" = ${JSON.stringify(value)} is invalid: expected a number`, dotted);
-    }
-  } else if (typeof template === 'boolean') {
-    if (value !== 'true' && value !== 'false') {
-      throw new ConfigError(`${source}: config key "${dotted}" = ${JSON.stringify(value)} is invalid: expected true or false`, dotted);
-    }
-    converted = value === 'true';
-  } else if (Array.isArray(template)) {
-    converted = value.split(',').map((s) => s.trim()).filter(Boolean);
-  }
-  let node = target;
-  for (const part of path.slice(0, -1)) {
-    if (!node[part] || typeof node[part] !== 'object') node[part] = {};
-    node = node[part] as Table;
-  }
-  node[path[path.length - 1]!] = converted;
-}
-
-function getByPath(table: unknown, path: readonly string[]): unknown {
-  let node = table;
-  for (const part of path) {
-    if (!node || typeof node !== 'object') return undefined;
-    node = (node as Table)[part];
-  }
-  return node;
 }
 
 function deepMerge(target: Table, source: Table): void {

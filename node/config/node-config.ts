@@ -18,10 +18,16 @@ export interface NodeConfig {
    */
   readonly baseDir: string;
   readonly p2p: P2PConfig;
-  /** Operator status endpoint; empty laddr = off. */
-  readonly status: { readonly laddr: string };
-  /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). */
-  readonly instrumentation: { readonly prometheus: boolean; readonly prometheusListenAddr: string; readonly namespace: string };
+  /** Operator status endpoint; empty laddr = off. maxOpenConnections 0 = no limit. */
+  readonly status: { readonly laddr: string; readonly maxOpenConnections: number; readonly clientTimeoutMs: number };
+  /** Prometheus metrics endpoint (CometBFT's `[instrumentation]` keys). maxOpenConnections 0 = no limit. */
+  readonly instrumentation: {
+    readonly prometheus: boolean;
+    readonly prometheusListenAddr: string;
+    readonly namespace: string;
+    readonly maxOpenConnections: number;
+    readonly clientTimeoutMs: number;
+  };
   /** Connection gating: which gaters run and their settings. */
   readonly gating: GatingConfig;
   /** Settings of the built-in lossy queue policies (`[queues.priority]`, `[queues.wdrr]`). */
@@ -49,9 +55,11 @@ export interface P2PConfig {
   readonly privatePeerIds: readonly string[];
   readonly maxConnections: number;
   readonly maxOutgoingConnections: number;
+  readonly maxInboundConnections: number;
   readonly maxConnectedUpgrade: number;
   readonly maxPeers: number;
   readonly minRetryTimeMs: number;
+  readonly maxDialFailures: number;
   readonly maxRetryTimeMs: number;
   readonly maxRetryTimePersistentMs: number;
   readonly retryJitterMs: number;
@@ -61,6 +69,7 @@ export interface P2PConfig {
   readonly dialTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly maxConcurrentInboundHandshakes: number;
+  readonly maxConcurrentInboundHandshakesPerIp: number;
   readonly maxPeerErrors: number;
   readonly queueType: string;
   readonly peerQueueCapacity: number;
@@ -114,9 +123,11 @@ export function toNodeConfig(raw: RawConfig, home?: string, baseDir: string = pr
       privatePeerIds: list(p.private_peer_ids),
       maxConnections: p.max_connections,
       maxOutgoingConnections: p.max_outgoing_connections,
+      maxInboundConnections: p.max_inbound_connections,
       maxConnectedUpgrade: p.max_connected_upgrade,
       maxPeers: p.max_peers,
       minRetryTimeMs: parseDuration(p.min_retry_time),
+      maxDialFailures: p.max_dial_failures,
       maxRetryTimeMs: parseDuration(p.max_retry_time),
       maxRetryTimePersistentMs: parseDuration(p.max_retry_time_persistent),
       retryJitterMs: parseDuration(p.retry_jitter),
@@ -126,6 +137,7 @@ export function toNodeConfig(raw: RawConfig, home?: string, baseDir: string = pr
       dialTimeoutMs: parseDuration(p.dial_timeout),
       handshakeTimeoutMs: parseDuration(p.handshake_timeout),
       maxConcurrentInboundHandshakes: p.max_concurrent_inbound_handshakes,
+      maxConcurrentInboundHandshakesPerIp: p.max_concurrent_inbound_handshakes_per_ip,
       maxPeerErrors: p.max_peer_errors,
       queueType: p.queue_type,
       peerQueueCapacity: p.peer_queue_capacity,
@@ -145,11 +157,17 @@ export function toNodeConfig(raw: RawConfig, home?: string, baseDir: string = pr
       sendWindowMaxBytes: p.send_window_max,
       memoryVirtualAddress: p.memory_virtual_address,
     },
-    status: { laddr: raw.status.laddr },
+    status: {
+      laddr: raw.status.laddr,
+      maxOpenConnections: raw.status.max_open_connections,
+      clientTimeoutMs: parseDuration(raw.status.client_timeout),
+    },
     instrumentation: {
       prometheus: raw.instrumentation.prometheus,
       prometheusListenAddr: raw.instrumentation.prometheus_listen_addr,
       namespace: raw.instrumentation.namespace,
+      maxOpenConnections: raw.instrumentation.max_open_connections,
+      clientTimeoutMs: parseDuration(raw.instrumentation.client_timeout),
     },
     gating: toGatingConfig(raw.gating as RawGatingConfig),
     queues: {

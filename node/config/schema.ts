@@ -50,6 +50,8 @@ const listenAddress = (expected: string, options: { keywords?: readonly string[]
     const problem = !parsed.ok ? parsed.reason : options.requireHost && parsed.value.host === undefined ? 'it names no host' : undefined;
     if (problem !== undefined) ctx.issues.push({ code: 'custom', input: ctx.value, message: `expected ${expected}: ${problem}` });
   });
+/** How long an operator endpoint's client may take over its request or stay idle. */
+const clientTimeout = duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' });
 const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
 /** A string `parse` accepts; its error message (which names the entry and the problem) becomes the issue. */
 const parsedBy = (parse: (value: string) => unknown, expected: string) =>
@@ -80,9 +82,11 @@ export const rawConfigSchema = z
         private_peer_ids: z.string(),
         max_connections: count(1),
         max_outgoing_connections: count(0),
+        max_inbound_connections: count(0),
         max_connected_upgrade: count(0),
         max_peers: count(0),
         min_retry_time: duration,
+        max_dial_failures: count(0),
         max_retry_time: duration,
         max_retry_time_persistent: duration,
         retry_jitter: duration,
@@ -92,6 +96,7 @@ export const rawConfigSchema = z
         dial_timeout: duration,
         handshake_timeout: duration,
         max_concurrent_inbound_handshakes: count(1),
+        max_concurrent_inbound_handshakes_per_ip: count(0),
         max_peer_errors: count(0),
         queue_type: pluginRef,
         peer_queue_capacity: count(1),
@@ -117,6 +122,8 @@ export const rawConfigSchema = z
     status: z
       .object({
         laddr: listenAddress('"host:port" or "" (off)', { keywords: [''], requireHost: true }),
+        max_open_connections: count(0),
+        client_timeout: clientTimeout,
       })
       .strict(),
     instrumentation: z
@@ -124,6 +131,8 @@ export const rawConfigSchema = z
         prometheus: z.boolean({ error: 'expected true or false' }),
         prometheus_listen_addr: listenAddress('"host:port" or ":port"'),
         namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
+        max_open_connections: count(0),
+        client_timeout: clientTimeout,
       })
       .strict(),
     gating: z

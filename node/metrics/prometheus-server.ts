@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import type { Logger } from '../../framework/logging/logger.js';
+import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
 import { parseListenHostPort, type ListenHostPort } from '../../framework/address/host-port.js';
-import { closeHttp, listenHttp } from '../status/http-listen.js';
 
 /** Parses "host:port", ":port" or "tcp://host:port"; an empty host means every interface. */
 export function parseListenAddr(laddr: string): ListenHostPort {
@@ -14,19 +14,20 @@ export function parseListenAddr(laddr: string): ListenHostPort {
   return parsed.value;
 }
 
-/** Serves a registry at GET /metrics in Prometheus' text format. */
+/** Serves a registry at GET /metrics in Prometheus' text format, with a connection cap and timeouts (see createBoundedServer). */
 export class PrometheusServer {
   private server?: Server;
 
   constructor(
     private readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly limits: HttpEndpointLimits,
   ) {}
 
   /** Starts listening; resolves with the URL of the metrics page. */
   async listen(laddr: string, signal?: AbortSignal): Promise<string> {
     const { host, port } = parseListenAddr(laddr);
-    const server = createServer((req, res) => {
+    const server = createBoundedServer(this.limits, (req, res) => {
       if ((req.url ?? '/').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
         return;

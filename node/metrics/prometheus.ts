@@ -83,6 +83,9 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   gauge('p2p_inbound_handshakes_in_progress', 'Inbound connections being gated or handshaken now (bound: p2p.max_concurrent_inbound_handshakes).', [], () => [
     [{}, r().gating?.inboundHandshakes.inProgress ?? 0],
   ]);
+  gauge('p2p_inbound_handshake_ips', 'Remote IPs holding inbound handshake slots now (each at most p2p.max_concurrent_inbound_handshakes_per_ip).', [], () => [
+    [{}, r().gating?.inboundHandshakes.trackedIps ?? 0],
+  ]);
   counter('p2p_gater_denied_total', 'Connections each gater refused, whatever the reason.', ['gater'], perGater((g) => g.denied));
   counter('p2p_gater_timeouts_total', 'Connections refused because a gater did not answer within gating.filter_timeout.', ['gater'], perGater((g) => g.timeouts));
   counter('p2p_gater_errors_total', 'Gater failures (throws, bad answers); each failed check refused its connection.', ['gater'], perGater((g) => g.errors));
@@ -124,6 +127,8 @@ export function createPrometheusRegistry(source: MetricsSource, options: Prometh
   });
 
   counter('peer_manager_dial_attempts_total', 'Addresses handed to the dialer.', [], () => [[{}, p().dialAttempts]]);
+  counter('peer_manager_addresses_given_up_total', 'Addresses of non-persistent peers removed after p2p.max_dial_failures consecutive failed dials.', [], () => [[{}, p().addressesGivenUp]]);
+  counter('peer_manager_peers_given_up_total', 'Peers forgotten because their last address was given up.', [], () => [[{}, p().peersGivenUp]]);
   counter('peer_manager_flaps_total', 'Outbound connections that ended within p2p.flap_window of the dial, counted as failed dials.', [], () => [[{}, p().flaps]]);
   counter('peer_manager_rejected_total', 'Connections the PeerManager refused, by reason.', ['reason'], () => keyed('reason', p().rejected));
   counter('peer_manager_bans_total', 'Peers banned.', [], () => [[{}, p().bans]]);

@@ -1,5 +1,6 @@
 import { P2PError } from '../../framework/errors/base.js';
 import type { ReactorClass } from '../../framework/reactor/metadata.js';
+import type { Logger } from '../../framework/logging/logger.js';
 
 /** A simulation option is out of range; the message names it, its value and what is allowed. */
 export class SimulationOptionsError extends P2PError {
@@ -20,7 +21,7 @@ export interface SimulationOptions {
   readonly churnDowntimeMs: number;
   /** Outbound slots per node (`p2p.max_outgoing_connections`). Default 10. */
   readonly outbound: number;
-  /** Inbound slots per node (`p2p.max_connections` = outbound + inbound). Default 40. */
+  /** Inbound slots per node (`p2p.max_inbound_connections`; `p2p.max_connections` = outbound + inbound). Default 40. */
   readonly inbound: number;
   /** One-way latency of every link, ms. Default 0. */
   readonly latencyMs: number;
@@ -48,6 +49,8 @@ export interface SimulationOptions {
   readonly progress: (line: string) => void;
   /** Ends the run early (the summary covers what ran). */
   readonly signal?: AbortSignal;
+  /** Root logger of every node. Default: silent (a thousand nodes' lines would drown the report). */
+  readonly logger?: Logger;
 }
 
 export const DEFAULT_SIMULATION_OPTIONS: Readonly<SimulationOptions> = Object.freeze({
@@ -79,7 +82,7 @@ type NumericKey = Exclude<{ [K in keyof SimulationOptions]: SimulationOptions[K]
 
 /** Fills in defaults and validates; throws SimulationOptionsError naming the first bad option. */
 export function resolveSimulationOptions(input: Partial<SimulationOptions> = {}): SimulationOptions {
-  const known = Object.keys(DEFAULT_SIMULATION_OPTIONS).concat('signal');
+  const known = Object.keys(DEFAULT_SIMULATION_OPTIONS).concat('signal', 'logger');
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) throw new SimulationOptionsError(`simulation option "${key}" is unknown; known options: ${known.join(', ')}`);
   }

@@ -86,6 +86,7 @@ export class SimulatedNetwork {
             memory_virtual_address: virtualAddress,
             max_connections: options.outbound + options.inbound,
             max_outgoing_connections: options.outbound,
+            max_inbound_connections: options.inbound,
           },
           reactors: {
             enabled: [],

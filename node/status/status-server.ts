@@ -1,14 +1,16 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
+import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
 import { parseListenHostPort } from '../../framework/address/host-port.js';
-import { closeHttp, listenHttp } from './http-listen.js';
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
  * PeerManager knows with its state and score, and the router's counters.
- * It binds to loopback by default because it exposes peer addresses.
+ * `tmp2p init` binds it to loopback because it exposes peer addresses. It
+ * holds at most `maxOpenConnections` connections and cuts off slow or idle
+ * clients after `clientTimeoutMs`, so it cannot take the descriptors peers need.
  *
  *   GET /status   node ID, moniker, network, addresses, NodeInfo channels, uptime, peer store state
  *   GET /peers    PeerManager snapshot (state, score and its parts, failures, timestamps)
@@ -21,21 +23,23 @@ export class StatusServer {
   constructor(
     private readonly node: Node,
     private readonly logger: Logger,
+    private readonly limits: HttpEndpointLimits,
   ) {}
 
-  async listen(laddr: string): Promise<string> {
+  /** Starts listening on `laddr` ("host:port"); resolves with the endpoint's base URL. */
+  async listen(laddr: string, signal?: AbortSignal): Promise<string> {
     const parsed = parseListenHostPort(laddr);
     if (!parsed.ok || parsed.value.host === undefined) {
       throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"${parsed.ok ? '' : `: ${parsed.reason}`}`);
     }
     const { host, port } = parsed.value;
-    const server = createServer((req, res) => {
+    const server = createBoundedServer(this.limits, (req, res) => {
       const body = this.route(req.url ?? '/');
       res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { error: `unknown path ${req.url}; try /status, /peers or /metrics` }, null, 2) + '\n');
     });
     this.server = server;
-    const url = await listenHttp(server, host, port);
+    const url = await listenHttp(server, host, port, signal);
     this.logger.info({ url }, 'status endpoint listening');
     return url;
   }

@@ -1,3 +1,4 @@
+import { formatHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 import { loadConfig } from '../config/loader.js';
 import type { NodeConfig } from '../config/node-config.js';
 import { createNode, type CreateNodeOptions } from '../create-node.js';
@@ -7,6 +8,7 @@ import { NodeKey } from '../../framework/identity/node-key.js';
 import { silentLogger, type Logger } from '../../framework/logging/logger.js';
 import { MemoryNetwork, type MemoryNetworkOptions } from '../../plugins/transports/memory/memory-network.js';
 import { P2PError } from '../../framework/errors/base.js';
+import { LOOPBACK_TESTNET_SETTINGS } from '../config/loopback-testnet.js';
 
 export class WaitTimeoutError extends P2PError {
   override name = 'WaitTimeoutError';
@@ -37,13 +39,16 @@ export interface TestNetworkOptions {
 
 /**
  * Test-friendly defaults: memory transport, no reactors unless asked, fast
- * retries so churn tests converge quickly, no outbound limit.
+ * retries so churn tests converge quickly, no separate outbound or inbound
+ * budget, and the loopback testnet settings (no per-IP limits) for networks
+ * run over loopback TCP.
  */
 const TEST_DEFAULTS = {
   p2p: {
     laddr: 'memory',
     transports: ['memory'],
     max_outgoing_connections: 0,
+    max_inbound_connections: 0,
     min_retry_time: '10ms',
     max_retry_time: '200ms',
     max_retry_time_persistent: '200ms',
@@ -103,7 +108,7 @@ export class TestNetwork {
   async addNode(): Promise<Node> {
     const index = this.nodes.length;
     const config = await loadConfig({
-      values: mergeAll(TEST_DEFAULTS, this.options.config ?? {}, this.options.nodeConfig?.(index) ?? {}, { moniker: `node-${index}` }),
+      values: mergeAll(TEST_DEFAULTS, LOOPBACK_TESTNET_SETTINGS, this.options.config ?? {}, this.options.nodeConfig?.(index) ?? {}, { moniker: `node-${index}` }),
     });
     const key = NodeKey.generate();
     this.keys.push(key);
@@ -158,10 +163,10 @@ export class TestNetwork {
    */
   private pinListenPort(index: number, node: Node): void {
     const config = this.configs[index]!;
-    const match = /^(tcp:\/\/)?(.+):0$/.exec(config.p2p.laddr);
+    const parsed = parseListenHostPort(config.p2p.laddr);
     const port = node.router.endpoints().find((e) => e.port !== undefined && e.port > 0)?.port;
-    if (match === null || port === undefined) return;
-    this.configs[index] = { ...config, p2p: { ...config.p2p, laddr: `${match[1] ?? ''}${match[2]}:${port}` } };
+    if (!parsed.ok || parsed.value.port !== 0 || parsed.value.host === undefined || port === undefined) return;
+    this.configs[index] = { ...config, p2p: { ...config.p2p, laddr: `tcp://${formatHostPort(parsed.value.host, port)}` } };
   }
 
   private boot(index: number): Promise<Node> {

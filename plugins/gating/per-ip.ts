@@ -7,7 +7,7 @@ import type { ConnectionAttempt, ConnectionGater, GaterStats } from '../../frame
 
 /** `[gating.per_ip]`: open connections per remote IP, inbound and outbound together. */
 export interface PerIpGaterOptions {
-  /** Open connections one IP may hold (0 = no limit). Default 100 (Tendermint v0.35's per-IP cap). */
+  /** Open connections one IP may hold, handshakes in progress included (0 = no limit). Default 4, a small share of the inbound budget (CometBFT: 1). */
   readonly maxConnections: number;
   /**
    * false = CometBFT's `allow_duplicate_ip = false`: refuse any new connection,

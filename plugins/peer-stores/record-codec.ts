@@ -53,6 +53,7 @@ function copyAddress(raw: unknown): PeerAddressRecord {
   const copy: Record<string, unknown> = { address: a.address, dialFailures: a.dialFailures };
   if (!absent(a.lastDialSuccess)) copy.lastDialSuccess = a.lastDialSuccess;
   if (!absent(a.lastDialFailure)) copy.lastDialFailure = a.lastDialFailure;
+  if (!absent(a.learnedFrom)) copy.learnedFrom = a.learnedFrom;
   return copy as unknown as PeerAddressRecord;
 }
 

@@ -6,6 +6,7 @@ import type { NodeID } from '../../framework/identity/node-id.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { PeerManager } from '../../framework/peer/peer-manager.js';
 import { hostScope, type AdvertiseContext } from '../../framework/peer/advertise.js';
+import type { LearnedFrom } from '../../framework/peer/peer-entry.js';
 import { mathRandom, systemClock, type Clock, type ConnectionDirection, type PeerUpdate, type RandomSource } from '../../framework/peer/types.js';
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
@@ -250,8 +251,9 @@ export class PexReactor implements ReactorLifecycle {
       else accepted.push(verdict.address);
     }
     let learned = 0;
+    const learnedFrom = this.learnedFrom(state);
     for (const address of accepted) {
-      if (this.peerManager.add(address)) learned++;
+      if (this.peerManager.add(address, { learnedFrom })) learned++;
       else skipped++;
     }
     this.stats.addressesLearned += learned;
@@ -297,7 +299,7 @@ export class PexReactor implements ReactorLifecycle {
     const remoteIp = state.remote !== undefined && isNetworked(state.remote) ? state.remote.ip : undefined;
     const address = listenAddress(state.nodeId, listenAddr, remoteIp);
     if (address === undefined || !this.privateAllowed(state, address.hostname)) return;
-    if (this.peerManager.add(address)) this.stats.addressesLearned++;
+    if (this.peerManager.add(address, { learnedFrom: this.learnedFrom(state) })) this.stats.addressesLearned++;
   }
 
   private scheduleSeedHangup(nodeId: NodeID): void {
@@ -330,6 +332,20 @@ export class PexReactor implements ReactorLifecycle {
     const policy = this.options.privateAddresses;
     if (policy === 'accept' || scope === 'public') return true;
     return policy === 'from-private-peers' && isScopeVisibleTo(scope, this.peerScope(state));
+  }
+
+  /**
+   * The scope addresses from this peer are held to when dialed (what
+   * `privateAllowed` checks now for an IP literal, checked then for the IPs a
+   * DNS name resolves to): the peer's own scope, or per the policy any scope
+   * (`accept`) or public IPs only (`reject`).
+   */
+  private learnedFrom(state: PexPeerState): LearnedFrom {
+    const policy = this.options.privateAddresses;
+    if (policy === 'accept') return 'loopback';
+    if (policy === 'reject') return 'public';
+    const scope = this.peerScope(state);
+    return scope === 'unroutable' ? 'public' : scope;
   }
 
   private advertiseContext(state: PexPeerState): AdvertiseContext {

@@ -43,6 +43,8 @@ cleanup() { chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 start=$(date +%s)
+log "first use: building FerretDB $VERSION from the Go module proxy for the MongoDB peer-store tests;" \
+  "about 4 minutes with a cold Go cache (under a minute when cached), once: later runs reuse $BINARY"
 
 # `go mod download` needs a module context only for its own go.mod lookups; run it from WORK so a
 # go.mod in the caller's directory does not interfere.

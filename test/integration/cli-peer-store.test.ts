@@ -1,63 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import { LevelPeerStore, type LevelRepairReport } from '../../plugins/peer-stores/leveldb.js';
 import { fileOf, fillAcrossRestart, flipBytes } from '../unit/peer-stores/harness-level.js';
+import { startCli, stopCli as stop, tmp2p, type RunningNode } from '../support/cli.js';
 
-const run = promisify(execFile);
-const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((p) => existsSync(p) && !p.includes('/dist/'))!;
-
-interface Running {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  readonly address: string;
-  readonly statusUrl: string;
-  output(): string;
-}
-
-/** `tmp2p start` for a home, resolved once it printed its listen address and status endpoint. */
-async function start(home: string, ...set: string[]): Promise<Running> {
-  const args = [bin, 'start', '--home', home, '--set', 'p2p.laddr=tcp://127.0.0.1:0', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'];
+/** `tmp2p start` for a home on ports chosen at start, resolved once it printed its listen address and status endpoint. */
+function start(home: string, ...set: string[]): Promise<RunningNode> {
+  const args = ['--home', home, '--set', 'p2p.laddr=tcp://127.0.0.1:0', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'];
   for (const s of set) args.push('--set', s);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return new Promise<Running>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${out}`)), 30_000);
-    const check = () => {
-      const address = /listening on (\S+)/.exec(out)?.[1];
-      const statusUrl = /status endpoint (http:\/\/[^/\s]+)/.exec(out)?.[1];
-      if (address && statusUrl) {
-        clearTimeout(timer);
-        resolve({ child, address, statusUrl, output: () => out });
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => reject(new Error(`node exited early with ${code}: ${out}`)));
-  });
-}
-
-async function stop(node: Running): Promise<number | null> {
-  // Already gone (its exit event has passed): report how, rather than wait for an exit that never comes.
-  if (node.child.exitCode !== null || node.child.signalCode !== null) return node.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => node.child.once('exit', resolve));
-  node.child.kill('SIGTERM');
-  return exited;
+  return startCli(args, { status: true });
 }
 
 describe('tmp2p start with the leveldb peer store that init configures', function () {
   this.timeout(90_000);
   const homes: string[] = [];
-  const running: Running[] = [];
+  const running: RunningNode[] = [];
 
   afterEach(async () => {
     for (const node of running.splice(0)) await stop(node);
@@ -67,7 +28,7 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
   async function initHome(): Promise<string> {
     const home = await mkdtemp(join(tmpdir(), 'tmp2p-cli-store-'));
     homes.push(home);
-    await run(process.execPath, [bin, 'init', '--home', home]);
+    assert.equal((await tmp2p(['init', '--home', home])).code, 0);
     return home;
   }
 
@@ -78,7 +39,7 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
     running.push(a);
     const b = await start(homeB, `p2p.persistent_peers=${a.address}`);
     running.push(b);
-    const idA = a.address.split('@')[0]!.replace(/^\w+:\/\//, '');
+    const idA = a.nodeId;
 
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -148,12 +109,7 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
 
   it('refuses a mongodb store without a connection string, naming the config key', async () => {
     const home = await initHome();
-    const result = await run(process.execPath, [bin, 'start', '--home', home, '--set', 'p2p.peer_store=mongodb', '--set', 'log_level=warn'], {
-      timeout: 30_000,
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const result = await tmp2p(['start', '--home', home, '--set', 'p2p.peer_store=mongodb', '--set', 'log_level=warn'], { timeoutMs: 30_000 });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /PeerStoreConfigError/);
     assert.match(result.stderr, /p2p\.peer_store_mongodb_uri/);
@@ -161,12 +117,7 @@ describe('tmp2p start with the leveldb peer store that init configures', functio
 
   it('rejects a malformed MongoDB connection string at config load', async () => {
     const home = await initHome();
-    const result = await run(process.execPath, [bin, 'start', '--home', home, '--set', 'p2p.peer_store_mongodb_uri=http://db:27017'], {
-      timeout: 30_000,
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const result = await tmp2p(['start', '--home', home, '--set', 'p2p.peer_store_mongodb_uri=http://db:27017'], { timeoutMs: 30_000 });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /ConfigError: .*"p2p\.peer_store_mongodb_uri" = "http:\/\/db:27017" is invalid: expected a connection string/);
   });

@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-// bin/tmp2p.js runs the compiled CLI; find it from dist/test/integration (npm test) or test/integration (tsx).
-const bin = ['../../../bin/tmp2p.js', '../../bin/tmp2p.js']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((p) => existsSync(p) && !p.includes('/dist/'))!;
-
-async function tmp2p(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+import { loadConfig } from '../../node/config/loader.js';
+import { tmp2p, startCli, stopCli } from '../support/cli.js';
 
 describe('tmp2p command line', function () {
   this.timeout(60_000);
@@ -43,7 +25,8 @@ describe('tmp2p command line', function () {
     const config = await readFile(join(home, 'config', 'config.toml'), 'utf8');
     assert.match(config, /^moniker = "cli-test"$/m);
     assert.match(config, /^network = "cli-chain"$/m);
-    assert.match(config, /^laddr = "127\.0\.0\.1:26680"$/m);
+    assert.match(config, /^laddr = "tcp:\/\/127\.0\.0\.1:\d+"$/m, 'a P2P port of its own');
+    assert.match(config, /^laddr = "127\.0\.0\.1:\d+"$/m, 'a status port of its own');
     const shown = await tmp2p(['show-node-id', '--home', home]);
     assert.equal(shown.stdout.trim(), id);
     const again = await tmp2p(['init', '--home', home]);
@@ -52,26 +35,26 @@ describe('tmp2p command line', function () {
     assert.equal((await tmp2p(['show-node-id', '--home', home])).stdout.trim(), id, 'the key was not replaced');
   });
 
+  it('init --loopback-testnet writes the loopback testnet settings, and start names the key a too small max_connections clashes with', async () => {
+    assert.equal((await tmp2p(['init', '--home', home, '--loopback-testnet'])).code, 0);
+    const config = await loadConfig({ file: join(home, 'config', 'config.toml') });
+    assert.equal(config.p2p.maxConcurrentInboundHandshakesPerIp, 0);
+    assert.equal(config.gating.perIp.maxConnections, 0);
+    assert.equal(config.p2p.maxConnections, 64, 'nothing else changed');
+    assert.match(await readFile(join(home, 'config', 'config.toml'), 'utf8'), /^# Loopback testnets:/m, 'comments kept');
+
+    const clash = await tmp2p(['start', '--home', home, '--set', 'p2p.max_connections=20', '--set', 'p2p.laddr=memory', '--set', 'p2p.transports=memory']);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /ConfigError: config key "p2p\.max_inbound_connections" is invalid: .*maxInbound = 40: plus maxOutgoing = 10 must not exceed maxConnected = 20/);
+  });
+
   it('start runs a node until SIGTERM, and peers reads its status endpoint', async () => {
     assert.equal((await tmp2p(['init', '--home', home])).code, 0);
-    const child = spawn(
-      process.execPath,
-      [bin, 'start', '--home', home, '--set', 'p2p.transports=memory', '--set', 'p2p.laddr=memory', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const node = await startCli(
+      ['--home', home, '--set', 'p2p.transports=memory', '--set', 'p2p.laddr=memory', '--set', 'status.laddr=127.0.0.1:0', '--set', 'log_level=warn'],
+      { status: true },
     );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const statusUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no status line in: ${out}`)), 20_000);
-      child.stdout.on('data', () => {
-        const m = /status endpoint (http:\/\/[^/\s]+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`node exited early with ${code}: ${out}`)));
-    });
+    const statusUrl = node.statusUrl!;
     const status = (await (await fetch(`${statusUrl}/status`)).json()) as { nodeId: string; moniker: string };
     assert.equal(status.moniker, 'tmp2p-node');
     assert.match(status.nodeId, /^[0-9a-f]{40}$/);
@@ -79,10 +62,8 @@ describe('tmp2p command line', function () {
     assert.equal(peers.code, 0, peers.stderr);
     assert.equal(peers.stdout.trim(), 'no known peers');
     assert.equal((await fetch(`${statusUrl}/nope`)).status, 404);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.match(out, /shutting down/);
+    assert.equal(await stopCli(node), 0);
+    assert.match(node.output(), /shutting down/);
   });
 
   it('demo --json ends with one JSON summary line', async () => {

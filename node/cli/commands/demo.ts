@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { createTestNetwork, type TestNetwork } from '../../testing/test-network.js';
-import { createLogger } from '../../../framework/logging/logger.js';
 import { EchoReactor, type RoundTrip } from '../../../reactors/echo/echo-reactor.js';
 import { parseDuration } from '../../../framework/util/duration.js';
 import { percentile } from '../../../framework/util/stats.js';
 import { intOption } from '../options.js';
+import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
 export interface DemoSummary {
   nodes: number;
@@ -27,29 +27,36 @@ export interface DemoSummary {
  * ups/downs and round-trip times while it runs, then a summary.
  */
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description('run N nodes in one process with the echo reactor and report pings, pongs and round trips')
     .option('-n, --nodes <n>', 'number of nodes', intOption('--nodes', 2, 500), 4)
     .option('-d, --duration <seconds>', 'how long to run (0 = until Ctrl-C)', intOption('--duration', 0, 86_400), 10)
     .option('--ping-interval <duration>', 'echo ping interval', '1s')
     .option('--transport <name>', 'tcp (loopback with SecretConnection, the default) or memory (in-process)', 'tcp')
-    .option('--json', 'print the summary as one JSON object on the last line')
-    .option('--log-level <level>', 'node log level (stderr)', 'warn')
-    .action(async (opts: { nodes: number; duration: number; pingInterval: string; transport: string; json?: boolean; logLevel: string }) => {
-      const summary = await runDemo(opts);
-      if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else printSummary(summary);
-    });
+    .option('--json', 'print the summary as one JSON object on the last line');
+  addLogOptions(command, 'warn').action(async (opts: DemoFlags) => {
+    const summary = await runDemo(opts);
+    if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    else printSummary(summary);
+  });
 }
 
-export async function runDemo(opts: { nodes: number; duration: number; pingInterval: string; transport: string; json?: boolean; logLevel: string }): Promise<DemoSummary> {
+interface DemoFlags extends LogFlags {
+  nodes: number;
+  duration: number;
+  pingInterval: string;
+  transport: string;
+  json?: boolean;
+}
+
+export async function runDemo(opts: DemoFlags): Promise<DemoSummary> {
   parseDuration(opts.pingInterval);
   const transportConfig = transportSettings(opts.transport);
   const say = (line: string) => {
     if (!opts.json) process.stdout.write(line + '\n');
   };
-  const logger = createLogger({ level: opts.logLevel as never });
+  const logger = loggerFromFlags(opts, 'warn');
   const started = Date.now();
   const net: TestNetwork = await createTestNetwork({
     nodes: opts.nodes,

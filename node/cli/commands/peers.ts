@@ -1,39 +1,55 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/loader.js';
 import type { PeerSnapshot } from '../../../framework/peer/snapshot.js';
-import { nodeHome } from '../home.js';
+import { collectSet, nodeHome, SET_HELP } from '../home.js';
+import { addLogOptions } from '../log-flags.js';
 
 /** `tmp2p peers`: a running node's peers, from its status endpoint. */
 export function registerPeersCommand(program: Command): void {
-  program
-    .command('peers')
-    .description("show every peer a running node knows: state, score, failures (reads the node's status endpoint)")
-    .option('--home <dir>', 'node home directory (its config names the status address)')
-    .option('--status <host:port>', 'status endpoint address (overrides the config)')
-    .option('--json', 'print the raw snapshot as JSON')
-    .action(async (opts: { home?: string; status?: string; json?: boolean }) => {
-      let address = opts.status;
-      if (!address) {
-        const home = nodeHome(opts.home);
-        const config = await loadConfig({ file: existsSync(home.configFile) ? home.configFile : undefined, env: process.env });
-        address = config.status.laddr;
-      }
-      if (!address) throw new Error('no status endpoint: set [status] laddr in the node config or pass --status host:port');
-      const url = `http://${address.replace(/^tcp:\/\//, '')}/peers`;
-      let response: Response;
-      try {
-        response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      } catch (cause) {
-        throw new Error(`cannot reach the node at ${url}: ${(cause as Error).message} (is it running?)`, { cause });
-      }
-      const peers = (await response.json()) as PeerSnapshot[];
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(peers, null, 2) + '\n');
-        return;
-      }
-      process.stdout.write(formatPeers(peers));
-    });
+  addLogOptions(
+    program
+      .command('peers')
+      .description("show every peer a running node knows: state, score, failures (reads the node's status endpoint)")
+      .option('--home <dir>', 'node home directory: the address its running node wrote to data/status.addr, else its config\'s status.laddr')
+      .option('--status <host:port>', 'status endpoint address (overrides the home)')
+      .option('--set <key=value>', SET_HELP, collectSet, {})
+      .option('--json', 'print the raw snapshot as JSON'),
+  ).action(async (opts: { home?: string; status?: string; set: Record<string, string>; json?: boolean }) => {
+    const address = await statusAddress(opts);
+    const url = `http://${address.replace(/^tcp:\/\//, '')}/peers`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    } catch (cause) {
+      throw new Error(`cannot reach the node at ${url}: ${(cause as Error).message} (is it running?)`, { cause });
+    }
+    const peers = (await response.json()) as PeerSnapshot[];
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(peers, null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(formatPeers(peers));
+  });
+}
+
+/**
+ * Where the node's status endpoint is: `--status`, else a `--set status.laddr`,
+ * else what the home's running node wrote (its port may have been chosen at
+ * start), else the home's config as `start` would load it (file, TMP2P_*, --set).
+ */
+async function statusAddress(opts: { home?: string; status?: string; set: Record<string, string> }): Promise<string> {
+  if (opts.status) return opts.status;
+  const home = nodeHome(opts.home);
+  const config = await loadConfig({ file: existsSync(home.configFile) ? home.configFile : undefined, env: process.env, set: opts.set, home: home.root });
+  if (opts.set['status.laddr'] === undefined && existsSync(home.statusAddressFile)) {
+    return (await readFile(home.statusAddressFile, 'utf8')).trim();
+  }
+  const address = config.status.laddr;
+  if (!address) throw new Error('no status endpoint: set [status] laddr in the node config or pass --status host:port');
+  if (/:0$/.test(address)) throw new Error(`status.laddr ${address} picks its port at start, and ${home.statusAddressFile} does not exist: is the node running? (or pass --status host:port)`);
+  return address;
 }
 
 export function formatPeers(peers: readonly PeerSnapshot[]): string {

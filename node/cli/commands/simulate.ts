@@ -5,8 +5,9 @@ import type { GraphReport, SimulationSummary } from '../../simulation/summary.js
 import { parseDuration } from '../../../framework/util/duration.js';
 import { collectSet } from '../home.js';
 import { intOption } from '../options.js';
+import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
-interface SimulateFlags {
+interface SimulateFlags extends LogFlags {
   nodes: number;
   seeds: number;
   duration: number;
@@ -56,7 +57,7 @@ function durationOption(flag: string, maxMs: number) {
  * and connectivity under churn.
  */
 export function registerSimulate(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .description('run a network of N nodes in this process (memory transport, virtual IPs, PEX from seeds) and report how it forms')
     .option('-n, --nodes <n>', 'nodes, seeds included', intOption('--nodes', 2, MAX_SIMULATION_NODES), D.nodes)
@@ -65,48 +66,50 @@ export function registerSimulate(program: Command): void {
     .option('--churn <percent>', 'percent of the non-seed nodes that leave and rejoin each minute, after convergence', numberOption('--churn', 0, 100), D.churnPercent)
     .option('--churn-downtime <duration>', 'how long a churned node stays away', durationOption('--churn-downtime', 3_600_000), D.churnDowntimeMs)
     .option('--outbound <n>', 'outbound slots per node (p2p.max_outgoing_connections)', intOption('--outbound', 1, 1_000), D.outbound)
-    .option('--inbound <n>', 'inbound slots per node (p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
+    .option('--inbound <n>', 'inbound slots per node (p2p.max_inbound_connections; p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
     .option('--latency <duration>', 'one-way latency of every link', durationOption('--latency', 60_000), D.latencyMs)
     .option('--jitter <duration>', 'extra random latency per message, up to this much (order is kept)', durationOption('--jitter', 60_000), D.jitterMs)
     .option('--loss <percent>', 'percent of messages lost (handshakes and closes are not)', numberOption('--loss', 0, 100), D.lossPercent)
     .option('--pex-interval <duration>', "PEX request interval (CometBFT's 30s by default; the 10 s per-peer pacing holds regardless)", durationOption('--pex-interval', 3_600_000), D.pexIntervalMs)
     .option('--diameter-samples <n>', 'BFS sources for the diameter estimate', intOption('--diameter-samples', 1, MAX_SIMULATION_NODES), D.diameterSamples)
-    .option('--set <key=value>', 'config override for every node (repeatable), e.g. --set p2p.min_retry_time=100ms', collectSet, {})
-    .option('--json', 'print the summary as one JSON object on the last line')
-    .action(async (flags: SimulateFlags) => {
-      const say = (line: string) => {
-        if (!flags.json) process.stdout.write(line + '\n');
-      };
-      const abort = new AbortController();
-      const interrupt = () => abort.abort();
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
-      try {
-        say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
-        const summary = await runSimulation({
-          nodes: flags.nodes,
-          seeds: flags.seeds,
-          durationS: flags.duration,
-          churnPercent: flags.churn,
-          churnDowntimeMs: flags.churnDowntime,
-          outbound: flags.outbound,
-          inbound: flags.inbound,
-          latencyMs: flags.latency,
-          jitterMs: flags.jitter,
-          lossPercent: flags.loss,
-          pexIntervalMs: flags.pexInterval,
-          diameterSamples: flags.diameterSamples,
-          set: flags.set,
-          progress: say,
-          signal: abort.signal,
-        });
-        if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
-        else process.stdout.write(describe(summary));
-      } finally {
-        process.off('SIGINT', interrupt);
-        process.off('SIGTERM', interrupt);
-      }
-    });
+    .option('--set <key=value>', 'config override for every node (repeatable, values as TOML or text), e.g. --set p2p.min_retry_time=100ms', collectSet, {})
+    .option('--json', 'print the summary as one JSON object on the last line');
+  // Silent unless asked: thousands of nodes' lines would drown the report.
+  addLogOptions(command, 'silent').action(async (flags: SimulateFlags) => {
+    const say = (line: string) => {
+      if (!flags.json) process.stdout.write(line + '\n');
+    };
+    const abort = new AbortController();
+    const interrupt = () => abort.abort();
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
+      const summary = await runSimulation({
+        nodes: flags.nodes,
+        seeds: flags.seeds,
+        durationS: flags.duration,
+        churnPercent: flags.churn,
+        churnDowntimeMs: flags.churnDowntime,
+        outbound: flags.outbound,
+        inbound: flags.inbound,
+        latencyMs: flags.latency,
+        jitterMs: flags.jitter,
+        lossPercent: flags.loss,
+        pexIntervalMs: flags.pexInterval,
+        diameterSamples: flags.diameterSamples,
+        set: flags.set,
+        progress: say,
+        signal: abort.signal,
+        logger: loggerFromFlags(flags, 'silent'),
+      });
+      if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else process.stdout.write(describe(summary));
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    }
+  });
 }
 
 function graphLine(label: string, g: GraphReport): string {

@@ -16,6 +16,7 @@ import { Waiters } from '../../../framework/util/waiters.js';
 import { reasonOf } from '../../../framework/util/abort.js';
 import { MConnection } from './mconnection/mconnection.js';
 import { UnknownChannelError } from './mconnection/errors.js';
+import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
 import { exchangeNodeInfo } from './node-info-exchange.js';
@@ -106,7 +107,12 @@ export class MConnConnection implements Connection {
     if (this.closeReason !== undefined) throw new HandshakeError('connection closed before the handshake', { cause: this.closeReason });
     this.handshakeState = 'running';
     const external = options.signal;
-    const signal = external ? AbortSignal.any([external, this.lifetime.signal]) : this.lifetime.signal;
+    // The caller's signal aborts the connection's own (AbortSignal.any costs a composite signal
+    // with weak references per handshake; a failed handshake closes the connection anyway).
+    const onExternalAbort = (): void => this.lifetime.abort(reasonOf(external!));
+    if (external?.aborted) onExternalAbort();
+    else external?.addEventListener('abort', onExternalAbort, { once: true });
+    const signal = this.lifetime.signal;
     const timeoutMs = this.options.handshakePhaseTimeoutMs;
     try {
       const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs });
@@ -120,6 +126,8 @@ export class MConnConnection implements Connection {
       const error = this.handshakeFailure(err, external);
       this.close(error);
       throw error;
+    } finally {
+      external?.removeEventListener('abort', onExternalAbort);
     }
   }
 
@@ -162,7 +170,7 @@ export class MConnConnection implements Connection {
 
   close(reason?: Error): void {
     if (this.closeReason !== undefined) return;
-    this.closeReason = reason ?? new ConnectionClosedError();
+    this.closeReason = reason ?? orderlyCloseError();
     this.closedWith = reason;
     // Receivers first, so a receive loop learns the real reason before a send loop sees "closed".
     this.readable.wakeAll();
@@ -237,7 +245,7 @@ export class MConnConnection implements Connection {
 
   private readonly onMConnectionClose = (reason: Error | undefined): void => {
     if (this.closeReason !== undefined) return;
-    const error = unwrapStreamError(reason) ?? new ConnectionClosedError('connection closed');
+    const error = unwrapStreamError(reason) ?? orderlyCloseError('connection closed');
     this.closeReason = error;
     this.closedWith = error;
     this.readable.wakeAll();

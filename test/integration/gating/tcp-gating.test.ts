@@ -193,7 +193,7 @@ describe('connection gating over loopback TCP', function () {
     assert.equal(excess.received, 0);
     assert.equal(rejected(a, 'inbound', 'handshake-capacity'), 1);
     assert.deepEqual(events, [{ direction: 'inbound', reason: 'handshake-capacity' }]);
-    assert.deepEqual(a.router.metrics().gating!.inboundHandshakes, { inProgress: 2, limit: 2, refused: 1 });
+    assert.deepEqual(a.router.metrics().gating!.inboundHandshakes, { inProgress: 2, limit: 2, perIpLimit: 4, trackedIps: 1, refused: 1, refusedPerIp: 0 });
     for (const c of stalled) c.destroy();
     await waitFor(() => a.router.metrics().gating!.inboundHandshakes.inProgress === 0, 'the slots to be freed');
   });

@@ -9,6 +9,8 @@ import type { RouterEvent } from '../../../framework/router/events.js';
 import { resolveRouterOptions } from '../../../framework/router/options.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import { nid } from '../../unit/peer/ids.js';
+import { handshakeFrom } from '../../support/loopback-peer.js';
+import { MemoryNetwork } from '../../../plugins/transports/memory/memory-network.js';
 
 type DialFailed = Extract<RouterEvent, { type: 'dial-failed' }>;
 
@@ -166,5 +168,91 @@ describe('addresses over loopback TCP: DNS re-resolution and self-dials', functi
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(a.dialFailures().length, 1, 'never dialed again');
     assert.deepEqual(a.node.peers(), []);
+  });
+
+  it('does not dial a DNS name a peer gave when it resolves to an IP that peer could not have given (address-scope), before any socket opens', async () => {
+    let connections = 0;
+    const service = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    const servicePort = (service.address() as { port: number }).port;
+    try {
+      const dns = new ScriptedLookup();
+      dns.answers.set('cache.test', ['127.0.0.1']);
+      // private_addresses = "reject": every peer is held to public IPs, as a peer on a public IP is by default.
+      const a = await start({ laddr: 'tcp://127.0.0.1:0' }, { hostLookup: dns.lookup }, { enabled: ['echo', 'pex'], pex: { private_addresses: 'reject' } });
+      const port = a.node.router.endpoints()[0]!.port!;
+      const hostile = await handshakeFrom(port, '127.0.0.2', 'tmp2p-devnet', AbortSignal.timeout(10_000), { listenAddr: `tcp://cache.test:${servicePort}` });
+      const learned = `mconn://${hostile.key.nodeId}@cache.test:${servicePort}`;
+      await until('the claimed listen address to be learned', () => a.node.peerManager.addresses(hostile.key.nodeId).map(String).includes(learned));
+      hostile.connection.close();
+
+      await until('a refused dial of the name', () => (a.node.router.metrics().rejectedOutbound['address-scope'] ?? 0) >= 2);
+      assert.ok(dns.count('cache.test') >= 2, 'resolved at each dial');
+      assert.equal(connections, 0, 'no socket was ever opened to the loopback service');
+      assert.equal(a.node.router.metrics().gating!.scopeRefusals, a.node.router.metrics().rejectedOutbound['address-scope']);
+      const [snapshot] = a.node.peerManager.snapshot();
+      assert.ok(snapshot!.dialFailures >= 2, 'each refusal is a dial failure, backed off and in the end given up');
+    } finally {
+      service.close();
+    }
+  });
+
+  it('dials a persistent peer configured as id@localhost, whatever it resolves to', async () => {
+    const port = await freePort();
+    const key = NodeKey.generate();
+    await start({ laddr: `tcp://127.0.0.1:${port}` }, { nodeKey: key });
+    const a = await start({ laddr: 'tcp://127.0.0.1:0', persistent_peers: `${key.nodeId}@localhost:${port}` }); // the OS resolver
+    await until('a connected to its persistent peer on localhost', () => a.node.peers().includes(key.nodeId));
+    assert.equal(a.node.router.metrics().rejectedOutbound['address-scope'], undefined);
+  });
+
+  it('holds a DNS name learned from a public peer to public IPs and one from a private peer to private ones, as IP literals are held', async () => {
+    const network = new MemoryNetwork();
+    const dns = new ScriptedLookup();
+    dns.answers.set('public-peer.test', ['10.0.0.9']);
+    dns.answers.set('private-peer.test', ['10.0.0.5']);
+    const memoryNode = async (ip: string, p2p: Record<string, unknown> = {}, nodeKey?: NodeKey) => {
+      const node = await createNode(
+        {
+          values: {
+            p2p: { laddr: 'memory', transports: ['memory'], memory_virtual_address: `${ip}:26656`, min_retry_time: '50ms', retry_jitter: '0s', disconnect_cooldown: '50ms', ...p2p },
+            reactors: { enabled: ['pex'] },
+          },
+        },
+        { logger: silentLogger(), memoryNetwork: network, hostLookup: dns.lookup, nodeKey },
+      );
+      nodes.push(node);
+      return node;
+    };
+    const a = await memoryNode('10.0.0.1');
+    const events: RouterEvent[] = [];
+    a.events$.subscribe((e) => events.push(e));
+    // Two peers connect to a and claim DNS names as their listen addresses: one from a public IP, one from a private IP.
+    const publicKey = NodeKey.generate();
+    const privateKey = NodeKey.generate();
+    const claimers = [
+      await memoryNode('8.8.8.8', { external_address: 'public-peer.test:26656', persistent_peers: `${a.nodeId}@10.0.0.1:26656` }, publicKey),
+      await memoryNode('10.0.0.5', { external_address: 'private-peer.test:26656', persistent_peers: `${a.nodeId}@10.0.0.1:26656` }, privateKey),
+    ];
+    await until('both names to be learned', () =>
+      a.peerManager.addresses(publicKey.nodeId).some((x) => x.hostname === 'public-peer.test') &&
+      a.peerManager.addresses(privateKey.nodeId).some((x) => x.hostname === 'private-peer.test'),
+    );
+    // They leave; the private one comes back without dialing anyone, so only a's own dial can reach it.
+    for (const claimer of claimers) await claimer.stop();
+    await memoryNode('10.0.0.5', { external_address: 'private-peer.test:26656' }, privateKey);
+    await memoryNode('10.0.0.9', {}, publicKey); // what the public peer's name leads to: a's dial must never get there
+
+    await until('a reached the private peer through its name', () => a.peers().includes(privateKey.nodeId));
+    await until('the public peer’s name refused', () => (a.router.metrics().rejectedOutbound['address-scope'] ?? 0) >= 1);
+    assert.ok(!a.peers().includes(publicKey.nodeId));
+    const refusals = events.filter(
+      (e): e is Extract<RouterEvent, { type: 'connection-rejected' }> => e.type === 'connection-rejected' && e.direction === 'outbound' && (e.error as Error & { reason?: string }).reason === 'address-scope',
+    );
+    assert.ok(refusals.length >= 1);
+    assert.match(refusals[0]!.error.message, /learned from a peer on a public IP, and 10\.0\.0\.9 is a private address/);
   });
 });

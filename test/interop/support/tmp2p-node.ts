@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Subscription } from 'rxjs';
+import { LOOPBACK_TESTNET_SETTINGS } from '../../../node/config/loopback-testnet.js';
 import { createNode } from '../../../node/create-node.js';
 import type { Node } from '../../../node/node.js';
 import { parseNodeID, type NodeID } from '../../../framework/identity/node-id.js';
@@ -71,7 +72,9 @@ export class Tmp2pInteropNode {
           moniker: options.moniker,
           network: options.network,
           log_level: options.logLevel ?? 'debug',
+          // Every node of these networks is on 127.0.0.1: a loopback testnet.
           p2p: {
+            ...LOOPBACK_TESTNET_SETTINGS.p2p,
             transports: ['mconn'],
             laddr: `tcp://127.0.0.1:${port}`,
             external_address: options.externalAddress ?? '',
@@ -81,6 +84,7 @@ export class Tmp2pInteropNode {
             // Redial a dropped CometBFT peer quickly rather than after minutes of backoff.
             max_retry_time_persistent: '5s',
           },
+          gating: LOOPBACK_TESTNET_SETTINGS.gating,
           reactors: { enabled: [...(options.reactors ?? ['echo', 'pex'])], pex: { ...options.pex } },
         },
       },

@@ -9,13 +9,13 @@ const configError = (promise: Promise<unknown>): Promise<ConfigError> => rejects
 const MEMORY = { p2p: { laddr: 'memory', transports: ['memory'] }, reactors: { enabled: [] } };
 
 describe('gating configuration', () => {
-  it('has documented defaults: every built-in gater, inert except the per-IP cap of 100', async () => {
+  it('has documented defaults: every built-in gater, inert except the per-IP cap of 4', async () => {
     const { gating } = await loadConfig();
     assert.deepEqual(gating.gaters, ['cidr', 'node-id', 'per-ip', 'attempt-window']);
     assert.equal(gating.filterTimeoutMs, 5000);
     assert.deepEqual(gating.cidr, { allow: [], deny: [] });
     assert.deepEqual(gating.nodeId, { allow: [], deny: [] });
-    assert.deepEqual(gating.perIp, { maxConnections: 100, allowDuplicateIp: true, maxTrackedIps: 10_000 });
+    assert.deepEqual(gating.perIp, { maxConnections: 4, allowDuplicateIp: true, maxTrackedIps: 10_000 });
     assert.deepEqual(gating.attemptWindow, { windowMs: 0, maxTrackedIps: 10_000 });
     assert.deepEqual(gating.options, {});
   });

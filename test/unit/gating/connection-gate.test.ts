@@ -5,7 +5,6 @@ import { isErrorNamed } from '../../../framework/errors/base.js';
 import { ConnectionGate } from '../../../framework/gating/connection-gate.js';
 import { ConnectionDeniedError, GaterAnswerError, GaterTimeoutError } from '../../../framework/gating/errors.js';
 import type { ConnectionAttempt, ConnectionGater, GateContext, PeerAttempt } from '../../../framework/gating/gater.js';
-import { InboundHandshakeLimit } from '../../../framework/gating/handshake-limit.js';
 import { resolveGatingOptions } from '../../../framework/gating/options.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
@@ -187,19 +186,34 @@ describe('gating: the connection gate', () => {
     assert.ok(isErrorNamed(await denial(g.checkPeer({ direction: 'inbound', nodeId: id(1) })), 'ConnectionDeniedError'), 'node IDs are still checked');
   });
 
-  it('caps inbound handshakes, counting refusals', () => {
-    const limit = new InboundHandshakeLimit(2);
-    assert.equal(limit.tryBegin(), true);
-    assert.equal(limit.tryBegin(), true);
-    assert.equal(limit.tryBegin(), false);
-    assert.equal(limit.refused, 1);
-    limit.end();
-    assert.equal(limit.inProgress, 1);
-    assert.equal(limit.tryBegin(), true);
-    const g = gate([]);
-    const denied = g.handshakeCapacityDenial(tcp('10.0.0.1'));
-    assert.equal(denied.reason, 'handshake-capacity');
-    assert.match(denied.message, /4 inbound handshakes already in progress/);
-    assert.deepEqual(g.snapshot().inboundHandshakes, { inProgress: 0, limit: 4, refused: 0 });
+  it('refuses a dial to an IP nearer than the peer the address was learned from, with or without gaters', async () => {
+    for (const g of [gate([]), gate([{ name: 'open', allowConnection: () => true }])]) {
+      const refused = await denial(g.admit(tcp('127.0.0.1'), { direction: 'outbound', nodeId: id(1), learnedFrom: 'public' }));
+      assert.equal(refused.reason, 'address-scope');
+      assert.match(refused.message, /learned from a peer on a public IP, and 127\.0\.0\.1 is a loopback address/);
+      assert.equal((await denial(g.admit(tcp('::ffff:10.1.2.3'), { direction: 'outbound', learnedFrom: 'public' }))).reason, 'address-scope');
+      assert.equal((await denial(g.admit(tcp('0.0.0.0'), { direction: 'outbound', learnedFrom: 'loopback' }))).reason, 'address-scope', 'never an unspecified IP');
+      (await g.admit(tcp('10.1.2.3'), { direction: 'outbound', learnedFrom: 'private' })).release();
+      (await g.admit(tcp('8.8.8.8'), { direction: 'outbound', learnedFrom: 'public' })).release();
+      (await g.admit(tcp('127.0.0.1'), { direction: 'outbound' })).release();
+      assert.equal(g.snapshot().scopeRefusals, 3);
+    }
+  });
+
+  it('takes inbound handshake slots per remote IP, denying the excess with the key that caps it', () => {
+    const g = new ConnectionGate([], resolveGatingOptions({ maxConcurrentInboundHandshakes: 3, maxConcurrentInboundHandshakesPerIp: 2 }), silentLogger());
+    assert.equal(g.beginInboundHandshake(tcp('10.0.0.1')), undefined);
+    assert.equal(g.beginInboundHandshake(tcp('::ffff:10.0.0.1')), undefined, 'IPv4-mapped IPv6 is the same IP');
+    const perIp = g.beginInboundHandshake(tcp('10.0.0.1'));
+    assert.equal(perIp?.reason, 'ip-handshake-capacity');
+    assert.match(perIp!.message, /10\.0\.0\.1 already has 2 handshakes in progress \(p2p\.max_concurrent_inbound_handshakes_per_ip\)/);
+    assert.equal(g.beginInboundHandshake(tcp('10.0.0.2')), undefined);
+    const global = g.beginInboundHandshake(tcp('10.0.0.3'));
+    assert.equal(global?.reason, 'handshake-capacity');
+    assert.match(global!.message, /3 inbound handshakes already in progress \(p2p\.max_concurrent_inbound_handshakes\)/);
+    assert.deepEqual(g.snapshot().inboundHandshakes, { inProgress: 3, limit: 3, perIpLimit: 2, trackedIps: 2, refused: 1, refusedPerIp: 1 });
+    g.endInboundHandshake(tcp('::ffff:10.0.0.1'));
+    assert.equal(g.beginInboundHandshake(tcp('10.0.0.1')), undefined, 'the ended slot is the IP\'s again');
+    assert.equal(gate([]).snapshot().inboundHandshakes.perIpLimit, 4, 'per-IP share by default');
   });
 });

@@ -184,6 +184,29 @@ describe('mconnection config and channel state', () => {
       assert.equal(a.recentlySent, 800);
     });
 
+    it('catches up one truncating decay per whole 2 s period that passed, with no timer', () => {
+      let now = 10_000;
+      const a = make(1, 1);
+      const s = new SendScheduler([a], () => now);
+      a.recentlySent = 1001;
+      now += 1999;
+      s.catchUpDecay();
+      assert.equal(a.recentlySent, 1001, 'no period has ended yet');
+      now += 1;
+      s.catchUpDecay();
+      assert.equal(a.recentlySent, 800);
+      now += 3 * 2000 + 500; // three more periods; the half period carries over
+      s.catchUpDecay();
+      assert.equal(a.recentlySent, Math.trunc(Math.trunc(Math.trunc(800 * 0.8) * 0.8) * 0.8));
+      const after = a.recentlySent;
+      now += 1500;
+      s.catchUpDecay();
+      assert.equal(a.recentlySent, Math.trunc(after * 0.8), 'the carried half period completes the next one');
+      now += 3_600_000; // an hour idle: decays to 0 and stops early
+      s.catchUpDecay();
+      assert.equal(a.recentlySent, 0);
+    });
+
     it('bounds the wire bytes of everything pending', () => {
       const a = make(1, 1);
       const s = new SendScheduler([a]);

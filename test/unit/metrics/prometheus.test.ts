@@ -33,6 +33,8 @@ function peerManagerSnapshot(): PeerManagerMetrics {
     dialAttempts: 12,
     dialFailures: 5,
     flaps: 4,
+    addressesGivenUp: 6,
+    peersGivenUp: 2,
     accepted: 3,
     rejected: { banned: 5 } as PeerManagerMetrics['rejected'],
     evictions: 1,
@@ -83,6 +85,8 @@ describe('Prometheus exporter', () => {
     assert.equal(s.get('testnet_p2p_peer_queue_drops_total{reason="queue-full"}'), 5);
     assert.equal(s.get('testnet_p2p_peer_queue_drops_total{reason="peer-gone"}'), 1);
     assert.equal(s.get('testnet_peer_store_corrupt_records_total'), 2);
+    assert.equal(s.get('testnet_peer_manager_addresses_given_up_total'), 6);
+    assert.equal(s.get('testnet_peer_manager_peers_given_up_total'), 2);
     assert.match(text, /# TYPE testnet_p2p_dials_total counter/);
     assert.ok(![...s.keys()].some((k) => k.startsWith('tmp2p_')), 'nothing is exported under the default namespace');
   });

@@ -17,7 +17,7 @@ export function fullRecord(n: number): PeerRecord {
     nodeId: nid(n),
     addresses: [
       { address: addressOf(n), dialFailures: 0, lastDialSuccess: 1_700_000_000_000 + n },
-      { address: addressOf(n, 26657), dialFailures: 2, lastDialFailure: 1_700_000_000_500 + n },
+      { address: addressOf(n, 26657), dialFailures: 2, lastDialFailure: 1_700_000_000_500 + n, learnedFrom: 'private' },
     ],
     lastConnected: 1_700_000_000_000 + n,
     lastDisconnected: 1_700_000_000_100 + n,

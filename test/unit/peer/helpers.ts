@@ -68,13 +68,13 @@ export interface HarnessOptions {
   readonly random?: FixedRandom;
 }
 
-/** A started PeerManager over a memory store, fake clock and fixed random, with zero jitter by default. */
+/** A started PeerManager over a memory store, fake clock and fixed random, with zero jitter and no separate inbound cap by default. */
 export async function harness(h: HarnessOptions = {}): Promise<Harness> {
   const clock = h.clock ?? new FakeClock();
   const random = h.random ?? new FixedRandom(0.5);
   const store = h.store ?? new MemoryPeerStore();
   const log = new CapturingLogger();
-  const options = resolvePeerManagerOptions({ selfId: SELF_ID, retryJitterMs: 0, ...h.options });
+  const options = resolvePeerManagerOptions({ selfId: SELF_ID, retryJitterMs: 0, maxInbound: 0, ...h.options });
   const pm = new PeerManager(options, store, h.scoring ?? new DefaultScoringStrategy(), clock, random, log);
   const updates: PeerUpdate[] = [];
   const wakes = { dial: 0, evict: 0 };

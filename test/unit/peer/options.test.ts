@@ -30,7 +30,9 @@ describe('resolvePeerManagerOptions', () => {
     assert.equal(o.selfId, SELF);
     assert.equal(o.maxConnected, 64);
     assert.equal(o.maxOutgoing, 10);
+    assert.equal(o.maxInbound, 40);
     assert.equal(o.maxConnectedUpgrade, 4);
+    assert.equal(o.maxDialFailures, 16);
     assert.equal(o.maxPeers, 1000);
     assert.equal(o.minRetryTimeMs, 250);
     assert.equal(o.maxRetryTimeMs, 30 * 60_000);
@@ -45,17 +47,25 @@ describe('resolvePeerManagerOptions', () => {
   });
 
   it('keeps overrides and treats undefined as "use the default"', () => {
-    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 20, maxOutgoing: undefined, persistentPeers: [addr(1)] });
-    assert.equal(o.maxConnected, 20);
+    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 60, maxOutgoing: undefined, persistentPeers: [addr(1)] });
+    assert.equal(o.maxConnected, 60);
     assert.equal(o.maxOutgoing, 10);
+    assert.equal(o.maxInbound, 40);
     assert.equal(o.persistentPeers.length, 1);
   });
 
   it('validates the combination after defaults (default maxOutgoing 10 > maxConnected 8)', () => {
-    rejects({ selfId: SELF, maxConnected: 8 }, 'maxOutgoing', /maxConnected/);
-    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 8, maxOutgoing: 4 });
+    rejects({ selfId: SELF, maxConnected: 8, maxInbound: 0 }, 'maxOutgoing', /maxConnected/);
+    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 8, maxOutgoing: 4, maxInbound: 4 });
     assert.ok(Object.isFrozen(o));
     assert.ok(Object.isFrozen(o.persistentPeers));
+  });
+
+  it('keeps the outbound budget out of reach of inbound peers: maxInbound + maxOutgoing <= maxConnected', () => {
+    rejects({ selfId: SELF, maxConnected: 49 }, 'maxInbound', /plus maxOutgoing = 10 must not exceed maxConnected = 49/);
+    assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 50 }).maxInbound, 40);
+    assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 20, maxInbound: 0 }).maxInbound, 0, '0 = no separate inbound cap');
+    assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 0, maxOutgoing: 0, maxPeers: 0 }).maxInbound, 40, 'unlimited connections');
   });
 
   it('is idempotent on its own output', () => {
@@ -105,16 +115,16 @@ describe('resolvePeerManagerOptions', () => {
 
   it('requires every persistent peer to fit in maxConnected', () => {
     const persistentPeers = [addr(1), addr(2), addr(3)];
-    rejects({ selfId: SELF, maxConnected: 2, maxOutgoing: 2, maxPeers: 0, persistentPeers }, 'persistentPeers', /maxConnected is 2/);
+    rejects({ selfId: SELF, maxConnected: 2, maxOutgoing: 2, maxInbound: 0, maxPeers: 0, persistentPeers }, 'persistentPeers', /maxConnected is 2/);
     // Two addresses of one peer count once.
-    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 2, maxOutgoing: 2, persistentPeers: [addr(1), addr(1, '1.1.1.1'), addr(2)] });
+    const o = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 2, maxOutgoing: 2, maxInbound: 0, persistentPeers: [addr(1), addr(1, '1.1.1.1'), addr(2)] });
     assert.equal(o.persistentPeers.length, 3);
   });
 
   it('with maxPeers set, requires maxConnected set and maxConnected + maxConnectedUpgrade <= maxPeers', () => {
     rejects({ selfId: SELF, maxConnected: 0, maxOutgoing: 0, maxPeers: 10 }, 'maxConnected', /maxPeers/);
-    rejects({ selfId: SELF, maxConnected: 8, maxOutgoing: 4, maxConnectedUpgrade: 4, maxPeers: 11 }, 'maxPeers', /12/);
-    assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 8, maxOutgoing: 4, maxConnectedUpgrade: 4, maxPeers: 12 }).maxPeers, 12);
+    rejects({ selfId: SELF, maxConnected: 8, maxOutgoing: 4, maxInbound: 4, maxConnectedUpgrade: 4, maxPeers: 11 }, 'maxPeers', /12/);
+    assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 8, maxOutgoing: 4, maxInbound: 4, maxConnectedUpgrade: 4, maxPeers: 12 }).maxPeers, 12);
     assert.equal(resolvePeerManagerOptions({ selfId: SELF, maxConnected: 0, maxOutgoing: 3, maxPeers: 0 }).maxConnected, 0);
   });
 

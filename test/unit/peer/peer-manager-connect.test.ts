@@ -103,7 +103,7 @@ describe('PeerManager: accepted', () => {
     pm.report(nid(2), { kind: 'ban', durationMs: 1 });
     rejected(() => pm.accepted(nid(2)), 'banned');
     assert.throws(() => pm.accepted('xyz' as NodeID), { name: 'InvalidArgumentError' });
-    assert.deepEqual(pm.metrics().rejected, { self: 1, 'already-connected': 1, 'max-connected': 0, banned: 1, closed: 0 });
+    assert.deepEqual(pm.metrics().rejected, { self: 1, 'already-connected': 1, 'max-connected': 0, 'max-inbound': 0, banned: 1, closed: 0 });
   });
 
   it('resets dial failures of every address of the peer', async () => {
@@ -150,6 +150,36 @@ describe('PeerManager: accepted', () => {
     pm.add(addr(3));
     assert.equal(pm.tryDialNext(), undefined, 'no upgrade dial either');
     assert.equal(pm.tryEvictNext(), undefined);
+  });
+});
+
+describe('PeerManager: inbound budget', () => {
+  it('refuses non-persistent inbound peers beyond maxInbound, keeping room for our dials and persistent peers', async () => {
+    const { pm } = await harness({ options: { maxConnected: 6, maxInbound: 2, maxOutgoing: 2, maxConnectedUpgrade: 0, maxPeers: 0, persistentPeers: [addr(9)] } });
+    connectInbound(pm, nid(1));
+    connectInbound(pm, nid(2));
+    rejected(() => pm.accepted(nid(3)), 'max-inbound');
+    assert.equal(pm.metrics().rejected['max-inbound'], 1);
+    assert.equal(pm.state(nid(3)), undefined, 'a refused stranger is not remembered');
+
+    connectInbound(pm, nid(9)); // the persistent peer is exempt and does not count
+    pm.add(addr(4));
+    pm.add(addr(5));
+    const dials = drainDials(pm);
+    assert.deepEqual(dials.map((a) => a.nodeId).sort(), [nid(4), nid(5)]);
+    for (const a of dials) pm.dialed(a);
+    assert.equal(pm.metrics().connected, 5);
+    rejected(() => pm.accepted(nid(3)), 'max-inbound');
+
+    pm.disconnected(nid(1));
+    connectInbound(pm, nid(3));
+    assert.equal(pm.state(nid(3)), 'ready');
+  });
+
+  it('with maxInbound = 0 only maxConnected bounds inbound peers', async () => {
+    const { pm } = await harness({ options: { maxConnected: 3, maxInbound: 0, maxOutgoing: 1, maxConnectedUpgrade: 0, maxPeers: 0 } });
+    for (const n of [1, 2, 3]) connectInbound(pm, nid(n));
+    rejected(() => pm.accepted(nid(4)), 'max-connected');
   });
 });
 

@@ -37,6 +37,25 @@ describe('PeerManager: add', () => {
   });
 });
 
+describe('PeerManager: where an address came from', () => {
+  it('remembers the scope of the peer an address was learned from; configured and application-added addresses have none', async () => {
+    const { pm } = await harness({ options: { persistentPeers: [addr(9, 'peer-nine.test')] } });
+    const name = addr(1, 'node-one.test');
+    pm.add(name, { learnedFrom: 'public' });
+    assert.equal(pm.learnedFrom(name), 'public');
+    pm.add(name, { learnedFrom: 'private' });
+    assert.equal(pm.learnedFrom(name), 'private', 'a nearer source may vouch for more');
+    pm.add(name, { learnedFrom: 'public' });
+    assert.equal(pm.learnedFrom(name), 'private', 'a farther one never narrows it again');
+    pm.add(name);
+    assert.equal(pm.learnedFrom(name), undefined, 'added by the application: dialed wherever it resolves');
+    assert.equal(pm.learnedFrom(addr(9, 'peer-nine.test')), undefined, 'a persistent peer is the operator\'s word');
+    pm.add(addr(9, 'peer-nine.test'), { learnedFrom: 'public' });
+    assert.equal(pm.learnedFrom(addr(9, 'peer-nine.test')), undefined, 'gossip cannot restrict a configured address');
+    assert.equal(pm.learnedFrom(addr(2, 'unknown.test')), 'public', 'an address no longer known is held to public IPs');
+  });
+});
+
 describe('PeerManager: tryDialNext', () => {
   it('returns each peer once (dials are deduplicated) and nothing when all are dialing', async () => {
     const { pm } = await harness();

@@ -177,6 +177,28 @@ describe('PeerManager: persistence', () => {
     });
   });
 
+  it('persists where a learned address came from, so a restart keeps holding its DNS name to that scope', async () => {
+    const store = new MemoryPeerStore();
+    const { pm } = await harness({ store });
+    const name = addr(1, 'claimed.test');
+    pm.add(name, { learnedFrom: 'public' });
+    pm.add(addr(2, 'mine.test'));
+    await pm.flush();
+    const records = await store.load();
+    assert.deepEqual(records.find((r) => r.nodeId === nid(1))?.addresses, [{ address: name.toString(), dialFailures: 0, learnedFrom: 'public' }]);
+    assert.deepEqual(records.find((r) => r.nodeId === nid(2))?.addresses, [{ address: addr(2, 'mine.test').toString(), dialFailures: 0 }]);
+
+    const { pm: again } = await harness({ store: new ScriptedStore(records) });
+    assert.equal(again.learnedFrom(name), 'public');
+    assert.equal(again.learnedFrom(addr(2, 'mine.test')), undefined);
+  });
+
+  it('skips a stored address whose origin is not a scope', async () => {
+    const { pm, log } = await harness({ store: new ScriptedStore([{ nodeId: nid(1), addresses: [{ address: addr(1, 'x.test').toString(), dialFailures: 0, learnedFrom: 'mars' }, { address: addr(1).toString(), dialFailures: 0 }] }]) });
+    assert.deepEqual(pm.addresses(nid(1)).map(String), [addr(1).toString()]);
+    assert.match(JSON.stringify(log.at('warn')), /learnedFrom is \\"mars\\"/);
+  });
+
   it('coalesces writes per peer while the store is busy', async () => {
     const store = new ScriptedStore();
     const { pm } = await harness({ store });

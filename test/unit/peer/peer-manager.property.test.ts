@@ -51,6 +51,8 @@ const config = fc
     maxConnected: fc.integer({ min: 1, max: 5 }),
     maxConnectedUpgrade: fc.integer({ min: 0, max: 2 }),
     outgoingShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    inboundShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    maxDialFailures: fc.constantFrom(0, 2, 5),
     limitPeers: fc.boolean(),
     minRetryTimeMs: fc.constantFrom(0, 50, 250),
     retryJitterMs: fc.constantFrom(0, 100),
@@ -61,6 +63,7 @@ const config = fc
   .map((c) => ({
     ...c,
     maxOutgoing: Math.floor(c.outgoingShare * c.maxConnected),
+    maxInbound: Math.floor(c.inboundShare * (c.maxConnected - Math.floor(c.outgoingShare * c.maxConnected))),
     maxPeers: c.limitPeers ? c.maxConnected + c.maxConnectedUpgrade : 0,
     persistent: c.persistent.slice(0, c.maxConnected),
   }));
@@ -79,6 +82,8 @@ describe('PeerManager: properties under random event sequences', () => {
           maxConnected: c.maxConnected,
           maxConnectedUpgrade: c.maxConnectedUpgrade,
           maxOutgoing: c.maxOutgoing,
+          maxInbound: c.maxInbound,
+          maxDialFailures: c.maxDialFailures,
           maxPeers: c.maxPeers,
           minRetryTimeMs: c.minRetryTimeMs,
           maxRetryTimeMs: 2000,
@@ -204,7 +209,12 @@ describe('PeerManager: properties under random event sequences', () => {
           assert.deepEqual(new Set(pm.connectedPeers()), new Set([...routed].filter(([, r]) => r).map(([i]) => i)));
           const next = pm.nextDialAt();
           assert.ok(next === undefined || next > clock.now(), 'nextDialAt is in the future');
+          const inbound = pm.snapshot().filter((snap) => snap.direction === 'inbound' && !snap.persistent).length;
+          if (c.maxInbound > 0) assert.ok(inbound <= c.maxInbound, `${inbound} non-persistent inbound peers, max ${c.maxInbound}`);
           for (const snap of pm.snapshot()) {
+            if (!snap.persistent && c.maxDialFailures > 0) {
+              for (const a of snap.addressDetails) assert.ok(a.dialFailures < c.maxDialFailures, `${a.address} kept after ${a.dialFailures} failures`);
+            }
             assert.ok(snap.score.total >= MIN_PEER_SCORE && snap.score.total <= MAX_PEER_SCORE, `score ${snap.score.total} of ${snap.nodeId} out of range`);
             for (const part of Object.values(snap.score.parts)) assert.ok(Number.isFinite(part), `score part of ${snap.nodeId} is ${part}`);
             if (snap.state === 'banned') assert.ok((snap.bannedUntil ?? 0) > clock.now(), 'banned state without a ban in force');
@@ -267,6 +277,7 @@ describe('PeerManager: properties under random event sequences', () => {
             selfId: SELF,
             maxConnected: 10,
             maxOutgoing: 10,
+            maxInbound: 0,
             minRetryTimeMs: c.minRetryTimeMs,
             maxRetryTimeMs: c.maxRetryTimeMs,
             maxRetryTimePersistentMs: c.maxRetryTimePersistentMs,
@@ -318,7 +329,7 @@ describe('PeerManager: properties under random event sequences', () => {
         fc.integer(),
         async (steps, seed) => {
           const clock = new FakeClock();
-          const options = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 20, maxOutgoing: 20, minRetryTimeMs: 100, retryJitterMs: 50, disconnectCooldownMs: 300 });
+          const options = resolvePeerManagerOptions({ selfId: SELF, maxConnected: 20, maxOutgoing: 20, maxInbound: 0, minRetryTimeMs: 100, retryJitterMs: 50, disconnectCooldownMs: 300 });
           const pm = new PeerManager(options, new MemoryPeerStore(), new DefaultScoringStrategy(), clock, new SeededRandom(seed));
           await pm.start();
           for (let n = 1; n <= PEERS; n++) pm.add(addr(n));

@@ -404,6 +404,28 @@ describe('PexReactor', () => {
       assert.equal(h.reactor.stats.addressesLearned, 1);
     });
 
+    it('holds a DNS name a peer claims to that peer\'s scope when it is dialed, per private_addresses', async () => {
+      const claim = async (ip: string, policy?: 'accept' | 'reject') => {
+        const h = await harness(policy === undefined ? {} : { privateAddresses: policy });
+        h.connect(nid(1), { direction: 'inbound', listenAddr: 'tcp://localhost:6379', remote: { protocol: 'mconn', ip, port: 51000 } });
+        const [address] = h.pm.addresses(nid(1));
+        assert.equal(address?.hostname, 'localhost', 'a name counts as public when received: it is stored');
+        return h.pm.learnedFrom(address!);
+      };
+      assert.equal(await claim('192.0.2.77'), 'public', 'a public peer: public IPs only, as 127.0.0.1 from it is refused');
+      assert.equal(await claim('10.1.2.3'), 'private');
+      assert.equal(await claim('127.0.0.5'), 'loopback');
+      assert.equal(await claim('127.0.0.5', 'reject'), 'public');
+      assert.equal(await claim('192.0.2.77', 'accept'), 'loopback', 'accept: any dialable IP');
+    });
+
+    it('adds seeds as configured addresses, dialed wherever they resolve', async () => {
+      const seed = NodeAddress.parse(`${nid(7)}@localhost:26656`);
+      const h = await harness({ seeds: [seed.toString()] });
+      h.reactor.onStart();
+      assert.equal(h.pm.learnedFrom(seed), undefined);
+    });
+
     it('stops sending after onStop', async () => {
       const h = await harness();
       h.connect(nid(1), { direction: 'inbound' });

@@ -6,6 +6,7 @@ import { releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../.
 import { buildChannels, type ChannelState } from './channel-state.js';
 import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
+import { orderlyCloseError } from '../errors.js';
 import { RateLimiter, monotonicClock } from './flow-rate.js';
 import { DelimitedReader, uvarintLength } from '../../../../framework/transport/length-prefix.js';
 import { Keepalive } from './keepalive.js';
@@ -18,7 +19,7 @@ import {
   type DecodedPacket,
 } from './packet-codec.js';
 import { ReadGate } from './read-gate.js';
-import { RECENTLY_SENT_DECAY_INTERVAL_MS, SendScheduler } from './scheduler.js';
+import { SendScheduler } from './scheduler.js';
 import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
@@ -85,7 +86,6 @@ export class MConnection {
   private sendRateTimer: NodeJS.Timeout | undefined;
   private readonly readGate: ReadGate;
   private readonly keepalive: Keepalive;
-  private readonly decayTimer: NodeJS.Timeout;
 
   private readonly anyWritable = new Waiters();
   private readonly channelWritable = new Map<number, Waiters>();
@@ -110,14 +110,14 @@ export class MConnection {
     this.stream = stream;
     this.onMessage = init.onMessage;
     this.onClose = init.onClose;
-    this.scheduler = new SendScheduler(this.channelList);
+    const clock = init.clock ?? monotonicClock;
+    this.clock = clock;
+    this.scheduler = new SendScheduler(this.channelList, clock);
     const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
     this.maxFrameWireBytes = uvarintLength(maxBody) + maxBody;
     this.batches = releasesWrittenChunks(stream) ? sharedRecycler(6 + this.options.maxWriteBatchBytes + this.maxFrameWireBytes) : undefined;
     // Each packet is decoded before the next is read, so one scratch buffer serves every packet split across chunks.
     this.reader = new DelimitedReader(maxBody, { reuseBuffer: true, what: 'packet' });
-    const clock = init.clock ?? monotonicClock;
-    this.clock = clock;
     this.sendLimiter = new RateLimiter(this.options.sendRate, clock, RATE_SAMPLE_MS);
     this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock, RATE_SAMPLE_MS));
     this.window = new SendWindow({ minBytes: this.options.sendWindowMinBytes, maxBytes: this.options.sendWindowMaxBytes });
@@ -135,7 +135,6 @@ export class MConnection {
       },
       () => this.close(new PongTimeoutError(pongTimeoutMs)),
     );
-    this.decayTimer = setInterval(() => this.scheduler.decay(), RECENTLY_SENT_DECAY_INTERVAL_MS).unref();
 
     // The 'error' listener stays for the stream's lifetime so a late error cannot crash the process.
     stream.on('error', (err) => this.close(new ConnectionClosedError('stream failed', { cause: err })));
@@ -257,7 +256,6 @@ export class MConnection {
     }
     this.keepalive.stop();
     this.readGate.stop();
-    clearInterval(this.decayTimer);
     clearTimeout(this.flushTimer);
     clearTimeout(this.sendRateTimer);
     if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
@@ -326,6 +324,7 @@ export class MConnection {
       this.close(new ConnectionClosedError('stream is no longer writable'));
       return;
     }
+    this.scheduler.catchUpDecay();
     let dataDelay = 0;
     for (let batches = 0; ; batches++) {
       if (batches === MAX_BATCHES_PER_TURN) {
@@ -458,7 +457,7 @@ export class MConnection {
       this.processing = false;
     }
     if (this.streamGoneReason !== undefined && !this.readGate.pausedByOwner) {
-      this.close(new ConnectionClosedError(this.streamGoneReason));
+      this.close(orderlyCloseError(this.streamGoneReason));
     }
   }
 
