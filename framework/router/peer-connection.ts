@@ -2,7 +2,7 @@ import type { NodeID } from '../identity/node-id.js';
 import type { NodeInfo } from '../identity/node-info.js';
 import type { Queue } from '../queue/queue.js';
 import type { Connection } from '../transport/transport.js';
-import { ConnectionClosedError } from '../transport/errors.js';
+import { ConnectionClosedError, MessageTooLargeError } from '../transport/errors.js';
 import { P2PError, isErrorNamed, toError } from '../errors/base.js';
 import type { Channel } from './channel.js';
 import type { PeerError } from './envelope.js';
@@ -14,11 +14,6 @@ export interface OutboundItem {
   readonly channelId: number;
   readonly size: number;
   readonly bytes: Uint8Array;
-}
-
-/** A peer sent a message bigger than the channel allows. */
-export class MessageTooLargeError extends P2PError {
-  override name = 'MessageTooLargeError';
 }
 
 /** A peer sent a message on a channel this node has not opened. */
@@ -158,6 +153,9 @@ export class PeerConnection {
         if (msg.bytes.length > limit) {
           throw new MessageTooLargeError(
             `peer ${nodeId} sent ${msg.bytes.length} bytes on channel ${channel.definition.name}; the limit is ${limit}`,
+            msg.bytes.length,
+            limit,
+            { channelId: msg.channelId },
           );
         }
         let envelope;

@@ -8,6 +8,7 @@ import { FifoQueue, FifoQueueFactory } from '../../../plugins/queues/fifo.js';
 import { FakeConnection, fakePeer, type FakePeer } from '../../support/fake-transport.js';
 import { settle, until } from '../../support/router-rig.js';
 import { RecordingRoutes } from './helpers.js';
+import { MessageTooLargeError } from '../../../framework/transport/errors.js';
 import { PeerFaultLog } from '../../../framework/logging/peer-faults.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
 
@@ -102,7 +103,8 @@ describe('PeerConnection', () => {
     const run = peer.run();
     connection.deliver(ECHO_CHANNEL_ID, ping('much too long'));
     const reason = await run;
-    assert.equal(reason?.name, 'MessageTooLargeError');
+    assert.ok(reason instanceof MessageTooLargeError, String(reason));
+    assert.deepEqual([reason.size, reason.limit, reason.channelId], [ping('much too long').length, 8, ECHO_CHANNEL_ID]);
     assert.equal(connection.closedWith?.name, 'MessageTooLargeError');
     assert.equal(queue.isClosed, true);
     assert.equal(peerErrors.length, 0);
