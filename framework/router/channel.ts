@@ -12,7 +12,7 @@ import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../str
 /** Why an outbound message was not queued for a peer. */
 export type SendOutcome = 'queued' | 'unknown-peer' | 'peer-lacks-channel' | 'peer-queue-full' | 'channel-closed';
 
-/** The router-side operations a channel needs; keeps Channel testable without a Router. */
+/** The router-side operations a channel needs; keeps ChannelRuntime testable without a Router. */
 export interface ChannelRoutes {
   unicast(channelId: number, to: NodeID, bytes: Uint8Array): SendOutcome;
   unicastWhenRoom(channelId: number, to: NodeID, bytes: Uint8Array, signal?: AbortSignal): Promise<SendOutcome>;
@@ -92,7 +92,7 @@ export interface ChannelStats {
 }
 
 /** Router-owned runtime of one open channel. */
-export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
+export class ChannelRuntime<Outer, Inner> implements ChannelHandle<Inner> {
   readonly id: number;
   readonly queue: Queue<QueuedInbound<Inner>>;
   readonly outbound = new Subject<OutboundEnvelope<Inner>>();

@@ -4,7 +4,7 @@ import type { Queue } from '../queue/queue.js';
 import type { Connection } from '../transport/transport.js';
 import { ConnectionClosedError, MessageTooLargeError } from '../transport/errors.js';
 import { P2PError, isErrorNamed, toError } from '../errors/base.js';
-import type { Channel } from './channel.js';
+import type { ChannelRuntime } from './channel.js';
 import type { PeerError } from './envelope.js';
 import { DropCounter } from './drop-counter.js';
 import type { ConnectionFaults } from '../logging/peer-faults.js';
@@ -27,7 +27,7 @@ export class PeerEvictedError extends P2PError {
 }
 
 export interface PeerRouting {
-  channel(id: number): Channel<unknown, unknown> | undefined;
+  channel(id: number): ChannelRuntime<unknown, unknown> | undefined;
   peerError(error: PeerError): void;
 }
 

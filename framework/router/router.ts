@@ -24,7 +24,7 @@ import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
 import { deadlineSignal, reasonOf } from '../util/abort.js';
-import { Channel, type ChannelRoutes, type SendOutcome } from './channel.js';
+import { ChannelRuntime, type ChannelRoutes, type SendOutcome } from './channel.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
 import type { PeerError } from './envelope.js';
@@ -64,7 +64,7 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   a receive loop (connection → decode/unwrap → channel queue). The first to
  *   end closes the connection and the queue; the router then reports
  *   `disconnected`, which publishes the peer's `down` update.
- * - per channel (see Channel): a deliver loop (channel queue → subscribers).
+ * - per channel (see ChannelRuntime): a deliver loop (channel queue → subscribers).
  *   Outbound routing is synchronous: `send`/`broadcast` encode once and put
  *   the bytes on each target peer's bounded queue, counting a drop when a
  *   peer is unknown, lacks the channel, or its queue is full.
@@ -82,7 +82,7 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  */
 @injectable()
 export class Router {
-  private readonly channels = new Map<number, Channel<unknown, unknown>>();
+  private readonly channels = new Map<number, ChannelRuntime<unknown, unknown>>();
   private readonly peers = new Map<NodeID, PeerConnection>();
   private readonly peerRuns = new Set<Promise<void>>();
   private readonly loops: Promise<void>[] = [];
@@ -138,21 +138,21 @@ export class Router {
    * already advertise them; channels opened later appear in new handshakes only
    * (connected peers' queues learn the channel's priority at once).
    */
-  openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): Channel<Outer, Inner> {
+  openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): ChannelRuntime<Outer, Inner> {
     validateChannelDefinition(definition as ChannelDefinition<unknown, unknown>);
     if (this.channels.has(definition.id)) throw new ChannelAlreadyOpenError(`channel ${definition.id} is already open`);
     if (this.state === 'stopping' || this.state === 'stopped') throw new RouterStateError(`cannot open a channel: router is ${this.state}`);
-    const channel = new Channel<Outer, Inner>(definition, this.routes, this.queues, (error) =>
+    const channel = new ChannelRuntime<Outer, Inner>(definition, this.routes, this.queues, (error) =>
       this.loopError(`channel:${definition.name}`, error),
     );
-    this.channels.set(definition.id, channel as Channel<unknown, unknown>);
+    this.channels.set(definition.id, channel as ChannelRuntime<unknown, unknown>);
     // Peers already routed built their outbound queue without this channel; give it its priority there.
     for (const peer of this.peers.values()) peer.queue.declareChannel?.({ id: channel.id, priority: definition.priority });
     if (this.state === 'running') channel.start();
     return channel;
   }
 
-  channel(id: number): Channel<unknown, unknown> | undefined {
+  channel(id: number): ChannelRuntime<unknown, unknown> | undefined {
     return this.channels.get(id);
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { config as rxConfig } from 'rxjs';
 import { EchoChannel, EchoMessage, Ping, Pong, ECHO_CHANNEL_ID } from '../../../reactors/echo/echo-channel.js';
-import { Channel } from '../../../framework/router/channel.js';
+import { ChannelRuntime } from '../../../framework/router/channel.js';
 import { FifoQueueFactory } from '../../../plugins/queues/fifo.js';
 import { nid } from '../peer/ids.js';
 import { settle, until } from '../../support/router-rig.js';
@@ -16,19 +16,19 @@ function pingBytes(content: string): Uint8Array {
 }
 
 /**
- * Channel, the router-owned runtime of one channel: synchronous outbound
+ * ChannelRuntime, the router-owned runtime of one channel: synchronous outbound
  * routing that counts every message not queued, and a deliver loop
  * (queue → subscribers) that survives whatever a handler or the queue throws.
  */
-describe('Channel', () => {
+describe('ChannelRuntime', () => {
   let routes: RecordingRoutes;
   let loopErrors: Error[];
-  let channel: Channel<unknown, Inner>;
+  let channel: ChannelRuntime<unknown, Inner>;
 
   beforeEach(() => {
     routes = new RecordingRoutes();
     loopErrors = [];
-    channel = new Channel(EchoChannel, routes, new FifoQueueFactory(), (error) => loopErrors.push(error));
+    channel = new ChannelRuntime(EchoChannel, routes, new FifoQueueFactory(), (error) => loopErrors.push(error));
   });
 
   afterEach(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EchoChannel, EchoMessage, ECHO_CHANNEL_ID } from '../../../reactors/echo/echo-channel.js';
 import { defineChannel, type ChannelDefinition } from '../../../framework/router/channel-definition.js';
-import { Channel } from '../../../framework/router/channel.js';
+import { ChannelRuntime } from '../../../framework/router/channel.js';
 import { PeerConnection, type OutboundItem } from '../../../framework/router/peer-connection.js';
 import type { PeerError } from '../../../framework/router/envelope.js';
 import { FifoQueue, FifoQueueFactory } from '../../../plugins/queues/fifo.js';
@@ -24,7 +24,7 @@ function ping(content: string): Uint8Array {
 describe('PeerConnection', () => {
   let remote: FakePeer;
   let connection: FakeConnection;
-  let channels: Map<number, Channel<unknown, unknown>>;
+  let channels: Map<number, ChannelRuntime<unknown, unknown>>;
   let peerErrors: PeerError[];
   let queue: FifoQueue<OutboundItem>;
   let peer: PeerConnection;
@@ -34,7 +34,7 @@ describe('PeerConnection', () => {
     connection = new FakeConnection({ remote });
     channels = new Map();
     for (const definition of definitions) {
-      const channel = new Channel<unknown, unknown>(definition, new RecordingRoutes(), new FifoQueueFactory(), () => {});
+      const channel = new ChannelRuntime<unknown, unknown>(definition, new RecordingRoutes(), new FifoQueueFactory(), () => {});
       channels.set(channel.id, channel);
     }
     peerErrors = [];
