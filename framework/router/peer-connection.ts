@@ -1,5 +1,6 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeInfo } from '../identity/node-info.js';
+import type { ConnectionDirection } from '../peer/types.js';
 import type { Queue } from '../queue/queue.js';
 import type { Connection } from '../transport/transport.js';
 import { ConnectionClosedError, MessageTooLargeError } from '../transport/errors.js';
@@ -37,7 +38,6 @@ export interface MessageSender {
   readonly faulted: boolean;
 }
 
-export type ConnectionDirection = 'inbound' | 'outbound';
 
 /**
  * One routed peer: its connection, its bounded outbound queue, and the two

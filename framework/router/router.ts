@@ -28,7 +28,8 @@ import { ChannelRuntime, type ChannelRoutes, type SendOutcome } from './channel.
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
 import type { PeerError } from './envelope.js';
-import { PeerConnection, PeerEvictedError, type ConnectionDirection, type OutboundItem } from './peer-connection.js';
+import { PeerConnection, PeerEvictedError, type OutboundItem } from './peer-connection.js';
+import type { ConnectionDirection } from '../peer/types.js';
 import type { RouterOptions } from './options.js';
 import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
 import type { RouterEvent } from './events.js';
