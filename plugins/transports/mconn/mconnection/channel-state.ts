@@ -35,7 +35,7 @@ export function resolveChannelDescriptor(desc: ChannelDescriptor): ChannelDescri
 }
 
 /** Per-channel counters for operators. Bytes are wire bytes including packet framing. */
-export interface ChannelStats {
+export interface MConnChannelStats {
   readonly channelId: number;
   /** Messages waiting in the send queue (not counting one being split). */
   readonly sendQueueLength: number;
@@ -184,7 +184,7 @@ export class ChannelState {
     this.assembler.clear();
   }
 
-  stats(): ChannelStats {
+  stats(): MConnChannelStats {
     return {
       channelId: this.id,
       sendQueueLength: this.queue.length,
