@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from 'libp2p';
 import { BENCH_PROTOCOL, createBenchLibp2p } from './libp2p-node.js';
-import { lengthPrefixed } from './length-prefix.js';
+import { encodeDelimited } from '../framework/transport/length-prefix.js';
 import { mailbox } from './worker-mailbox.js';
 import type { SetupResult } from './tmp2p-pair.js';
 
@@ -54,7 +54,7 @@ export async function startLibp2pPair(): Promise<Libp2pPair> {
 export async function libp2pMessageRate(pair: Libp2pPair, size: number, count: number): Promise<{ seconds: number; bytes: number }> {
   const stream = await pair.node.dialProtocol(pair.far, BENCH_PROTOCOL);
   const { done } = await pair.expect(count);
-  const framed = lengthPrefixed(new Uint8Array(size).fill(7));
+  const framed = encodeDelimited(new Uint8Array(size).fill(7));
   const started = performance.now();
   await stream.sink(
     (async function* () {

@@ -1,7 +1,7 @@
 import './promise-with-resolvers.js';
 import { parentPort } from 'node:worker_threads';
 import { BENCH_PROTOCOL, MAX_BENCH_MESSAGE, createBenchLibp2p } from './libp2p-node.js';
-import { LengthPrefixedReader } from './length-prefix.js';
+import { DelimitedReader } from '../framework/transport/length-prefix.js';
 
 /**
  * The far side of the js-libp2p comparison, in its own thread like
@@ -17,13 +17,19 @@ let target = Infinity;
 await node.handle(
   BENCH_PROTOCOL,
   async ({ stream }) => {
-    const reader = new LengthPrefixedReader(MAX_BENCH_MESSAGE, (message) => {
-      received++;
-      receivedBytes += message.length;
-      if (received === target) port.postMessage({ type: 'done', bytes: receivedBytes });
-    });
+    // it-length-prefixed's framing is the same uvarint-delimited format.
+    const reader = new DelimitedReader(MAX_BENCH_MESSAGE, { reuseBuffer: true });
     try {
-      for await (const chunk of stream.source) for (const part of chunk) reader.push(part);
+      for await (const chunk of stream.source) {
+        for (const part of chunk) {
+          reader.push(part);
+          for (let message = reader.next(); message !== undefined; message = reader.next()) {
+            received++;
+            receivedBytes += message.length;
+            if (received === target) port.postMessage({ type: 'done', bytes: receivedBytes });
+          }
+        }
+      }
     } catch (error) {
       port.postMessage({ type: 'stream-error', message: String(error) });
     }

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AbortError } from '../framework/errors/base.js';
+import { formatHostPort } from '../framework/address/host-port.js';
 
 /** An idle keep-alive connection is closed after this (or the client timeout, when shorter). */
 const KEEP_ALIVE_MS = 5_000;
@@ -57,7 +58,7 @@ export async function listenHttp(server: Server, host: string | undefined, port:
     });
   });
   const address = server.address() as AddressInfo;
-  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  return `http://${formatHostPort(address.address, address.port)}`;
 }
 
 /** Closes the server and every connection it holds. */

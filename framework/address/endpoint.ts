@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { InvalidEndpointError } from './errors.js';
 import { canonicalIP } from './ip.js';
+import { bracketHost } from './host-port.js';
 
 export { isPrivateIP, canonicalIP, ipScope, isScopeVisibleTo, type IPScope } from './ip.js';
 
@@ -56,8 +57,7 @@ export function isNetworked(e: Endpoint): boolean {
 /** Human-readable URL form: `mconn://127.0.0.1:26656`, `mconn://[::1]:26656/path`, `memory:<path>`. */
 export function endpointToString(e: Endpoint): string {
   if (!isNetworked(e)) return `${e.protocol}:${e.path ?? ''}`;
-  const ip = e.ip as string;
-  const host = ip.includes(':') ? `[${ip}]` : ip;
+  const host = bracketHost(e.ip as string);
   const port = e.port !== undefined ? `:${e.port}` : '';
   const path = e.path ? (e.path.startsWith('/') ? e.path : `/${e.path}`) : '';
   return `${e.protocol}://${host}${port}${path}`;

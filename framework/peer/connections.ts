@@ -4,8 +4,8 @@ import type { PeerEntry } from './peer-entry.js';
 import type { PeerState } from './snapshot.js';
 import type { ConnectionDirection } from './types.js';
 
-/** One established connection. */
-export interface Connection {
+/** What the peer manager records of one established connection (not the transport's Connection). */
+export interface ConnectionRecord {
   readonly direction: ConnectionDirection;
   readonly since: number;
   /** A persistent peer: exempt from the inbound cap and never counted against it. */
@@ -27,7 +27,7 @@ export class ConnectionTable {
   readonly dialing = new Map<NodeID, string>();
   /** Upgrade dials: dialing peer → connected peer it is meant to replace. */
   readonly upgrading = new Map<NodeID, NodeID>();
-  readonly connected = new Map<NodeID, Connection>();
+  readonly connected = new Map<NodeID, ConnectionRecord>();
   /** Connected peers scheduled for eviction, not yet handed to the router. */
   readonly evictQueue = new Set<NodeID>();
   /** Peers handed to the router by tryEvictNext, until `disconnected`. */
@@ -89,7 +89,7 @@ export class ConnectionTable {
   }
 
   /** Removes every trace of a connection; returns it if there was one. */
-  drop(id: NodeID): Connection | undefined {
+  drop(id: NodeID): ConnectionRecord | undefined {
     this.evictQueue.delete(id);
     this.evicting.delete(id);
     for (const [upgrader, target] of this.upgrading) if (target === id) this.upgrading.delete(upgrader);

@@ -5,7 +5,7 @@ import { isNodeID, type NodeID } from '../identity/node-id.js';
 import { peerErrorFields } from '../logging/peer-faults.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
-import { ConnectionTable, type Connection } from './connections.js';
+import { ConnectionTable, type ConnectionRecord } from './connections.js';
 import { dialableAt, retryAt, shouldGiveUp } from './dial-policy.js';
 import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
@@ -535,7 +535,7 @@ export class PeerManager {
     const known = this.peers.get(id);
     const entry = known ?? this.peers.insert(id);
     if (address !== undefined && !entry.addresses.has(address.toString())) attachAddress(entry, address, { pinned: false });
-    let dialedAddress: Connection['dialedAddress'];
+    let dialedAddress: ConnectionRecord['dialedAddress'];
     if (direction === 'outbound') {
       const info = address === undefined ? undefined : entry.addresses.get(address.toString());
       if (info !== undefined) {
@@ -563,7 +563,7 @@ export class PeerManager {
    * An outbound connection gone within `flapWindowMs` is a failed dial after
    * all: the address keeps the failures it had before, plus this one.
    */
-  private backOffFlap(entry: PeerEntry, connection: Connection, now: number): void {
+  private backOffFlap(entry: PeerEntry, connection: ConnectionRecord, now: number): void {
     const dialed = connection.dialedAddress;
     if (dialed === undefined || this.options.flapWindowMs === 0 || now - connection.since >= this.options.flapWindowMs) return;
     const info = entry.addresses.get(dialed.key);

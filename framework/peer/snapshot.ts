@@ -1,5 +1,5 @@
 import type { NodeID } from '../identity/node-id.js';
-import type { Connection } from './connections.js';
+import type { ConnectionRecord } from './connections.js';
 import type { PeerRejectionReason } from './errors.js';
 import { totalDialFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
 import type { PeerScore } from './scoring.js';
@@ -89,7 +89,7 @@ export interface PeerManagerMetrics {
 /** Everything besides the entry that a snapshot shows. */
 export interface SnapshotView {
   readonly state: PeerState;
-  readonly connection?: Connection;
+  readonly connection?: ConnectionRecord;
   readonly score: PeerScore;
   readonly isPrivate: boolean;
   readonly retryAt: (info: AddressEntry) => number;

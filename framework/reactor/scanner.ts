@@ -2,7 +2,7 @@ import type { Container } from 'inversify';
 import { P2PError, toError } from '../errors/base.js';
 import type { Logger } from '../logging/logger.js';
 import type { Router } from '../router/router.js';
-import type { Channel } from '../router/channel.js';
+import type { ChannelRuntime } from '../router/channel.js';
 import type { InboundEnvelope } from '../router/envelope.js';
 import type { MessageClass } from '../router/message-type.js';
 import type { PeerManager } from '../peer/peer-manager.js';
@@ -23,7 +23,7 @@ export class UnhandledMessageError extends P2PError {
 interface WiredReactor {
   readonly name: string;
   readonly instance: object & ReactorLifecycle;
-  readonly channels: Channel<unknown, unknown>[];
+  readonly channels: ChannelRuntime<unknown, unknown>[];
   readonly subscriptions: Array<{ unsubscribe(): void }>;
   readonly timers: NodeJS.Timeout[];
   readonly timerSpecs: { method: string | symbol; intervalMs: number }[];
@@ -160,7 +160,7 @@ export class ReactorScanner {
 
   private dispatch(
     reactor: WiredReactor,
-    channel: Channel<unknown, unknown>,
+    channel: ChannelRuntime<unknown, unknown>,
     handlers: readonly MessageHandlerMeta[],
     envelope: InboundEnvelope<unknown>,
   ): unknown {
@@ -182,7 +182,7 @@ export class ReactorScanner {
   }
 
   /** Runs a handler so that neither a throw nor a rejected promise escapes. */
-  private invoke(reactor: WiredReactor, method: string | symbol, run: () => unknown, channel?: Channel<unknown, unknown>): unknown {
+  private invoke(reactor: WiredReactor, method: string | symbol, run: () => unknown, channel?: ChannelRuntime<unknown, unknown>): unknown {
     const fail = (error: unknown) => {
       channel?.countHandlerError();
       const err = toError(error);

@@ -12,7 +12,7 @@ import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../str
 /** Why an outbound message was not queued for a peer. */
 export type SendOutcome = 'queued' | 'unknown-peer' | 'peer-lacks-channel' | 'peer-queue-full' | 'channel-closed';
 
-/** The router-side operations a channel needs; keeps Channel testable without a Router. */
+/** The router-side operations a channel needs; keeps ChannelRuntime testable without a Router. */
 export interface ChannelRoutes {
   unicast(channelId: number, to: NodeID, bytes: Uint8Array): SendOutcome;
   unicastWhenRoom(channelId: number, to: NodeID, bytes: Uint8Array, signal?: AbortSignal): Promise<SendOutcome>;
@@ -39,9 +39,17 @@ export interface QueuedInbound<M> extends InboundEnvelope<M> {
 export interface ChannelHandle<Inner> {
   readonly id: number;
   readonly definition: ChannelDefinition<unknown, Inner>;
-  /** Messages from every peer, in arrival order per peer. */
+  /**
+   * Messages from every peer, in arrival order per peer. A plain RxJS stream:
+   * a subscriber that throws goes to RxJS's unhandled-error path (by default
+   * rethrown as an uncaught exception), so handle errors in the subscriber or
+   * use `consume()`, which counts them in `stats().handlerErrors`.
+   */
   readonly inbound: Observable<InboundEnvelope<Inner>>;
-  /** Push envelopes to send; same semantics as send()/broadcast(). */
+  /**
+   * Push envelopes to send; same semantics as send()/broadcast(). A message
+   * that cannot be encoded is dropped and counted as `unencodable`.
+   */
   readonly outbound: Subject<OutboundEnvelope<Inner>>;
   /** Report misbehaving peers; the router lowers their score or disconnects them. */
   readonly errors: Subject<PeerError>;
@@ -84,7 +92,7 @@ export interface ChannelStats {
 }
 
 /** Router-owned runtime of one open channel. */
-export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
+export class ChannelRuntime<Outer, Inner> implements ChannelHandle<Inner> {
   readonly id: number;
   readonly queue: Queue<QueuedInbound<Inner>>;
   readonly outbound = new Subject<OutboundEnvelope<Inner>>();
@@ -114,8 +122,15 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
     });
     this.outbound.subscribe({
       next: (envelope) => {
-        if (envelope.broadcast) this.broadcast(envelope.message);
-        else this.send(envelope.to, envelope.message);
+        // Nobody waits on next() to hear of a message that cannot be encoded; RxJS would rethrow it
+        // as an uncaught exception. Count it instead.
+        try {
+          if (envelope.broadcast) this.broadcast(envelope.message);
+          else this.send(envelope.to, envelope.message);
+        } catch (error) {
+          this.drops.count('unencodable');
+          this.onLoopError(toError(error));
+        }
       },
     });
     this.errors.subscribe({ next: (error) => this.routes.peerError({ ...error, channelId: this.id }) });
@@ -232,6 +247,8 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
       for (const gate of this.gates) {
         while (gate.full) await gate.room();
       }
+      // Closing releases the gates; what is still queued then is close()'s to drop, not ours to deliver.
+      if (this.queue.isClosed) return;
       let item = this.queue.tryDequeue();
       if (item === undefined) {
         try {
@@ -240,6 +257,8 @@ export class Channel<Outer, Inner> implements ChannelHandle<Inner> {
           // A closed queue ends the loop whatever it threw, so the loop can never spin on it.
           if (this.queue.isClosed || isErrorNamed(error, 'QueueClosedError')) return;
           this.onLoopError(toError(error));
+          // A queue that fails every dequeue must not keep the event loop from turning.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
       }

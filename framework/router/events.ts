@@ -1,5 +1,5 @@
 import type { NodeID } from '../identity/node-id.js';
-import type { ConnectionDirection } from './peer-connection.js';
+import type { ConnectionDirection } from '../peer/types.js';
 
 /** What the router publishes on `events$`. */
 export type RouterEvent =

@@ -1,10 +1,11 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeInfo } from '../identity/node-info.js';
+import type { ConnectionDirection } from '../peer/types.js';
 import type { Queue } from '../queue/queue.js';
 import type { Connection } from '../transport/transport.js';
-import { ConnectionClosedError } from '../transport/errors.js';
+import { ConnectionClosedError, MessageTooLargeError } from '../transport/errors.js';
 import { P2PError, isErrorNamed, toError } from '../errors/base.js';
-import type { Channel } from './channel.js';
+import type { ChannelRuntime } from './channel.js';
 import type { PeerError } from './envelope.js';
 import { DropCounter } from './drop-counter.js';
 import type { ConnectionFaults } from '../logging/peer-faults.js';
@@ -14,11 +15,6 @@ export interface OutboundItem {
   readonly channelId: number;
   readonly size: number;
   readonly bytes: Uint8Array;
-}
-
-/** A peer sent a message bigger than the channel allows. */
-export class MessageTooLargeError extends P2PError {
-  override name = 'MessageTooLargeError';
 }
 
 /** A peer sent a message on a channel this node has not opened. */
@@ -32,7 +28,7 @@ export class PeerEvictedError extends P2PError {
 }
 
 export interface PeerRouting {
-  channel(id: number): Channel<unknown, unknown> | undefined;
+  channel(id: number): ChannelRuntime<unknown, unknown> | undefined;
   peerError(error: PeerError): void;
 }
 
@@ -42,7 +38,6 @@ export interface MessageSender {
   readonly faulted: boolean;
 }
 
-export type ConnectionDirection = 'inbound' | 'outbound';
 
 /**
  * One routed peer: its connection, its bounded outbound queue, and the two
@@ -158,6 +153,9 @@ export class PeerConnection {
         if (msg.bytes.length > limit) {
           throw new MessageTooLargeError(
             `peer ${nodeId} sent ${msg.bytes.length} bytes on channel ${channel.definition.name}; the limit is ${limit}`,
+            msg.bytes.length,
+            limit,
+            { channelId: msg.channelId },
           );
         }
         let envelope;

@@ -13,6 +13,7 @@ import { IncompatiblePeerError } from '../identity/errors.js';
 import type { HostLookup, NodeAddress } from '../address/node-address.js';
 import { AddressResolutionError } from '../address/errors.js';
 import { endpointToString, type Endpoint } from '../address/endpoint.js';
+import { formatHostPort } from '../address/host-port.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
 import type { QueueFactory } from '../queue/queue.js';
@@ -23,11 +24,12 @@ import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
 import { deadlineSignal, reasonOf } from '../util/abort.js';
-import { Channel, type ChannelRoutes, type SendOutcome } from './channel.js';
+import { ChannelRuntime, type ChannelRoutes, type SendOutcome } from './channel.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
 import type { PeerError } from './envelope.js';
-import { PeerConnection, PeerEvictedError, type ConnectionDirection, type OutboundItem } from './peer-connection.js';
+import { PeerConnection, PeerEvictedError, type OutboundItem } from './peer-connection.js';
+import type { ConnectionDirection } from '../peer/types.js';
 import type { RouterOptions } from './options.js';
 import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
 import type { RouterEvent } from './events.js';
@@ -63,7 +65,7 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  *   a receive loop (connection → decode/unwrap → channel queue). The first to
  *   end closes the connection and the queue; the router then reports
  *   `disconnected`, which publishes the peer's `down` update.
- * - per channel (see Channel): a deliver loop (channel queue → subscribers).
+ * - per channel (see ChannelRuntime): a deliver loop (channel queue → subscribers).
  *   Outbound routing is synchronous: `send`/`broadcast` encode once and put
  *   the bytes on each target peer's bounded queue, counting a drop when a
  *   peer is unknown, lacks the channel, or its queue is full.
@@ -81,7 +83,7 @@ import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError 
  */
 @injectable()
 export class Router {
-  private readonly channels = new Map<number, Channel<unknown, unknown>>();
+  private readonly channels = new Map<number, ChannelRuntime<unknown, unknown>>();
   private readonly peers = new Map<NodeID, PeerConnection>();
   private readonly peerRuns = new Set<Promise<void>>();
   private readonly loops: Promise<void>[] = [];
@@ -129,8 +131,7 @@ export class Router {
     if (!/:0$/.test(configured)) return configured;
     const bound = this.endpoints().find((e) => e.ip !== undefined && e.port);
     if (bound === undefined) return configured;
-    const host = bound.ip!.includes(':') ? `[${bound.ip}]` : bound.ip;
-    return `tcp://${host}:${bound.port}`;
+    return `tcp://${formatHostPort(bound.ip!, bound.port!)}`;
   }
 
   /**
@@ -138,21 +139,21 @@ export class Router {
    * already advertise them; channels opened later appear in new handshakes only
    * (connected peers' queues learn the channel's priority at once).
    */
-  openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): Channel<Outer, Inner> {
+  openChannel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>): ChannelRuntime<Outer, Inner> {
     validateChannelDefinition(definition as ChannelDefinition<unknown, unknown>);
     if (this.channels.has(definition.id)) throw new ChannelAlreadyOpenError(`channel ${definition.id} is already open`);
     if (this.state === 'stopping' || this.state === 'stopped') throw new RouterStateError(`cannot open a channel: router is ${this.state}`);
-    const channel = new Channel<Outer, Inner>(definition, this.routes, this.queues, (error) =>
+    const channel = new ChannelRuntime<Outer, Inner>(definition, this.routes, this.queues, (error) =>
       this.loopError(`channel:${definition.name}`, error),
     );
-    this.channels.set(definition.id, channel as Channel<unknown, unknown>);
+    this.channels.set(definition.id, channel as ChannelRuntime<unknown, unknown>);
     // Peers already routed built their outbound queue without this channel; give it its priority there.
     for (const peer of this.peers.values()) peer.queue.declareChannel?.({ id: channel.id, priority: definition.priority });
     if (this.state === 'running') channel.start();
     return channel;
   }
 
-  channel(id: number): Channel<unknown, unknown> | undefined {
+  channel(id: number): ChannelRuntime<unknown, unknown> | undefined {
     return this.channels.get(id);
   }
 
@@ -288,21 +289,28 @@ export class Router {
   private async dialLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      let holdsSlot = false;
       try {
         await this.dialSlots.acquire(signal);
+        holdsSlot = true;
         // Read the retry deadline before asking: if a cooldown expires between the two calls,
         // the deadline is already past and the wait returns at once instead of sleeping forever.
         const wakeAt = this.peerManager.nextDialAt();
         const address = this.peerManager.tryDialNext();
         if (address === undefined) {
+          holdsSlot = false;
           this.dialSlots.release();
           await this.dialWake.wait(signal, wakeAt ?? this.peerManager.nextDialAt());
           continue;
         }
+        holdsSlot = false; // the dial task releases it
         this.track(this.dialPeer(address).finally(() => this.dialSlots.release()));
       } catch (error) {
+        // A slot lost here would be lost for good: with every slot lost, nothing is dialed again.
+        if (holdsSlot) this.dialSlots.release();
         if (signal.aborted) return;
         this.loopError('dial', toError(error));
+        await sleepUnlessAborted(LOOP_ERROR_PAUSE_MS, signal);
       }
     }
   }
@@ -346,6 +354,7 @@ export class Router {
       } catch (error) {
         if (signal.aborted) return;
         this.loopError('evict', toError(error));
+        await sleepUnlessAborted(LOOP_ERROR_PAUSE_MS, signal);
       }
     }
   }
@@ -534,6 +543,13 @@ export class Router {
     if (!this.eventSubject.closed) this.eventSubject.next(event);
   }
 }
+
+/**
+ * After an unexpected error the dial and evict loops wait this long before
+ * asking the PeerManager again: they never wait on I/O otherwise, so one that
+ * throws on every call would spin without letting the event loop turn.
+ */
+const LOOP_ERROR_PAUSE_MS = 100;
 
 function isDenial(error: Error): error is ConnectionDeniedError {
   return isErrorNamed(error, 'ConnectionDeniedError');

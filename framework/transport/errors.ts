@@ -35,3 +35,30 @@ export class HandshakeTimeoutError extends HandshakeError {
 export class ProtocolViolationError extends P2PError {
   override name = 'ProtocolViolationError';
 }
+
+/**
+ * A remote sent, or declared with a length prefix, a message larger than
+ * the receiving side accepts (a handshake message, a packet, a message over
+ * its channel's `recvMessageCapacity`); the connection is closed.
+ */
+export class MessageTooLargeError extends ProtocolViolationError {
+  override name = 'MessageTooLargeError';
+  constructor(
+    message: string,
+    /** Bytes sent or declared (for a message being reassembled: reached so far). */
+    readonly size: number,
+    /** The most the receiver accepts. */
+    readonly limit: number,
+    options?: { channelId?: number; cause?: unknown },
+  ) {
+    super(message, options);
+    this.channelId = options?.channelId;
+  }
+  /** The channel the message was on, when it was on one. */
+  readonly channelId?: number;
+}
+
+/** A uvarint length prefix is longer than 10 bytes or overflows 64 bits. */
+export class InvalidVarintError extends ProtocolViolationError {
+  override name = 'InvalidVarintError';
+}

@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Container } from 'inversify';
 import { TOKENS } from '../../framework/tokens.js';
 import { NodeAddress } from '../../framework/address/node-address.js';
-import { parseHostPort, type HostPort } from '../../framework/address/host-port.js';
+import { formatHostPort, parseHostPort, parseListenHostPort, type HostPort } from '../../framework/address/host-port.js';
 import { parseNodeID } from '../../framework/identity/node-id.js';
 import type { NodeKey } from '../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../framework/identity/node-info.js';
@@ -176,7 +176,7 @@ function externalHostPort(config: NodeConfig): HostPort | undefined {
 }
 
 function hostPortText({ host, port }: HostPort): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return formatHostPort(host, port);
 }
 
 /**
@@ -188,11 +188,10 @@ function hostPortText({ host, port }: HostPort): string {
 function listenAddresses(config: NodeConfig, key: NodeKey): NodeAddress[] {
   const laddr = config.p2p.laddr;
   if (laddr === 'memory') return [];
-  const match = /^(?:tcp:\/\/)?(.*):(\d+)$/.exec(laddr);
-  const port = Number(match?.[2] ?? 0);
-  if (match === null || port < 1 || port > 65535) return [];
-  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
-  const hosts = host === '0.0.0.0' || host === '::' || host === '' ? ['127.0.0.1', '::1'] : [host];
+  const parsed = parseListenHostPort(laddr);
+  if (!parsed.ok || parsed.value.port === 0) return [];
+  const { host, port } = parsed.value;
+  const hosts = host === undefined || host === '0.0.0.0' || host === '::' ? ['127.0.0.1', '::1'] : [host];
   const addresses: NodeAddress[] = [];
   for (const h of hosts) {
     try {

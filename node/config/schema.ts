@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../framework/util/duration.js';
-import { parseHostPort } from '../../framework/address/host-port.js';
+import { parseHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 import { parseCidr } from '../../framework/gating/cidr.js';
 import { parseNodeID } from '../../framework/identity/node-id.js';
 
@@ -39,6 +39,17 @@ const externalAddress = z.string({ error: 'expected "host:port" or ""' }).check(
     });
   }
 });
+/**
+ * A listen address, or one of `keywords`. `requireHost` refuses ":port"
+ * (every interface), which must then be spelled out (0.0.0.0 / [::]).
+ */
+const listenAddress = (expected: string, options: { keywords?: readonly string[]; requireHost?: boolean } = {}) =>
+  z.string({ error: `expected ${expected}` }).check((ctx) => {
+    if (options.keywords?.includes(ctx.value)) return;
+    const parsed = parseListenHostPort(ctx.value);
+    const problem = !parsed.ok ? parsed.reason : options.requireHost && parsed.value.host === undefined ? 'it names no host' : undefined;
+    if (problem !== undefined) ctx.issues.push({ code: 'custom', input: ctx.value, message: `expected ${expected}: ${problem}` });
+  });
 /** How long an operator endpoint's client may take over its request or stay idle. */
 const clientTimeout = duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' });
 const pluginRef = z.string({ error: 'expected a plugin name or module path' }).min(1, { error: 'expected a plugin name or module path' });
@@ -64,9 +75,7 @@ export const rawConfigSchema = z
     log_format: z.enum(['json', 'pretty']),
     p2p: z
       .object({
-        laddr: z.string().regex(/^(memory|tcp:\/\/.+:\d{1,5}|[^:/]+:\d{1,5})$/, {
-          error: 'expected "tcp://host:port", "host:port" or "memory"',
-        }),
+        laddr: listenAddress('"tcp://host:port", "host:port" or "memory"', { keywords: ['memory'], requireHost: true }),
         external_address: externalAddress,
         transports: z.array(pluginRef).min(1, { error: 'expected at least one transport' }),
         persistent_peers: z.string(),
@@ -112,7 +121,7 @@ export const rawConfigSchema = z
       .strict(),
     status: z
       .object({
-        laddr: z.string().regex(/^$|^(tcp:\/\/)?(\[[^\]]+\]|[^:/]+):\d{1,5}$/, { error: 'expected "host:port" or "" (off)' }),
+        laddr: listenAddress('"host:port" or "" (off)', { keywords: [''], requireHost: true }),
         max_open_connections: count(0),
         client_timeout: clientTimeout,
       })
@@ -120,7 +129,7 @@ export const rawConfigSchema = z
     instrumentation: z
       .object({
         prometheus: z.boolean({ error: 'expected true or false' }),
-        prometheus_listen_addr: z.string().regex(/^(tcp:\/\/)?(\[[^\]]+\]|[^:/]*):\d{1,5}$/, { error: 'expected "host:port" or ":port"' }),
+        prometheus_listen_addr: listenAddress('"host:port" or ":port"'),
         namespace: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus name: letters, digits and _, not starting with a digit' }),
         max_open_connections: count(0),
         client_timeout: clientTimeout,

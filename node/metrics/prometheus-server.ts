@@ -3,16 +3,15 @@ import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
+import { parseListenHostPort, type ListenHostPort } from '../../framework/address/host-port.js';
 
 /** Parses "host:port", ":port" or "tcp://host:port"; an empty host means every interface. */
-export function parseListenAddr(laddr: string): { host: string | undefined; port: number } {
-  const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]*):(\d{1,5})$/.exec(laddr);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) {
-    throw new InvalidArgumentError(`instrumentation.prometheus_listen_addr must be "host:port" or ":port", got "${laddr}"`);
+export function parseListenAddr(laddr: string): ListenHostPort {
+  const parsed = parseListenHostPort(laddr);
+  if (!parsed.ok) {
+    throw new InvalidArgumentError(`instrumentation.prometheus_listen_addr must be "host:port" or ":port", got "${laddr}": ${parsed.reason}`);
   }
-  const host = match[1]!.replace(/^\[|\]$/g, '');
-  return { host: host === '' ? undefined : host, port };
+  return parsed.value;
 }
 
 /** Serves a registry at GET /metrics in Prometheus' text format, with a connection cap and timeouts (see createBoundedServer). */

@@ -3,6 +3,7 @@ import type { Logger } from '../../framework/logging/logger.js';
 import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
+import { parseListenHostPort } from '../../framework/address/host-port.js';
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
@@ -27,16 +28,18 @@ export class StatusServer {
 
   /** Starts listening on `laddr` ("host:port"); resolves with the endpoint's base URL. */
   async listen(laddr: string, signal?: AbortSignal): Promise<string> {
-    const match = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(laddr);
-    if (!match) throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"`);
-    const host = match[1]!.replace(/^\[|\]$/g, '');
+    const parsed = parseListenHostPort(laddr);
+    if (!parsed.ok || parsed.value.host === undefined) {
+      throw new InvalidArgumentError(`status address must be host:port, got "${laddr}"${parsed.ok ? '' : `: ${parsed.reason}`}`);
+    }
+    const { host, port } = parsed.value;
     const server = createBoundedServer(this.limits, (req, res) => {
       const body = this.route(req.url ?? '/');
       res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { error: `unknown path ${req.url}; try /status, /peers or /metrics` }, null, 2) + '\n');
     });
     this.server = server;
-    const url = await listenHttp(server, host, Number(match[2]), signal);
+    const url = await listenHttp(server, host, port, signal);
     this.logger.info({ url }, 'status endpoint listening');
     return url;
   }

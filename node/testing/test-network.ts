@@ -1,3 +1,4 @@
+import { formatHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 import { loadConfig } from '../config/loader.js';
 import type { NodeConfig } from '../config/node-config.js';
 import { createNode, type CreateNodeOptions } from '../create-node.js';
@@ -162,10 +163,10 @@ export class TestNetwork {
    */
   private pinListenPort(index: number, node: Node): void {
     const config = this.configs[index]!;
-    const match = /^(tcp:\/\/)?(.+):0$/.exec(config.p2p.laddr);
+    const parsed = parseListenHostPort(config.p2p.laddr);
     const port = node.router.endpoints().find((e) => e.port !== undefined && e.port > 0)?.port;
-    if (match === null || port === undefined) return;
-    this.configs[index] = { ...config, p2p: { ...config.p2p, laddr: `${match[1] ?? ''}${match[2]}:${port}` } };
+    if (!parsed.ok || parsed.value.port !== 0 || parsed.value.host === undefined || port === undefined) return;
+    this.configs[index] = { ...config, p2p: { ...config.p2p, laddr: `tcp://${formatHostPort(parsed.value.host, port)}` } };
   }
 
   private boot(index: number): Promise<Node> {

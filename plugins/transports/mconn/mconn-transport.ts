@@ -11,6 +11,7 @@ import { RingBuffer } from '../../../framework/util/ring-buffer.js';
 import { Waiters } from '../../../framework/util/waiters.js';
 import { reasonOf } from '../../../framework/util/abort.js';
 import { ListenError } from './errors.js';
+import { formatHostPort } from '../../../framework/address/host-port.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { MConnConnection } from './mconn-connection.js';
 import { resolveMConnTransportOptions, type MConnTransportOptions, type ResolvedMConnTransportOptions } from './options.js';
@@ -83,7 +84,7 @@ export class MConnTransport implements Transport {
     if (signal?.aborted) throw new AbortError('listen aborted', { cause: signal.reason });
     const server = createServer({ noDelay: true }, this.onConnection);
     this.server = server;
-    const shown = `tcp://${laddr.host?.includes(':') ? `[${laddr.host}]` : (laddr.host ?? '')}:${laddr.port}`;
+    const shown = `tcp://${formatHostPort(laddr.host ?? '', laddr.port)}`;
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error) => {
@@ -140,7 +141,7 @@ export class MConnTransport implements Transport {
     if (!endpoint.ip) throw new DialError(`cannot dial ${shown}: an mconn endpoint needs an IP address`);
     if (!endpoint.port) {
       // tm35 falls back to 26657 here, CometBFT's RPC port: a guess that is wrong for every P2P listener.
-      throw new DialError(`cannot dial ${shown}: no port (or port 0); give the peer's P2P port explicitly, e.g. <id>@${endpoint.ip.includes(':') ? `[${endpoint.ip}]` : endpoint.ip}:26656`);
+      throw new DialError(`cannot dial ${shown}: no port (or port 0); give the peer's P2P port explicitly, e.g. <id>@${formatHostPort(endpoint.ip, 26656)}`);
     }
     const socket = await this.connect(endpoint.ip, endpoint.port, shown, signal);
     this.counts.dialed++;

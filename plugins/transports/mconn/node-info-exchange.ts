@@ -4,8 +4,8 @@ import { decodeNodeInfo, encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } fro
 import { InvalidNodeInfoError, InvalidPeerNodeInfoError } from '../../../framework/identity/errors.js';
 import { HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
 import { reasonOf } from '../../../framework/util/abort.js';
-import { DelimitedReader, encodeDelimited } from './secret-connection/delimited.js';
-import { MessageTooLargeError as DelimitedTooLargeError } from './secret-connection/errors.js';
+import { DelimitedReader, encodeDelimited } from '../../../framework/transport/length-prefix.js';
+import { MessageTooLargeError } from '../../../framework/transport/errors.js';
 import { NodeInfoTooLargeError } from './errors.js';
 
 export interface NodeInfoExchangeOptions {
@@ -81,7 +81,7 @@ export function exchangeNodeInfo(stream: Duplex, local: NodeInfo, options: NodeI
         reader.push(chunk);
         body = reader.next();
       } catch (err) {
-        if (err instanceof DelimitedTooLargeError) {
+        if (err instanceof MessageTooLargeError) {
           fail(new NodeInfoTooLargeError(`peer's NodeInfo is too large: ${err.message} (CometBFT maxNodeInfoSize)`, { cause: err }));
         } else {
           fail(new HandshakeError(`peer sent a malformed NodeInfo length prefix: ${(err as Error).message}`, { cause: err }));

@@ -6,7 +6,7 @@ import type { RouterEvent } from '../../../framework/router/events.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { DialedIdMismatchError, IncompatiblePeerError } from '../../../framework/identity/errors.js';
-import { HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
+import { HandshakeError, HandshakeTimeoutError, MessageTooLargeError } from '../../../framework/transport/errors.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { ECHO_CHANNEL_ID, EchoChannel } from '../../../reactors/echo/echo-channel.js';
 import {
@@ -15,12 +15,9 @@ import {
   FrameLengthError,
   InvalidEphemeralKeyError,
   LowOrderPointError,
-  MessageTooLargeError as HandshakeMessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import {
   EmptyPacketError,
-  MessageTooLargeError,
-  PacketTooLargeError,
   UnknownChannelError,
 } from '../../../plugins/transports/mconn/mconnection/errors.js';
 import type { MConnTransportOptions } from '../../../plugins/transports/mconn/options.js';
@@ -123,8 +120,8 @@ describe('evil peers against a tmp2p node over TCP', function () {
     ['AuthSig signed by another key', evilBadAuthSig, AuthSignatureError, /challenge verification failed/],
     // Both send only a length prefix: waiting for the body would end in HandshakeTimeoutError, so the
     // precise error proves the node closed the connection after reading at most the prefix.
-    ['a 1 MiB length prefix for its ephemeral key (3 bytes, nothing after)', evilOversizedKeyPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 34/],
-    ['a 1 MiB length prefix for its AuthSigMessage (one frame, nothing after)', evilOversizedAuthSigPrefix, HandshakeMessageTooLargeError, /declares 1048576 bytes; the limit is 103/],
+    ['a 1 MiB length prefix for its ephemeral key (3 bytes, nothing after)', evilOversizedKeyPrefix, MessageTooLargeError, /declares 1048576 bytes; the limit is 34/],
+    ['a 1 MiB length prefix for its AuthSigMessage (one frame, nothing after)', evilOversizedAuthSigPrefix, MessageTooLargeError, /declares 1048576 bytes; the limit is 103/],
     ['slowloris: stops mid-frame', evilSlowloris, HandshakeTimeoutError, new RegExp(`within ${PHASE_TIMEOUT_MS} ms.*AuthSigMessage`)],
     ['incompatible network', evilIncompatibleNetwork, IncompatiblePeerError, /not-the-same-chain/],
   ];
@@ -143,7 +140,7 @@ describe('evil peers against a tmp2p node over TCP', function () {
   const afterHandshakeCases: Array<[string, (e: Endpoint) => Promise<RawPeer>, ErrorClass, RegExp?]> = [
     ['a tampered frame (bad MAC)', evilTamperedFrame, FrameDecryptionError, /failed to decrypt SecretConnection/],
     ['a frame whose length field exceeds 1024', evilFrameLength, FrameLengthError, /1025 payload bytes/],
-    ['a packet over the size limit', (e) => evilOversizedPacket(e, ECHO_CHANNEL_ID), PacketTooLargeError, /exceeds the maximum of 1034 bytes/],
+    ['a packet over the size limit', (e) => evilOversizedPacket(e, ECHO_CHANNEL_ID), MessageTooLargeError, /packet declares \d+ bytes; the limit is 1034/],
     ['a message over the channel capacity', (e) => evilOverCapacityMessage(e, ECHO_CHANNEL_ID, EchoChannel.recvMessageCapacity), MessageTooLargeError, /recvMessageCapacity of 65536/],
     ['a packet on an unknown channel', (e) => evilUnknownChannel(e, 0x55), UnknownChannelError, /unknown channel 0x55/],
     ['an empty Packet', evilEmptyPacket, EmptyPacketError],

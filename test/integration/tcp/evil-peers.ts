@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
-import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../framework/transport/length-prefix.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
   AUTH_SIG_MESSAGE_MAX_SIZE,
@@ -19,6 +19,9 @@ import {
 import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { makeNodeInfo } from '../../support/node-info.js';
+import { RawPeer } from '../../support/raw-peer.js';
+
+export { RawPeer };
 import type { TestNetwork } from '../../../node/testing/test-network.js';
 import type { Node } from '../../../node/node.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
@@ -67,69 +70,6 @@ export async function assertHonestPeerServed(net: TestNetwork, target: Node, con
   await net.waitFor(() => echo.stats.pongsReceived > before, { what: 'an echo round trip with the honest peer', timeoutMs: 5000 });
 }
 
-/** Reads exact byte counts from a socket; writes are raw. */
-export class RawPeer {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  private ended = false;
-  private wake: (() => void) | undefined;
-  readonly closed: Promise<void>;
-
-  constructor(readonly socket: Socket) {
-    this.closed = socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      this.wake?.();
-    });
-    const end = () => {
-      this.ended = true;
-      this.wake?.();
-    };
-    socket.on('end', end);
-    socket.on('close', end);
-    socket.on('error', () => {});
-  }
-
-  static async connect(endpoint: Endpoint): Promise<RawPeer> {
-    const socket = connect({ host: endpoint.ip!, port: endpoint.port! });
-    const peer = new RawPeer(socket);
-    await once(socket, 'connect');
-    return peer;
-  }
-
-  async read(n: number): Promise<Buffer> {
-    while (this.buffered < n) {
-      if (this.ended) throw new Error(`RawPeer: the node closed the connection with ${this.buffered} of ${n} bytes read`);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    this.chunks.length = 0;
-    const rest = all.subarray(n);
-    if (rest.length > 0) this.chunks.push(rest);
-    this.buffered = rest.length;
-    return all.subarray(0, n);
-  }
-
-  async readDelimited(): Promise<Uint8Array> {
-    const reader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
-    for (;;) {
-      reader.push(await this.read(1));
-      const message = reader.next();
-      if (message) return message;
-    }
-  }
-
-  write(bytes: Uint8Array): void {
-    this.socket.write(bytes);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 /** A peer past the key exchange: it can seal and open frames but has not authenticated. */
 export interface RawSession {
   readonly peer: RawPeer;
@@ -141,7 +81,7 @@ export interface RawSession {
 export async function rawKeyExchange(peer: RawPeer): Promise<RawSession> {
   const ephemeral = generateEphemeralKeyPair();
   peer.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
-  const secrets = computeHandshakeSecrets(ephemeral, decodeEphemeralKey(await peer.readDelimited()));
+  const secrets = computeHandshakeSecrets(ephemeral, decodeEphemeralKey(await peer.readDelimited(EPHEMERAL_KEY_MESSAGE_MAX_SIZE)));
   return { peer, secrets, sealer: new FrameSealer(secrets.sendKey), opener: new FrameOpener(secrets.recvKey) };
 }
 

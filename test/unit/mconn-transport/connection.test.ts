@@ -6,7 +6,7 @@ import { InvalidPeerNodeInfoError } from '../../../framework/identity/errors.js'
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
 import { NodeInfoTooLargeError } from '../../../plugins/transports/mconn/errors.js';
 import type { MConnConnection } from '../../../plugins/transports/mconn/mconn-connection.js';
-import { encodeDelimited, encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { encodeDelimited, encodeUvarint } from '../../../framework/transport/length-prefix.js';
 import { makeSecretConnection, type SecretConnection } from '../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { PongTimeoutError, UnknownChannelError } from '../../../plugins/transports/mconn/mconnection/errors.js';

@@ -5,7 +5,7 @@ import { decodeNodeInfo, encodeNodeInfo } from '../../../framework/identity/node
 import { InvalidNodeInfoError } from '../../../framework/identity/errors.js';
 import { HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
 import { exchangeNodeInfo } from '../../../plugins/transports/mconn/node-info-exchange.js';
-import { DelimitedReader, encodeDelimited } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader, encodeDelimited } from '../../../framework/transport/length-prefix.js';
 import { FrameDecryptionError } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import { nodeInfoFor, rejection } from './helpers.js';
 
@@ -83,6 +83,6 @@ describe('mconn: NodeInfo exchange', () => {
     const late = exchangeNodeInfo(slow.stream, nodeInfoFor(NodeKey.generate()), { timeoutMs: 20 });
     slow.stream.push(Buffer.of(0x05, 0x0a));
     const timeout = await rejection(late);
-    assert.ok(timeout instanceof HandshakeTimeoutError && /within 20 ms \(1 bytes/.test(timeout.message), String(timeout));
+    assert.ok(timeout instanceof HandshakeTimeoutError && /within 20 ms \(2 bytes/.test(timeout.message), String(timeout));
   });
 });

@@ -3,19 +3,19 @@ import { InvalidArgumentError } from '../../../framework/errors/base.js';
 import {
   ChannelState,
   DEFAULT_MCONNECTION_OPTIONS,
-  FrameReader,
-  MessageTooLargeError,
   SendScheduler,
   decodePacket,
   resolveChannelDescriptor,
   resolveMConnectionOptions,
 } from '../../../plugins/transports/mconn/mconnection/index.js';
 import { channel, patternBytes } from './helpers.js';
+import { DelimitedReader } from '../../../framework/transport/length-prefix.js';
+import { MessageTooLargeError } from '../../../framework/transport/errors.js';
 
 /** Sends everything queued on `sender` and feeds the packets to `receiver`; returns delivered messages. */
 function transfer(sender: ChannelState, receiver: ChannelState): { messages: Uint8Array[]; packets: number } {
   const out = new Uint8Array(64 * 1024);
-  const reader = new FrameReader(1034);
+  const reader = new DelimitedReader(1034);
   const messages: Uint8Array[] = [];
   let packets = 0;
   while (sender.hasPending) {
@@ -120,7 +120,7 @@ describe('mconnection config and channel state', () => {
           e instanceof MessageTooLargeError &&
           e.channelId === 0x22 &&
           e.size === 1501 &&
-          e.capacity === 1500 &&
+          e.limit === 1500 &&
           /0x22/.test(e.message) &&
           /1501/.test(e.message) &&
           /1500/.test(e.message),

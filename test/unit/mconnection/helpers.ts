@@ -1,23 +1,9 @@
-import { once } from 'node:events';
-import { createServer, connect, type Socket, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ChannelDescriptor } from '../../../framework/transport/transport.js';
+import { DelimitedReader } from '../../../framework/transport/length-prefix.js';
 import { MConnection, type MConnectionInit } from '../../../plugins/transports/mconn/mconnection/index.js';
 
-/** A connected loopback TCP socket pair; the listening server is closed before returning. */
-export async function tcpPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = connect(port, '127.0.0.1');
-  const [[serverSide]] = await Promise.all([accepted, once(client, 'connect')]);
-  server.close();
-  client.setNoDelay(true);
-  serverSide.setNoDelay(true);
-  return [client, serverSide];
-}
+export { tcpPair } from '../../support/raw-peer.js';
 
 /**
  * In-process duplex pair. Each write is re-cut into pieces of `cut()` bytes
@@ -116,13 +102,12 @@ export class RawReader {
 
   /** Resolves with the body of the next uvarint-delimited frame. */
   async readFrame(): Promise<Buffer> {
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-      const [b] = await this.read(1);
-      length += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
+    const reader = new DelimitedReader(1 << 20);
+    for (;;) {
+      reader.push(await this.read(1));
+      const frame = reader.next();
+      if (frame !== undefined) return Buffer.from(frame);
     }
-    return this.read(length);
   }
 
   private check(): void {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { ProtocolViolationError } from '../../../framework/transport/errors.js';
+import { InvalidVarintError, MessageTooLargeError, ProtocolViolationError } from '../../../framework/transport/errors.js';
+import { writeUvarint } from '../../../framework/transport/length-prefix.js';
 import {
   EmptyPacketError,
   MessageHandlerError,
-  MessageTooLargeError,
   PacketDecodeError,
-  PacketTooLargeError,
   UnknownChannelError,
   encodeDelimitedPacket,
-  writeUvarint,
   type MConnection,
 } from '../../../plugins/transports/mconn/mconnection/index.js';
 import { MConnection as MConnectionClass } from '../../../plugins/transports/mconn/mconnection/index.js';
@@ -62,16 +60,17 @@ describe('MConnection receive-side errors (wire-protocol §2.6)', () => {
     raw.destroy();
   });
 
-  it('closes with PacketTooLargeError on a 1035-byte packet (1024 bytes on 2-byte channel id 0x80)', async () => {
+  it('closes with MessageTooLargeError on a 1035-byte packet (1024 bytes on 2-byte channel id 0x80)', async () => {
     const packet = msgPacket(0x80, 1024);
     assert.equal(packet.length, 2 + 1035);
-    const err = await expectClose(packet, PacketTooLargeError);
+    const err = await expectClose(packet, MessageTooLargeError);
     assert.equal(err.size, 1035);
-    assert.equal(err.maxSize, 1034);
+    assert.equal(err.limit, 1034);
+    assert.match(err.message, /^packet declares 1035 bytes/);
   });
 
-  it('closes with PacketTooLargeError on a tm35-style 1400-byte payload (1410-byte packet)', async () => {
-    const err = await expectClose(msgPacket(0x20, 1400), PacketTooLargeError);
+  it('closes with MessageTooLargeError on a tm35-style 1400-byte payload (1410-byte packet)', async () => {
+    const err = await expectClose(msgPacket(0x20, 1400), MessageTooLargeError);
     assert.equal(err.size, 1410);
   });
 
@@ -99,7 +98,7 @@ describe('MConnection receive-side errors (wire-protocol §2.6)', () => {
     const err = await expectClose(Buffer.concat([msgPacket(0x30, 60, false), msgPacket(0x30, 60, true)]), MessageTooLargeError);
     assert.equal(err.channelId, 0x30);
     assert.equal(err.size, 120);
-    assert.equal(err.capacity, 100);
+    assert.equal(err.limit, 100);
     assert.match(err.message, /0x30.*120.*100/);
   });
 
@@ -107,8 +106,8 @@ describe('MConnection receive-side errors (wire-protocol §2.6)', () => {
     await expectClose(fromHex('05 ff ff ff ff ff'), PacketDecodeError);
   });
 
-  it('closes with PacketDecodeError on a length prefix longer than 10 bytes', async () => {
-    await expectClose(fromHex('ff'.repeat(11) + '01'), PacketDecodeError);
+  it('closes with InvalidVarintError on a length prefix longer than 10 bytes', async () => {
+    await expectClose(fromHex('ff'.repeat(11) + '01'), InvalidVarintError);
   });
 
   it('closes with PacketDecodeError on a PacketMsg with a wrong wire type', async () => {

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { AbortError } from '../../../framework/errors/base.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
-import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
-import { encodeUvarint } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError, MessageTooLargeError } from '../../../framework/transport/errors.js';
+import { encodeUvarint } from '../../../framework/transport/length-prefix.js';
 import {
   AuthSignatureError,
   FrameDecryptionError,
   FrameLengthError,
   InvalidEphemeralKeyError,
   LowOrderPointError,
-  MessageTooLargeError,
 } from '../../../plugins/transports/mconn/secret-connection/errors.js';
 import { SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {

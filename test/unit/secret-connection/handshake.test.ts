@@ -11,7 +11,7 @@ import {
   encodeEphemeralKeyMessage,
   verifyAuthSigMessage,
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
-import { DelimitedReader } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
+import { DelimitedReader } from '../../../framework/transport/length-prefix.js';
 import { ephemeralKeyPairFromPrivate, generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

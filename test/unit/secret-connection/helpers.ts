@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { DelimitedReader } from '../../../plugins/transports/mconn/secret-connection/delimited.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
   computeHandshakeSecrets,
@@ -12,18 +11,13 @@ import {
 } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { generateEphemeralKeyPair, type EphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 import type { SecretConnectionKey } from '../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { RawPeer, tcpPair } from '../../support/raw-peer.js';
+
+export { RawPeer };
 
 /** Two ends of one real loopback TCP connection. */
 export async function socketPair(): Promise<{ client: net.Socket; server: net.Socket; close: () => void }> {
-  const listener = net.createServer();
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const { port } = listener.address() as net.AddressInfo;
-  const accepted = once(listener, 'connection') as Promise<[net.Socket]>;
-  const client = net.connect(port, '127.0.0.1');
-  await once(client, 'connect');
-  const [server] = await accepted;
-  listener.close();
+  const [client, server] = await tcpPair({ noDelay: false });
   return {
     client,
     server,
@@ -38,71 +32,6 @@ export async function socketPair(): Promise<{ client: net.Socket; server: net.So
 export async function closed(socket: net.Socket): Promise<void> {
   if (socket.closed) return;
   await once(socket, 'close');
-}
-
-/**
- * A peer that reads raw bytes itself, so tests can speak the protocol
- * wrongly on purpose. Bytes are queued as they arrive; reads wait for them.
- */
-export class RawPeer {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  private ended = false;
-  private wake: (() => void) | undefined;
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      this.wake?.();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('error', () => {});
-  }
-
-  /** Exactly `n` bytes; rejects if the stream ends first. */
-  async read(n: number): Promise<Buffer> {
-    while (this.buffered < n) {
-      if (this.ended) throw new Error(`RawPeer: stream ended with ${this.buffered} of ${n} bytes`);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-    const all = Buffer.concat(this.chunks);
-    this.chunks.length = 0;
-    const rest = all.subarray(n);
-    if (rest.length > 0) this.chunks.push(rest);
-    this.buffered = rest.length;
-    return all.subarray(0, n);
-  }
-
-  /** Resolves when the remote has closed its side. */
-  async waitEnd(): Promise<void> {
-    while (!this.ended) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-
-  /** One uvarint-delimited message from the plaintext stream. */
-  async readDelimited(): Promise<Uint8Array> {
-    const reader = new DelimitedReader(EPHEMERAL_KEY_MESSAGE_MAX_SIZE);
-    for (;;) {
-      reader.push(await this.read(1));
-      const msg = reader.next();
-      if (msg) return msg;
-    }
-  }
-
-  write(bytes: Uint8Array): void {
-    this.socket.write(bytes);
-  }
 }
 
 export interface RawHandshake {
@@ -121,7 +50,7 @@ export interface RawHandshake {
 export async function rawKeyExchange(socket: net.Socket, ephemeral: EphemeralKeyPair = generateEphemeralKeyPair()): Promise<RawHandshake> {
   const peer = new RawPeer(socket);
   peer.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
-  const remoteEphemeral = decodeEphemeralKey(await peer.readDelimited());
+  const remoteEphemeral = decodeEphemeralKey(await peer.readDelimited(EPHEMERAL_KEY_MESSAGE_MAX_SIZE));
   const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
   return { peer, ephemeral, remoteEphemeral, secrets, sealer: new FrameSealer(secrets.sendKey), opener: new FrameOpener(secrets.recvKey) };
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import type { ChannelDescriptor } from '../../../../framework/transport/transport.js';
 import { RingBuffer } from '../../../../framework/util/ring-buffer.js';
-import { MessageTooLargeError } from './errors.js';
+import { MessageTooLargeError } from '../../../../framework/transport/errors.js';
 import { MessageAssembler } from './message-assembler.js';
 import { chunkSizeFor, writeDelimitedPacketMsg } from './packet-codec.js';
 
@@ -35,7 +35,7 @@ export function resolveChannelDescriptor(desc: ChannelDescriptor): ChannelDescri
 }
 
 /** Per-channel counters for operators. Bytes are wire bytes including packet framing. */
-export interface ChannelStats {
+export interface MConnChannelStats {
   readonly channelId: number;
   /** Messages waiting in the send queue (not counting one being split). */
   readonly sendQueueLength: number;
@@ -161,7 +161,13 @@ export class ChannelState {
   receive(data: Uint8Array, eof: boolean): Uint8Array | undefined {
     const total = this.assembler.length + data.length;
     if (total > this.recvMessageCapacity) {
-      throw new MessageTooLargeError(this.id, total, this.recvMessageCapacity);
+      const channel = `0x${this.id.toString(16).padStart(2, '0')}`;
+      throw new MessageTooLargeError(
+        `message on channel ${channel} reached ${total} bytes, more than the channel's recvMessageCapacity of ${this.recvMessageCapacity} bytes`,
+        total,
+        this.recvMessageCapacity,
+        { channelId: this.id },
+      );
     }
     if (!eof) {
       this.assembler.append(data);
@@ -178,7 +184,7 @@ export class ChannelState {
     this.assembler.clear();
   }
 
-  stats(): ChannelStats {
+  stats(): MConnChannelStats {
     return {
       channelId: this.id,
       sendQueueLength: this.queue.length,

@@ -12,17 +12,6 @@ export class PacketDecodeError extends ProtocolViolationError {
   override name = 'PacketDecodeError';
 }
 
-/** A packet's declared body length exceeds the largest packet the configured payload size allows. */
-export class PacketTooLargeError extends ProtocolViolationError {
-  override name = 'PacketTooLargeError';
-  constructor(
-    readonly size: number,
-    readonly maxSize: number,
-  ) {
-    super(`packet body of ${size} bytes exceeds the maximum of ${maxSize} bytes`);
-  }
-}
-
 /** A `Packet` with none of ping/pong/msg set (for example a zero-length packet). */
 export class EmptyPacketError extends ProtocolViolationError {
   override name = 'EmptyPacketError';
@@ -39,21 +28,6 @@ export class UnknownChannelError extends ProtocolViolationError {
       channelId >= 0 && channelId <= 0xff
         ? `packet for unknown channel 0x${channelId.toString(16).padStart(2, '0')}`
         : `packet for channel id ${channelId}, outside 0..255`,
-    );
-  }
-}
-
-/** Reassembling a message would exceed the channel's recvMessageCapacity. */
-export class MessageTooLargeError extends ProtocolViolationError {
-  override name = 'MessageTooLargeError';
-  constructor(
-    readonly channelId: number,
-    readonly size: number,
-    readonly capacity: number,
-  ) {
-    super(
-      `message on channel 0x${channelId.toString(16).padStart(2, '0')} reached ${size} bytes, ` +
-        `more than the channel's recvMessageCapacity of ${capacity} bytes`,
     );
   }
 }

@@ -1,7 +1,7 @@
 /** Milliseconds from a monotonic source; injectable so tests can drive time. */
-export type Clock = () => number;
+export type MonotonicClock = () => number;
 
-export const monotonicClock: Clock = () => performance.now();
+export const monotonicClock: MonotonicClock = () => performance.now();
 
 /** CometBFT's flowrate monitor samples every 100 ms (wire-protocol §2.4). */
 export const DEFAULT_SAMPLE_MS = 100;
@@ -21,7 +21,7 @@ export class RateLimiter {
 
   constructor(
     readonly bytesPerSecond: number,
-    private readonly clock: Clock = monotonicClock,
+    private readonly clock: MonotonicClock = monotonicClock,
     readonly sampleMs: number = DEFAULT_SAMPLE_MS,
   ) {
     if (!(bytesPerSecond >= 0) || !Number.isFinite(bytesPerSecond)) {

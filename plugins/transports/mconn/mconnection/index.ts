@@ -1,7 +1,6 @@
 export * from './errors.js';
 export * from './config.js';
 export * from './packet-codec.js';
-export * from './frame-reader.js';
 export * from './flow-rate.js';
 export * from './channel-state.js';
 export * from './scheduler.js';

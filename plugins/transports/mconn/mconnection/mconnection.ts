@@ -8,7 +8,7 @@ import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './co
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
 import { orderlyCloseError } from '../errors.js';
 import { RateLimiter, monotonicClock } from './flow-rate.js';
-import { FrameReader } from './frame-reader.js';
+import { DelimitedReader, uvarintLength } from '../../../../framework/transport/length-prefix.js';
 import { Keepalive } from './keepalive.js';
 import { SendWindow } from './send-window.js';
 import {
@@ -16,7 +16,6 @@ import {
   PACKET_PONG_WIRE,
   decodePacket,
   maxPacketBodySize,
-  varintSize,
   type DecodedPacket,
 } from './packet-codec.js';
 import { ReadGate } from './read-gate.js';
@@ -56,7 +55,7 @@ export class MConnection {
   private readonly channelList: readonly ChannelState[];
   private readonly channelById: (ChannelState | undefined)[] = new Array(256).fill(undefined);
   private readonly scheduler: SendScheduler;
-  private readonly reader: FrameReader;
+  private readonly reader: DelimitedReader;
   private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
   private readonly sendLimiter: RateLimiter;
   private readonly window: SendWindow;
@@ -115,9 +114,10 @@ export class MConnection {
     this.clock = clock;
     this.scheduler = new SendScheduler(this.channelList, clock);
     const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
-    this.maxFrameWireBytes = varintSize(maxBody) + maxBody;
+    this.maxFrameWireBytes = uvarintLength(maxBody) + maxBody;
     this.batches = releasesWrittenChunks(stream) ? sharedRecycler(6 + this.options.maxWriteBatchBytes + this.maxFrameWireBytes) : undefined;
-    this.reader = new FrameReader(maxBody);
+    // Each packet is decoded before the next is read, so one scratch buffer serves every packet split across chunks.
+    this.reader = new DelimitedReader(maxBody, { reuseBuffer: true, what: 'packet' });
     this.sendLimiter = new RateLimiter(this.options.sendRate, clock, RATE_SAMPLE_MS);
     this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock, RATE_SAMPLE_MS));
     this.window = new SendWindow({ minBytes: this.options.sendWindowMinBytes, maxBytes: this.options.sendWindowMaxBytes });
@@ -218,7 +218,7 @@ export class MConnection {
     if (!this.readGate.pausedByOwner || this.isClosedFlag) return;
     this.readGate.setOwnerPaused(false);
     // Packets already split off the stream would otherwise wait for the next chunk.
-    if (this.reader.buffered > 0 || this.streamGoneReason !== undefined) this.scheduleProcessing();
+    if (this.reader.bufferedBytes > 0 || this.streamGoneReason !== undefined) this.scheduleProcessing();
   }
 
   /**
@@ -493,7 +493,7 @@ export class MConnection {
     const channel = id >= 0 && id <= 0xff ? this.channelById[id] : undefined;
     if (channel === undefined) throw new UnknownChannelError(id);
     channel.receivedPackets++;
-    channel.receivedBytes += varintSize(frame.length) + frame.length;
+    channel.receivedBytes += uvarintLength(frame.length) + frame.length;
     const message = channel.receive(packet.data, packet.eof);
     if (message === undefined) return;
     channel.receivedMessages++;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
+import { uvarintLength, writeUvarint } from '../../../../framework/transport/length-prefix.js';
 import { EmptyPacketError, PacketDecodeError } from './errors.js';
 
 /**
@@ -39,40 +40,19 @@ export type Packet =
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** Bytes a uvarint of `n` (0 ≤ n < 2^53) occupies. */
-export function varintSize(n: number): number {
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
-  if (n < 0x200000) return 3;
-  if (n < 0x10000000) return 4;
-  let size = 5;
-  for (let v = Math.floor(n / 0x800000000); v > 0; v = Math.floor(v / 0x80)) size++;
-  return size;
-}
-
-/** Writes `n` (0 ≤ n < 2^53) as a uvarint at `off`; returns the offset after it. */
-export function writeUvarint(out: Uint8Array, off: number, n: number): number {
-  while (n >= 0x80) {
-    out[off++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[off++] = n;
-  return off;
-}
-
 /** Size of the PacketMsg message itself (inside the Packet wrapper). */
 function packetMsgInnerSize(channelId: number, eof: boolean, dataLength: number): number {
   let size = 0;
-  if (channelId !== 0) size += 1 + varintSize(channelId);
+  if (channelId !== 0) size += 1 + uvarintLength(channelId);
   if (eof) size += 2;
-  if (dataLength > 0) size += 1 + varintSize(dataLength) + dataLength;
+  if (dataLength > 0) size += 1 + uvarintLength(dataLength) + dataLength;
   return size;
 }
 
 /** Length of the encoded `Packet{PacketMsg{...}}` body, excluding the delimiting uvarint. */
 export function packetMsgBodySize(channelId: number, eof: boolean, dataLength: number): number {
   const inner = packetMsgInnerSize(channelId, eof, dataLength);
-  return 1 + varintSize(inner) + inner;
+  return 1 + uvarintLength(inner) + inner;
 }
 
 /**
@@ -113,7 +93,7 @@ export function writeDelimitedPacketMsg(
 ): number {
   const length = end - start;
   const inner = packetMsgInnerSize(channelId, eof, length);
-  off = writeUvarint(out, off, 1 + varintSize(inner) + inner);
+  off = writeUvarint(out, off, 1 + uvarintLength(inner) + inner);
   out[off++] = TAG_MSG;
   off = writeUvarint(out, off, inner);
   if (channelId !== 0) {
@@ -139,7 +119,7 @@ export function encodePacket(packet: Packet): Uint8Array {
   if (packet.kind === 'pong') return PACKET_PONG_WIRE.slice(1);
   const { channelId, eof, data } = packet;
   const delimited = encodeDelimitedPacket(packet);
-  return delimited.subarray(varintSize(packetMsgBodySize(channelId, eof, data.length)));
+  return delimited.subarray(uvarintLength(packetMsgBodySize(channelId, eof, data.length)));
 }
 
 /** Encodes `uvarint(len) ‖ Packet`, exactly what goes on the stream. */
@@ -150,7 +130,7 @@ export function encodeDelimitedPacket(packet: Packet): Uint8Array {
     throw new InvalidArgumentError(`PacketMsg channelId must be an integer in 0..2147483647, got ${packet.channelId}`);
   }
   const body = packetMsgBodySize(packet.channelId, packet.eof, packet.data.length);
-  const out = new Uint8Array(varintSize(body) + body);
+  const out = new Uint8Array(uvarintLength(body) + body);
   writeDelimitedPacketMsg(out, 0, packet.channelId, packet.eof, packet.data, 0, packet.data.length);
   return out;
 }

@@ -1,7 +1,7 @@
 import type { ChannelDescriptor } from '../../../../framework/transport/transport.js';
-import type { ChannelStats } from './channel-state.js';
+import type { MConnChannelStats } from './channel-state.js';
 import type { MConnectionOptions } from './config.js';
-import type { Clock } from './flow-rate.js';
+import type { MonotonicClock } from './flow-rate.js';
 
 /** Receives each complete message, synchronously on the read path; keep it fast or call pauseReading(). */
 export type MessageHandler = (channelId: number, bytes: Uint8Array) => void;
@@ -13,7 +13,7 @@ export interface MConnectionInit extends MConnectionOptions {
   /** Bytes an earlier phase (e.g. the NodeInfo exchange) read past its own message; parsed before the stream. */
   readonly initialBytes?: Uint8Array;
   /** Time source for the rate limiters. Default performance.now. */
-  readonly clock?: Clock;
+  readonly clock?: MonotonicClock;
   /**
    * Called synchronously when the connection starts closing, with the reason
    * (undefined for a plain close()), before waiting writers are woken — so an
@@ -33,5 +33,5 @@ export interface MConnectionStats {
   readonly pongsReceived: number;
   /** The send window now (0 when off) and the bytes written that no pong has acknowledged yet. */
   readonly sendWindow: { readonly size: number; readonly inFlight: number };
-  readonly channels: readonly ChannelStats[];
+  readonly channels: readonly MConnChannelStats[];
 }

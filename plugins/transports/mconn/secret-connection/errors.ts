@@ -33,16 +33,6 @@ export class FrameLengthError extends ProtocolViolationError {
   override name = 'FrameLengthError';
 }
 
-/** A length-delimited message declares a length above the reader's limit. */
-export class MessageTooLargeError extends ProtocolViolationError {
-  override name = 'MessageTooLargeError';
-}
-
-/** A uvarint length prefix is longer than 10 bytes or overflows 64 bits. */
-export class InvalidVarintError extends ProtocolViolationError {
-  override name = 'InvalidVarintError';
-}
-
 /**
  * A frame counter reached 2^64 - 1. Reusing a nonce would break the AEAD, so
  * the connection must be closed instead (CometBFT panics at the same point).

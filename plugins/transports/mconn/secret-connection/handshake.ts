@@ -1,7 +1,8 @@
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../../../../framework/identity/ed25519.js';
 import { verifyEd25519 } from '../../../../framework/identity/ed25519.js';
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import { tendermint } from '../../../../proto/gen/messages.js';
-import { encodeDelimited } from './delimited.js';
+import { encodeDelimited } from '../../../../framework/transport/length-prefix.js';
 import { AuthSignatureError, InvalidEphemeralKeyError } from './errors.js';
 import { computeSharedSecret, deriveSecrets, sortEphemeralKeys, X25519_KEY_LENGTH, type EphemeralKeyPair } from './keys.js';
 import { Transcript } from './merlin.js';
@@ -11,8 +12,6 @@ import { Transcript } from './merlin.js';
  * I/O so the connection driver and misbehaving test peers share them.
  */
 
-export const ED25519_KEY_LENGTH = 32;
-export const ED25519_SIGNATURE_LENGTH = 64;
 export const CHALLENGE_LENGTH = 32;
 
 /*
@@ -182,8 +181,8 @@ export function verifyAuthSigMessage(body: Uint8Array, challenge: Uint8Array): U
   if (ed == null || ed.length === 0) {
     throw new AuthSignatureError('expected ed25519 pubkey, but the remote AuthSigMessage carries no public key');
   }
-  if (ed.length !== ED25519_KEY_LENGTH) {
-    throw new AuthSignatureError(`expected ed25519 pubkey of ${ED25519_KEY_LENGTH} bytes, got ${ed.length} bytes in the remote AuthSigMessage`);
+  if (ed.length !== ED25519_PUBLIC_KEY_LENGTH) {
+    throw new AuthSignatureError(`expected ed25519 pubkey of ${ED25519_PUBLIC_KEY_LENGTH} bytes, got ${ed.length} bytes in the remote AuthSigMessage`);
   }
   const sig = message.sig ?? new Uint8Array(0);
   if (sig.length !== ED25519_SIGNATURE_LENGTH) {

@@ -1,5 +1,4 @@
 export * from './errors.js';
-export { DelimitedReader, encodeDelimited, encodeUvarint, uvarintLength, writeUvarint, MAX_UVARINT_LENGTH } from './delimited.js';
 export {
   DATA_MAX_SIZE,
   SEALED_FRAME_SIZE,

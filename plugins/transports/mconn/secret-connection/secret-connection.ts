@@ -1,7 +1,8 @@
+import { ED25519_PUBLIC_KEY_LENGTH } from '../../../../framework/identity/ed25519.js';
 import { Duplex } from 'node:stream';
 import { AbortError, InvalidArgumentError, P2PError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
-import { DelimitedReader } from './delimited.js';
+import { DelimitedReader } from '../../../../framework/transport/length-prefix.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from './frame-cipher.js';
 import type { FrameAeadBackend } from './aead/frame-aead.js';
 import { frameAeadReady } from './aead/select.js';
@@ -11,7 +12,6 @@ import {
   AUTH_SIG_MESSAGE_MAX_SIZE,
   computeHandshakeSecrets,
   decodeEphemeralKey,
-  ED25519_KEY_LENGTH,
   encodeAuthSigMessage,
   encodeEphemeralKeyMessage,
   EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
@@ -222,8 +222,8 @@ function describeKey(key: Uint8Array): string {
 export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionKey, options: SecretConnectionOptions = {}): Promise<SecretConnection> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const signal = options.signal;
-  if (!(localKey?.publicKey instanceof Uint8Array) || localKey.publicKey.length !== ED25519_KEY_LENGTH || typeof localKey.sign !== 'function') {
-    return Promise.reject(new InvalidArgumentError(`localKey must have a ${ED25519_KEY_LENGTH}-byte ed25519 publicKey and a sign() method, got a publicKey of ${describeKey(localKey?.publicKey)}`));
+  if (!(localKey?.publicKey instanceof Uint8Array) || localKey.publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || typeof localKey.sign !== 'function') {
+    return Promise.reject(new InvalidArgumentError(`localKey must have a ${ED25519_PUBLIC_KEY_LENGTH}-byte ed25519 publicKey and a sign() method, got a publicKey of ${describeKey(localKey?.publicKey)}`));
   }
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
     return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of milliseconds in (0, ${MAX_TIMER_MS}] or Infinity, got ${String(timeoutMs)}`));
