@@ -31,10 +31,24 @@ export class RawPeer {
     socket.on('error', () => {});
   }
 
-  static async connect(endpoint: Endpoint): Promise<RawPeer> {
-    const socket = connect({ host: endpoint.ip!, port: endpoint.port! });
+  /**
+   * Connects to `endpoint`, from the local address `from` when given; an
+   * abort of `signal` (before or after connecting) destroys the socket, so
+   * every read still pending fails.
+   */
+  static async connect(endpoint: Endpoint, options: { from?: string; signal?: AbortSignal } = {}): Promise<RawPeer> {
+    const socket = connect({ host: endpoint.ip!, port: endpoint.port!, localAddress: options.from });
     const peer = new RawPeer(socket);
-    await once(socket, 'connect');
+    const { signal } = options;
+    if (signal) {
+      const abort = () => socket.destroy();
+      if (signal.aborted) abort();
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        socket.once('close', () => signal.removeEventListener('abort', abort));
+      }
+    }
+    await once(socket, 'connect', signal ? { signal } : {});
     return peer;
   }
 
