@@ -16,7 +16,8 @@ export class RawPeer {
   readonly closed: Promise<void>;
 
   constructor(readonly socket: Socket) {
-    this.closed = socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+    // Not events.once: it rejects on 'error' (a reset), and a peer nobody awaits would then reject unhandled.
+    this.closed = socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
