@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
+import { AbortError } from '../../../framework/errors/base.js';
+import { deadlineSignal } from '../../../framework/util/abort.js';
 import { ECHO_CHANNEL_ID, EchoChannel } from '../../../reactors/echo/echo-channel.js';
 import { PEX_CHANNEL_ID } from '../../../reactors/pex/pex-channel.js';
 import {
@@ -150,7 +152,7 @@ export class AttackerMix {
   ) {}
 
   start(): void {
-    // Every attack in flight listens on it: one listener each, not a leak.
+    // Every attack and idle socket in flight listens on it: one listener each, not a leak.
     setMaxListeners(0, this.stopping.signal);
     const o = this.options;
     for (let i = 0; i < o.churnWorkers; i++) this.workers.push(this.loop(() => this.churn()));
@@ -195,13 +197,15 @@ export class AttackerMix {
     if (target === undefined) return;
     const counts = this.counts.churn;
     counts.attempts++;
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.answerTimeoutMs)]);
+    const { signal, dispose } = this.deadline();
     try {
       await churnHandshake(target.endpoint, NodeKey.generate(), { from: this.from('churn'), signal });
       counts.injected++;
       bump(counts.variants, 'handshake-then-hang-up');
     } catch (error) {
       if (!this.stopped) bump(counts.failed, cause(error));
+    } finally {
+      dispose();
     }
   }
 
@@ -229,21 +233,34 @@ export class AttackerMix {
     if (target === undefined) return;
     const counts = this.counts[kind];
     counts.attempts++;
-    const deadline = AbortSignal.timeout(this.answerTimeoutMs);
-    const signal = AbortSignal.any([this.stopping.signal, deadline]);
-    let peer: RawPeer;
+    const deadline = this.deadline();
     try {
-      peer = await attack(target.endpoint, { from: this.from(kind), signal });
-    } catch (error) {
-      if (!this.stopped) bump(counts.failed, cause(error));
-      return;
+      let peer: RawPeer;
+      try {
+        peer = await attack(target.endpoint, { from: this.from(kind), signal: deadline.signal });
+      } catch (error) {
+        if (!this.stopped) bump(counts.failed, cause(error));
+        return;
+      }
+      counts.injected++;
+      bump(counts.variants, variant);
+      await peer.closed; // the node hangs up, or the deadline (or stop) destroys the socket
+      if (this.stopped) return;
+      if (deadline.timedOut()) counts.notDropped++;
+      else counts.droppedByNode++;
+    } finally {
+      deadline.dispose();
     }
-    counts.injected++;
-    bump(counts.variants, variant);
-    await peer.closed; // the node hangs up, or the deadline (or stop) destroys the socket
-    if (this.stopped) return;
-    if (deadline.aborted) counts.notDropped++;
-    else counts.droppedByNode++;
+  }
+
+  /** Aborts at stop() or after the answer timeout; timedOut() tells which. */
+  private deadline(): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+    let timedOut = false;
+    const { signal, dispose } = deadlineSignal(this.stopping.signal, this.answerTimeoutMs, () => {
+      timedOut = true;
+      return new AbortError(`the node did not close the connection within ${this.answerTimeoutMs} ms`);
+    });
+    return { signal, timedOut: () => timedOut, dispose };
   }
 
   /** One slot of idle sockets against `target`: open, say nothing, and open again once the node closes it. */

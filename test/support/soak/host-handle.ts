@@ -26,6 +26,7 @@ export class HostHandle {
   constructor(readonly index: number) {
     // --expose-gc: every sample collects first, so heap figures are what is live.
     this.child = fork(ENTRY, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    this.child.on('error', () => {}); // a failed send: reported by its callback, or by 'exit'
     this.child.on('message', (reply: HostReply) => {
       const waiter = this.waiting.get(reply.id);
       if (waiter === undefined) return;
@@ -92,7 +93,13 @@ export class HostHandle {
         resolve: (value) => (clearTimeout(timer), resolve(value)),
         reject: (error) => (clearTimeout(timer), reject(error)),
       });
-      this.child.send({ id, request });
+      // A process that just died fails the send: rejected here, or by the exit handler, whichever comes first.
+      this.child.send({ id, request }, (error) => {
+        if (!error) return;
+        const waiter = this.waiting.get(id);
+        this.waiting.delete(id);
+        waiter?.reject(new HostError(`node ${this.index}: ${request.op} not sent: ${error.message}`));
+      });
     });
   }
 }

@@ -50,6 +50,10 @@ process.on('message', (message: { id: number; request: HostRequest }) => {
   );
 });
 
+// Ctrl-C reaches the whole process group: the conductor winds the run down and stops this node itself.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
 // The conductor is gone (finished, or killed): stop the node and leave.
 process.on('disconnect', () => {
   host.stop().finally(() => process.exit(0));

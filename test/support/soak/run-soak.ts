@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { NodeKey } from '../../../framework/identity/node-key.js';
+import { AbortError } from '../../../framework/errors/base.js';
+import { deadlineSignal } from '../../../framework/util/abort.js';
 import { AttackerMix, type Target } from './attackers.js';
 import { HostHandle } from './host-handle.js';
 import type { HostReport, HostSample } from './host-protocol.js';
@@ -91,7 +93,9 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
     attackers.start();
     if (options.fuzzRuns > 0) fuzz = runFuzzSuite(options.fuzzRuns);
 
-    const loadOver = AbortSignal.any([AbortSignal.timeout(options.durationS * 1000), ...(signal ? [signal] : [])]);
+    // Not AbortSignal.any(AbortSignal.timeout(…)): Node may collect a timeout signal only .any() refers to, and it never fires.
+    const load = deadlineSignal(signal, options.durationS * 1000, () => new AbortError('the soak duration is over'));
+    const loadOver = load.signal;
     const sampling = (async () => {
       while (!loadOver.aborted) {
         await sampleAll();
@@ -107,6 +111,7 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
       }
     })();
     await Promise.all([sampling, restarting$]);
+    load.dispose();
     loadS = (performance.now() - loadStarted) / 1000;
     await sampleAll();
 
