@@ -73,8 +73,9 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
   const targets: Target[] = ports.map((port) => ({ endpoint: { protocol: 'mconn', ip: '127.0.0.1', port }, up: true }));
   let loadStarted = performance.now();
   const t = () => Math.round((performance.now() - loadStarted) / 100) / 10;
-  const exited = hosts.map((h, i) => h.exit.then(() => failures.push(`node ${i}'s process exited during the run`)));
-  void exited;
+  let windingDown = false;
+  hosts.forEach((h, i) => void h.exit.then(() => windingDown || failures.push(`node ${i}'s process exited during the run`)));
+  let slowestAnswerMs = 0;
 
   let fuzz: Promise<SoakSummary['fuzz']> | undefined;
   let attackers: AttackerMix | undefined;
@@ -126,6 +127,7 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
     const attacks = await attackers.stop();
     attackers = undefined;
     await sampleAll(); // the final check: every node answers a sample and a status request
+    windingDown = true;
     reports = await Promise.all(hosts.map((h) => h.stop(timeoutMs)));
     const record = {
       options,
@@ -137,6 +139,7 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
       restarts,
       answerChecks,
       answerFailures,
+      slowestAnswerMs: Math.round(slowestAnswerMs),
       loadS,
       runS: 0,
       restartWindows,
@@ -156,8 +159,10 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
         answerChecks++;
         const at = t();
         let sample: HostSample;
+        const asked = performance.now();
         try {
           sample = await host.sample(timeoutMs);
+          slowestAnswerMs = Math.max(slowestAnswerMs, performance.now() - asked);
         } catch (error) {
           answerFailures.push({ node: i, t: at, what: `sample: ${errorText(error)}` });
           return;
@@ -167,8 +172,10 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
         lastHandlesByType[i] = handlesByType;
         if (restarting[i]) return;
         try {
+          const asked = performance.now();
           const response = await fetch(`${statusUrls[i]}/status`, { signal: AbortSignal.timeout(timeoutMs) });
           const status = (await response.json()) as { nodeId?: string };
+          slowestAnswerMs = Math.max(slowestAnswerMs, performance.now() - asked);
           if (status.nodeId !== nodeIds[i]) throw new Error(`status answered for ${status.nodeId}`);
         } catch (error) {
           if (!restarting[i]) answerFailures.push({ node: i, t: at, what: `status: ${errorText(error)}` });

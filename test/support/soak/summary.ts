@@ -71,7 +71,8 @@ export interface SoakSummary {
     readonly notQueued: Readonly<Record<string, number>>;
   };
   readonly restarts: { readonly count: number; readonly meshRestoredMaxMs: number | null; readonly notRestored: number };
-  readonly answering: { readonly checks: number; readonly failures: readonly AnswerFailure[] };
+  /** Sample and status requests, the slowest answer (ms; the answer timeout is the limit), and those not answered. */
+  readonly answering: { readonly checks: number; readonly slowestMs: number; readonly failures: readonly AnswerFailure[] };
   readonly nodes: readonly NodeSummary[];
   readonly fuzz?: { readonly runs: number; readonly ok: boolean; readonly tail: string };
 }
@@ -85,6 +86,7 @@ export interface SoakRecord {
   readonly attacks: AttackSummary;
   readonly restarts: readonly RestartRecord[];
   readonly answerChecks: number;
+  readonly slowestAnswerMs: number;
   readonly answerFailures: readonly AnswerFailure[];
   readonly loadS: number;
   readonly runS: number;
@@ -209,7 +211,7 @@ export function summarize(record: SoakRecord): SoakSummary {
     faults: a,
     lost,
     restarts: { count: record.restarts.length, meshRestoredMaxMs: restored.length ? Math.max(...restored) : null, notRestored },
-    answering: { checks: record.answerChecks, failures: record.answerFailures },
+    answering: { checks: record.answerChecks, slowestMs: record.slowestAnswerMs, failures: record.answerFailures },
     nodes,
     ...(record.fuzz ? { fuzz: record.fuzz } : {}),
   };
