@@ -8,7 +8,7 @@ import { HostHandle } from './host-handle.js';
 import type { HostReport, HostSample } from './host-protocol.js';
 import type { SoakOptions } from './options.js';
 import { SeededRandom } from './random.js';
-import { runFuzzSuite } from './fuzz-child.js';
+import { runFuzzSuite } from '../../fuzz/run-suite.js';
 import { summarize, type AnswerFailure, type RestartRecord, type SoakSummary, type TimedSample } from './summary.js';
 
 /** Free TCP ports on 127.0.0.1, released again: each node listens on one for its whole run, restarts included. */
