@@ -20,7 +20,16 @@ try {
 const interrupt = new AbortController();
 process.once('SIGINT', () => interrupt.abort());
 process.once('SIGTERM', () => interrupt.abort());
-const summary = await runSoak(parsed.options, interrupt.signal);
+let summary: Awaited<ReturnType<typeof runSoak>>;
+try {
+  summary = await runSoak(parsed.options, interrupt.signal);
+} catch (error) {
+  // The harness itself broke (not a node): still one JSON line, and a failure.
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stdout.write(`${JSON.stringify({ ok: false, failures: [`the soak harness failed: ${reason}`], options: parsed.options })}\n`);
+  process.stderr.write(`soak: the harness failed: ${reason}\n`);
+  process.exit(1);
+}
 process.stdout.write(`${parsed.json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2)}\n`);
 if (!parsed.json) {
   process.stderr.write(summary.ok ? 'soak: ok\n' : `soak: FAILED\n${summary.failures.map((f) => `  - ${f}`).join('\n')}\n`);

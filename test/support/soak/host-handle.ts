@@ -15,6 +15,55 @@ export class HostError extends P2PError {
 
 const ENTRY = fileURLToPath(new URL('./node-host-main.js', import.meta.url));
 
+/** Longest step the AwakeTimer counts: a longer gap between its ticks is time this process was not running. */
+const MAX_STEP_MS = 2000;
+const TICK_MS = 1000;
+
+/**
+ * A timeout that counts only time this process was awake to see a reply.
+ * On two busy cores a conductor can be starved for many seconds; a plain
+ * timer then fires the moment it runs again, before the reply that waits in
+ * the IPC pipe is read, and a node that answered looks frozen. This one
+ * ticks every second, counts at most MAX_STEP_MS per tick, and lets one poll
+ * phase run (setImmediate) before it expires, so a frozen node is still
+ * caught but a starved conductor is not mistaken for one.
+ */
+class AwakeTimer {
+  private counted = 0;
+  private last = performance.now();
+  private timer?: NodeJS.Timeout;
+  private done = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly expire: () => void,
+  ) {
+    this.timer = setTimeout(this.tick, Math.min(TICK_MS, timeoutMs));
+  }
+
+  cancel(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+  }
+
+  private readonly tick = (): void => {
+    if (this.done) return;
+    const now = performance.now();
+    this.counted += Math.min(now - this.last, MAX_STEP_MS);
+    this.last = now;
+    if (this.counted < this.timeoutMs) {
+      this.timer = setTimeout(this.tick, Math.min(TICK_MS, this.timeoutMs - this.counted));
+      return;
+    }
+    // A reply that arrived while this process was starved is read in the poll phase, before this runs.
+    setImmediate(() => {
+      if (this.done) return;
+      this.done = true;
+      this.expire();
+    });
+  };
+}
+
 /** The conductor's side of one node host: a child process spoken to by request and reply. */
 export class HostHandle {
   private readonly child: ChildProcess;
@@ -85,13 +134,13 @@ export class HostHandle {
     if (this.exited !== undefined) return Promise.reject(new HostError(`node ${this.index}'s process exited (${this.exited})`));
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = new AwakeTimer(timeoutMs, () => {
         this.waiting.delete(id);
         reject(new HostTimeoutError(`node ${this.index} did not answer "${request.op}" within ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       this.waiting.set(id, {
-        resolve: (value) => (clearTimeout(timer), resolve(value)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
+        resolve: (value) => (timer.cancel(), resolve(value)),
+        reject: (error) => (timer.cancel(), reject(error)),
       });
       // A process that just died fails the send: rejected here, or by the exit handler, whichever comes first.
       this.child.send({ id, request }, (error) => {

@@ -108,7 +108,7 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
       for (;;) {
         await sleep(random.around(options.restartIntervalS * 1000), loadOver);
         if (loadOver.aborted) return;
-        await restartOne(random.int(n));
+        await restartOne(random.int(n)).catch((error: unknown) => failures.push(`restart failed: ${errorText(error)}`));
       }
     })();
     await Promise.all([sampling, restarting$]);
@@ -198,7 +198,10 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
     const from = t();
     const others = hosts.filter((_, j) => j !== victim);
     const nodeId = nodeIds[victim]!;
-    await Promise.all(others.map((h) => h.tell({ op: 'peer-restarting', nodeId }, timeoutMs)));
+    const told = await Promise.allSettled(others.map((h) => h.tell({ op: 'peer-restarting', nodeId }, timeoutMs)));
+    told.forEach((result, k) => {
+      if (result.status === 'rejected') answerFailures.push({ node: others[k]!.index, t: from, what: `told of node ${victim}'s restart: ${errorText(result.reason)}` });
+    });
     restarting[victim] = true;
     targets[victim]!.up = false;
     const begun = performance.now();
