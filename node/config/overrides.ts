@@ -18,6 +18,8 @@ export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
   'TMP2P_TEST_MONGO',
   'TMP2P_REQUIRE_MONGODB',
   'TMP2P_KEEP_COMETBFT_HOME',
+  'TMP2P_FUZZ_RUNS',
+  'TMP2P_FUZZ_SEED',
 ]);
 
 /** The environment variable of a config key: ["p2p", "max_connections"] → TMP2P_P2P_MAX_CONNECTIONS. */
