@@ -355,15 +355,19 @@ export class PeerManager {
     return victim === undefined ? undefined : this.startEviction(victim);
   }
 
-  /** The connection to `nodeId` is gone; publishes its `down` if it was ready. Idempotent. */
-  disconnected(nodeId: NodeID): void {
+  /**
+   * The connection to `nodeId` is gone; publishes its `down` if it was ready.
+   * Idempotent. `replaced`: the router closed it for a duplicate connection to
+   * the same peer, which it admits next — no flap to back off from.
+   */
+  disconnected(nodeId: NodeID, options: { readonly replaced?: boolean } = {}): void {
     const connection = this.conns.drop(nodeId);
     if (connection === undefined) return;
     const entry = this.peers.get(nodeId);
     if (entry !== undefined) {
       const now = this.clock.now();
       entry.lastDisconnected = now;
-      this.backOffFlap(entry, connection, now);
+      if (!options.replaced) this.backOffFlap(entry, connection, now);
       this.persist(nodeId);
     }
     if (connection.channels !== undefined) this.updates.publish({ nodeId, status: 'down', channels: new Set() });

@@ -11,3 +11,12 @@ export class RouterStateError extends P2PError {
 export class NoTransportForEndpointError extends P2PError {
   override name = 'NoTransportForEndpointError';
 }
+
+/**
+ * Both ends dialed each other at once, so two connections joined the same
+ * pair of nodes: each end keeps the one the lower node ID dialed and closes
+ * the other with this error, so both keep the same one.
+ */
+export class DuplicateConnectionError extends P2PError {
+  override name = 'DuplicateConnectionError';
+}

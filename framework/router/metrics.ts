@@ -6,6 +6,8 @@ export interface RouterMetricsSnapshot {
   readonly accepted: number;
   readonly evictions: number;
   readonly peerErrors: number;
+  /** Routed connections replaced by the one the lower node ID dialed, when both ends dialed each other at once. */
+  readonly duplicatesReplaced?: number;
   /** Peer errors counted without a log line: each connection logs its first only. */
   readonly peerErrorsNotLogged?: number;
   /** Failures by error name, e.g. { DialError: 3, HandshakeTimeoutError: 1 }. */
@@ -34,6 +36,7 @@ export class RouterMetrics {
   accepted = 0;
   evictions = 0;
   peerErrors = 0;
+  duplicatesReplaced = 0;
   private readonly keyed: Record<Keyed, Map<string, number>> = {
     dialFailures: new Map(),
     rejectedInbound: new Map(),
@@ -62,6 +65,7 @@ export class RouterMetrics {
       accepted: this.accepted,
       evictions: this.evictions,
       peerErrors: this.peerErrors,
+      duplicatesReplaced: this.duplicatesReplaced,
       dialFailures: Object.fromEntries(this.keyed.dialFailures),
       rejectedInbound: Object.fromEntries(this.keyed.rejectedInbound),
       rejectedOutbound: Object.fromEntries(this.keyed.rejectedOutbound),

@@ -23,7 +23,7 @@ import type { ConnectionGate } from '../gating/connection-gate.js';
 import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
-import { deadlineSignal, reasonOf } from '../util/abort.js';
+import { deadlineSignal, raceSignal, reasonOf } from '../util/abort.js';
 import { ChannelRuntime, type ChannelRoutes, type SendOutcome } from './channel.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
@@ -33,7 +33,7 @@ import type { ConnectionDirection } from '../peer/types.js';
 import type { RouterOptions } from './options.js';
 import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
 import type { RouterEvent } from './events.js';
-import { ChannelAlreadyOpenError, NoTransportForEndpointError, RouterStateError } from './errors.js';
+import { ChannelAlreadyOpenError, DuplicateConnectionError, NoTransportForEndpointError, RouterStateError } from './errors.js';
 
 /**
  * The Router is the only concurrent part of a node. It owns connections and
@@ -86,6 +86,8 @@ export class Router {
   private readonly channels = new Map<number, ChannelRuntime<unknown, unknown>>();
   private readonly peers = new Map<NodeID, PeerConnection>();
   private readonly peerRuns = new Set<Promise<void>>();
+  /** The run of each routed peer, to await its teardown when a duplicate replaces it. */
+  private readonly peerRunById = new Map<NodeID, Promise<void>>();
   private readonly loops: Promise<void>[] = [];
   private readonly tasks = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -368,7 +370,7 @@ export class Router {
       await this.gate.checkPeer({ direction: 'outbound', nodeId: address.nodeId }, this.abort.signal);
       connection = await this.connect(address);
       const remote = await this.handshake(connection, address.nodeId);
-      this.peerManager.dialed(address);
+      await this.admit(address.nodeId, 'outbound', () => this.peerManager.dialed(address));
       this.counters.dials++;
       this.counters.observeDial(Date.now() - started);
       this.routePeer(connection, remote.nodeInfo, 'outbound');
@@ -464,7 +466,7 @@ export class Router {
       await this.gate.admitInbound(connection, signal);
       const remote = await this.handshake(connection);
       await this.gate.checkPeer({ direction: 'inbound', nodeId: remote.nodeInfo.nodeId, ip: connection.remoteEndpoint.ip }, signal);
-      this.peerManager.accepted(remote.nodeInfo.nodeId);
+      await this.admit(remote.nodeInfo.nodeId, 'inbound', () => this.peerManager.accepted(remote.nodeInfo.nodeId));
       this.counters.accepted++;
       this.routePeer(connection, remote.nodeInfo, 'inbound');
     } catch (error) {
@@ -473,6 +475,44 @@ export class Router {
       if (signal.aborted) return;
       this.rejected('inbound', describeRemote(connection.remoteEndpoint), err);
     }
+  }
+
+  /**
+   * Asks the PeerManager to admit a handshaken connection (`admitPeer`
+   * throws PeerRejectedError when it must be closed). When both ends dialed
+   * each other at once, each would keep the connection it admitted first and
+   * refuse the other — and when their orders differ, each closes the one the
+   * other kept, both drop, and they redial into the same race. So between two
+   * connections of opposite directions to one peer, both ends keep the one the
+   * lower node ID dialed: a new connection that is that one replaces the
+   * routed one (closed with DuplicateConnectionError; its run is awaited, so
+   * the peer goes down and up once), any other is refused as before.
+   */
+  private async admit(nodeId: NodeID, direction: ConnectionDirection, admitPeer: () => void): Promise<void> {
+    try {
+      admitPeer();
+      return;
+    } catch (error) {
+      const existing = this.peers.get(nodeId);
+      const rejected = error instanceof PeerRejectedError && error.reason === 'already-connected';
+      if (!rejected || existing === undefined || existing.direction === direction || !this.dialerKept(nodeId, direction)) throw error;
+      this.counters.duplicatesReplaced++;
+      this.log.debug({ peer: nodeId, kept: direction }, 'both ends dialed; keeping the connection the lower node ID dialed');
+      existing.close(new DuplicateConnectionError(`replaced by the ${direction} connection: both ends dialed, and both keep the one node ${this.lowerId(nodeId)} dialed`));
+      const run = this.peerRunById.get(nodeId);
+      if (run !== undefined) await raceSignal(run, this.abort.signal);
+      admitPeer();
+    }
+  }
+
+  /** Whether a connection of `direction` to `nodeId` is the one the lower node ID dialed. */
+  private dialerKept(nodeId: NodeID, direction: ConnectionDirection): boolean {
+    const dialer = direction === 'outbound' ? this.nodeKey.nodeId : nodeId;
+    return dialer === this.lowerId(nodeId);
+  }
+
+  private lowerId(nodeId: NodeID): NodeID {
+    return nodeId < this.nodeKey.nodeId ? nodeId : this.nodeKey.nodeId;
   }
 
   /** Counts (a gating denial by its reason, anything else by error name), logs and publishes a refused connection. */
@@ -494,11 +534,12 @@ export class Router {
     const peer = new PeerConnection(nodeId, direction, connection, nodeInfo, queue, routing, this.faultLog.connection({ peer: nodeId }));
     this.peers.set(nodeId, peer);
     const run = (async () => {
+      let reason: Error | undefined;
       try {
         this.peerManager.ready(nodeId, peer.channels);
         this.log.info({ peer: nodeId, direction, moniker: peerText(nodeInfo.moniker) }, 'peer up');
         this.emit({ type: 'peer-up', nodeId, direction });
-        const reason = await peer.run();
+        reason = await peer.run();
         this.log.info({ peer: nodeId, reason: reason && peerText(reason.message), ...this.peerSummary(peer) }, 'peer down');
         this.emit({ type: 'peer-down', nodeId, reason });
       } catch (error) {
@@ -508,14 +549,18 @@ export class Router {
         for (const [reason, n] of Object.entries(peer.drops.snapshot())) this.counters.count('departedPeerDrops', reason, n);
         this.peers.delete(nodeId);
         try {
-          this.peerManager.disconnected(nodeId);
+          this.peerManager.disconnected(nodeId, { replaced: reason instanceof DuplicateConnectionError });
         } catch (error) {
           this.loopError('peer', toError(error));
         }
       }
     })();
     this.peerRuns.add(run);
-    void run.finally(() => this.peerRuns.delete(run));
+    this.peerRunById.set(nodeId, run);
+    void run.finally(() => {
+      this.peerRuns.delete(run);
+      if (this.peerRunById.get(nodeId) === run) this.peerRunById.delete(nodeId);
+    });
   }
 
   // ---- helpers ----

@@ -17,8 +17,12 @@ export interface EchoCounts {
   unmatchedPongs: number;
   /** Pings the router did not queue, by outcome (e.g. "unknown-peer" just as a peer went down). Known to the sender, so not lost. */
   notQueued: Partial<Record<SendOutcome, number>>;
-  /** Connections to honest peers that went down: while one side restarted, and otherwise (must stay 0). */
-  disconnects: { duringRestart: number; unexplained: number };
+  /**
+   * Connections to honest peers that went down: while one side restarted; replaced because both ends
+   * dialed at once (the router keeps the one the lower node ID dialed; this happens only as peers
+   * (re)connect, so a start or restart explains it); and otherwise (must stay 0).
+   */
+  disconnects: { duringRestart: number; duplicateReplaced: number; unexplained: number };
   /** The first few unexplained disconnects: which peer, when (ms since the epoch), and the router's reason. */
   unexplainedDetails: Array<{ peer: NodeID; at: number; reason: string }>;
 }
@@ -47,7 +51,7 @@ export class EchoLedger {
     unanswered: 0,
     unmatchedPongs: 0,
     notQueued: {},
-    disconnects: { duringRestart: 0, unexplained: 0 },
+    disconnects: { duringRestart: 0, duplicateReplaced: 0, unexplained: 0 },
     unexplainedDetails: [],
   };
   private readonly inFlight = new Map<string, InFlight>();
@@ -94,8 +98,10 @@ export class EchoLedger {
 
   /** The connection to honest peer `peer` went down (the router says why: `reason`): what was in flight to it will not be answered. */
   peerDown(peer: NodeID, reason = 'unknown'): void {
-    const explained = this.restarting.has(peer);
-    if (explained) this.counts.disconnects.duringRestart++;
+    const duplicate = reason.startsWith('DuplicateConnectionError');
+    const explained = duplicate || this.restarting.has(peer);
+    if (duplicate) this.counts.disconnects.duplicateReplaced++;
+    else if (explained) this.counts.disconnects.duringRestart++;
     else {
       this.counts.disconnects.unexplained++;
       if (this.counts.unexplainedDetails.length < MAX_DETAILS) this.counts.unexplainedDetails.push({ peer, at: Date.now(), reason });

@@ -37,6 +37,8 @@ export type HostRequest =
 export interface HostPeers {
   readonly running: boolean;
   readonly honestPeers: number;
+  /** Honest peers that went up or down so far: unchanged across polls means the mesh is settled. */
+  readonly honestChanges: number;
 }
 
 export interface StartedNode {
@@ -66,6 +68,8 @@ export interface HostReport {
   /** What the node noticed of the attacks, summed over its restarts: inbound refusals by reason, peer errors, buffered messages discarded. */
   readonly seen: {
     readonly accepted: number;
+    /** Connections replaced because both ends dialed at once (the router keeps the one the lower node ID dialed). */
+    readonly duplicatesReplaced: number;
     readonly rejectedInbound: Readonly<Record<string, number>>;
     readonly peerErrors: number;
     readonly peerErrorsNotLogged: number;

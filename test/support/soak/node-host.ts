@@ -55,10 +55,12 @@ export class SoakNodeHost {
   private trafficOn = false;
   private restarts = 0;
   private maxPeers = 0;
+  private honestChanges = 0;
   private readonly sink = new CountingSink();
   private readonly logger = pino({ level: 'info', base: null }, this.sink);
-  private readonly seenBefore = { accepted: 0, rejectedInbound: {}, peerErrors: 0, peerErrorsNotLogged: 0, departedPeerDrops: {}, loopErrors: {} } as {
+  private readonly seenBefore = { accepted: 0, duplicatesReplaced: 0, rejectedInbound: {}, peerErrors: 0, peerErrorsNotLogged: 0, departedPeerDrops: {}, loopErrors: {} } as {
     accepted: number;
+    duplicatesReplaced: number;
     rejectedInbound: Record<string, number>;
     peerErrors: number;
     peerErrorsNotLogged: number;
@@ -117,7 +119,7 @@ export class SoakNodeHost {
 
   peers(): HostPeers {
     const node = this.node;
-    return { running: node !== undefined, honestPeers: node?.peers().filter((p) => this.honest.has(p)).length ?? 0 };
+    return { running: node !== undefined, honestPeers: node?.peers().filter((p) => this.honest.has(p)).length ?? 0, honestChanges: this.honestChanges };
   }
 
   report(): HostReport {
@@ -161,11 +163,12 @@ export class SoakNodeHost {
       p2p: {
         laddr: `tcp://127.0.0.1:${spec.port}`,
         persistent_peers: spec.peers.join(','),
-        // The honest nodes all dial from 127.0.0.1; the attackers come from other loopback addresses.
-        max_concurrent_inbound_handshakes_per_ip: Math.max(4, spec.honestFromOneIp),
+        // The honest nodes all dial from 127.0.0.1 (the attackers from other loopback addresses); a
+        // restarted peer's new connections may overlap its old ones for a moment, hence twice as many.
+        max_concurrent_inbound_handshakes_per_ip: Math.max(4, 2 * spec.honestFromOneIp),
         max_retry_time_persistent: '2s',
       },
-      gating: { per_ip: { max_connections: Math.max(4, spec.honestFromOneIp) } },
+      gating: { per_ip: { max_connections: Math.max(4, 2 * spec.honestFromOneIp) } },
       status: { laddr: '127.0.0.1:0' },
       reactors: { enabled: ['pex', 'echo'], echo: { ping_interval: '1h' } },
     };
@@ -192,7 +195,9 @@ export class SoakNodeHost {
         if (event.type === 'peer-down' && this.honest.has(event.nodeId)) reasons.set(event.nodeId, event.reason ? `${event.reason.name}: ${event.reason.message}` : 'no reason given');
       }),
       node.peerUpdates$.subscribe((update) => {
-        if (update.status !== 'down' || !this.honest.has(update.nodeId)) return;
+        if (!this.honest.has(update.nodeId)) return;
+        this.honestChanges++;
+        if (update.status !== 'down') return;
         ledger.peerDown(update.nodeId, reasons.get(update.nodeId));
         reasons.delete(update.nodeId);
       }),
@@ -207,6 +212,7 @@ export class SoakNodeHost {
 
   private accumulate(metrics: RouterMetricsSnapshot, into: Seen & typeof this.seenBefore = this.seenBefore): void {
     into.accepted += metrics.accepted;
+    into.duplicatesReplaced += metrics.duplicatesReplaced ?? 0;
     into.peerErrors += metrics.peerErrors;
     into.peerErrorsNotLogged += metrics.peerErrorsNotLogged ?? 0;
     addCounts(into.rejectedInbound, metrics.rejectedInbound);

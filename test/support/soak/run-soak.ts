@@ -225,13 +225,29 @@ export async function runSoak(options: SoakOptions, signal?: AbortSignal): Promi
   }
 }
 
-/** Resolves once every host has `expected` honest peers; rejects after `timeoutMs`. */
+/** How long the full mesh must hold, with no honest peer going up or down, to count as restored. */
+const MESH_SETTLED_MS = 1000;
+
+/**
+ * Resolves once every host has `expected` honest peers and none of them went
+ * up or down for MESH_SETTLED_MS — when two peers dial each other at once, the
+ * router replaces one connection just after both are up; rejects after
+ * `timeoutMs`.
+ */
 async function waitForMesh(hosts: readonly HostHandle[], expected: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
+  let last = '';
+  let since = performance.now();
   for (;;) {
     const peers = await Promise.all(hosts.map((h) => h.peers(timeoutMs)));
-    if (peers.every((p) => p.running && p.honestPeers === expected)) return;
-    if (performance.now() > deadline) throw new Error(`no full mesh within ${timeoutMs} ms: honest peers per node ${peers.map((p) => p.honestPeers).join('/')}`);
+    const full = peers.every((p) => p.running && p.honestPeers === expected);
+    const state = peers.map((p) => `${p.honestPeers}:${p.honestChanges}`).join(',');
+    if (state !== last) {
+      last = state;
+      since = performance.now();
+    }
+    if (full && performance.now() - since >= MESH_SETTLED_MS) return;
+    if (performance.now() > deadline) throw new Error(`no settled full mesh within ${timeoutMs} ms: honest peers per node ${peers.map((p) => p.honestPeers).join('/')}`);
     await sleep(100);
   }
 }

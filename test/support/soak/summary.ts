@@ -68,6 +68,8 @@ export interface SoakSummary {
     readonly unanswered: number;
     readonly unmatchedPongs: number;
     readonly unexplainedDisconnects: number;
+    /** Honest connections replaced by the router because both ends dialed at once (as peers reconnect): explained, reported. */
+    readonly duplicateReplacements: number;
     readonly notQueued: Readonly<Record<string, number>>;
   };
   readonly restarts: { readonly count: number; readonly meshRestoredMaxMs: number | null; readonly notRestored: number };
@@ -159,6 +161,7 @@ export function summarize(record: SoakRecord): SoakSummary {
     unanswered: echo((e) => e.unanswered),
     unmatchedPongs: echo((e) => e.unmatchedPongs),
     unexplainedDisconnects: echo((e) => e.disconnects.unexplained),
+    duplicateReplacements: echo((e) => e.disconnects.duplicateReplaced),
     notQueued,
   };
   if (lost.lostToDisconnect > 0) failures.push(`${lost.lostToDisconnect} pings lost when an honest connection went down with no restart to explain it`);

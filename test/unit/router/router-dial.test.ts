@@ -194,9 +194,11 @@ describe('Router dial loop', () => {
     assert.equal(rig.pm.snapshot().find((p) => p.nodeId === blocked.nodeId)!.dialFailures, 1);
   });
 
-  it('closes a dialed connection the PeerManager declines because the peer connected to us meanwhile', async () => {
+  it('closes a dialed connection the PeerManager declines because the peer connected to us meanwhile (and its dial is the one both keep)', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = fakePeer();
+    // The peer's ID sorts below ours, so both ends keep its connection (router-duplicates.test.ts has the other order).
+    let peer = fakePeer();
+    while (peer.nodeId > rig.key.nodeId) peer = fakePeer();
     let finishDial: (() => void) | undefined;
     const dialed = new FakeConnection({ remote: peer });
     rig.transport.onNextDial(peer.nodeId, () => new Promise((resolve) => (finishDial = () => resolve(dialed))));

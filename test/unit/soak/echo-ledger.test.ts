@@ -59,9 +59,19 @@ describe('soak echo ledger', () => {
     ledger.ping(a, send);
     ledger.peerDown(a, 'PongTimeoutError: no pong');
     assert.equal(ledger.counts.lostToDisconnect, 1);
-    assert.deepEqual(ledger.counts.disconnects, { duringRestart: 1, unexplained: 1 });
+    assert.deepEqual(ledger.counts.disconnects, { duringRestart: 1, duplicateReplaced: 0, unexplained: 1 });
     assert.equal(ledger.counts.unexplainedDetails[0]!.reason, 'PongTimeoutError: no pong');
     assert.equal(ledger.pending, 1, "b's ping is still in flight");
+  });
+
+  it('writes off, as explained, the pings on a connection the router replaced because both ends dialed at once', () => {
+    const ledger = new EchoLedger('0');
+    const { send } = recorder();
+    ledger.ping(a, send);
+    ledger.peerDown(a, 'DuplicateConnectionError: replaced by the inbound connection');
+    assert.equal(ledger.counts.lostToRestart, 1);
+    assert.equal(ledger.counts.lostToDisconnect, 0);
+    assert.deepEqual(ledger.counts.disconnects, { duringRestart: 0, duplicateReplaced: 1, unexplained: 0 });
   });
 
   it('writes off everything in flight at its own restart, and what is left at the end as unanswered', () => {
