@@ -1,4 +1,5 @@
 import { ED25519_PUBLIC_KEY_LENGTH } from '../../../../framework/identity/ed25519.js';
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { AbortError, InvalidArgumentError, P2PError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
@@ -98,15 +99,15 @@ export class SecretConnection extends Duplex {
 
   readonly #onData = (chunk: Uint8Array): void => {
     if (this.destroyed) return;
-    let data: Buffer;
     try {
-      // One buffer per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
-      data = this.#frames.push(chunk);
+      // At most two buffers per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
+      this.#frames.read(chunk, this.#deliver);
     } catch (err) {
       this.destroy(err as Error);
-      return;
     }
-    if (data.length === 0) return;
+  };
+
+  readonly #deliver = (data: Buffer): void => {
     if (!this.push(data) && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#socket.pause();
@@ -279,7 +280,9 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
       const remoteEphemeral = decodeEphemeralKey(body);
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
       const sealer = new FrameSealer(secrets.sendKey, { aead });
-      keys = { sealer, frames: new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead })), challenge: secrets.challenge };
+      // A net.Socket's chunks are fresh memory read by us alone, so frames are opened where they lie.
+      const frames = new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead }), { ownsChunks: socket instanceof Socket });
+      keys = { sealer, frames, challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
       socket.write(sealer.seal(encodeAuthSigMessage(localKey.publicKey, signature)));
     };

@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+
+/*
+ * libsodium as a native addon (npm `sodium-native`, whose tarball carries
+ * prebuilt binaries for Linux, macOS and Windows; nothing is compiled at
+ * install). It is the fast path of the SecretConnection: ChaCha20-Poly1305
+ * frames about 3× faster than libsodium's WebAssembly build and 5× faster
+ * than node:crypto, and X25519 and Ed25519 verification without key imports.
+ *
+ * It is loaded once, when this module is first imported, and checked against
+ * known answers; where it cannot load (no prebuilt binary for the platform,
+ * `node --no-addons`, a broken install) or gives a wrong answer, every user
+ * falls back to its portable path (libsodium's WebAssembly build, node:crypto)
+ * for the life of the process. TMP2P_SODIUM_NATIVE=off turns it off.
+ */
+
+/** The functions of sodium-native that tmp2p uses. Each throws on a bad argument; failures of the primitive are described per function. */
+export interface SodiumNative {
+  /** Tag into `mac`; `c` may be `m` (in place). */
+  crypto_aead_chacha20poly1305_ietf_encrypt_detached(c: Uint8Array, mac: Uint8Array, m: Uint8Array, ad: null, nsec: null, npub: Uint8Array, k: Uint8Array): void;
+  /** Throws when the tag does not verify; `m` may be `c` (in place). */
+  crypto_aead_chacha20poly1305_ietf_decrypt_detached(m: Uint8Array, nsec: null, c: Uint8Array, mac: Uint8Array, ad: null, npub: Uint8Array, k: Uint8Array): void;
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
+  /** Throws when the result is all zeros (a low-order `p`). */
+  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
+  /** libsodium's strict verification: canonical encodings, no small-order points, cofactorless equation. */
+  crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
+  crypto_hash_sha256_init(state: Uint8Array): void;
+  crypto_hash_sha256_update(state: Uint8Array, input: Uint8Array): void;
+  crypto_hash_sha256_final(state: Uint8Array, out: Uint8Array): void;
+  readonly crypto_hash_sha256_STATEBYTES: number;
+  sodium_memzero(buffer: Uint8Array): void;
+}
+
+export type SodiumNativeStatus = { readonly available: true; readonly sodium: SodiumNative } | { readonly available: false; readonly reason: Error };
+
+const hex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+/** Known answers: RFC 7748 §6.1 (X25519), RFC 8032 §7.1 test 2 (Ed25519), FIPS 180-2 "abc" (SHA-256). */
+function selfTest(sodium: SodiumNative): void {
+  const alice = hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+  const bobPublic = hex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+  const out = Buffer.alloc(32);
+  sodium.crypto_scalarmult_base(out, alice);
+  if (!out.equals(hex('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'))) throw new Error('X25519 public key does not match RFC 7748');
+  sodium.crypto_scalarmult(out, alice, bobPublic);
+  if (!out.equals(hex('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742'))) throw new Error('X25519 shared secret does not match RFC 7748');
+  const publicKey = hex('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
+  const signature = hex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00');
+  if (!sodium.crypto_sign_verify_detached(signature, hex('72'), publicKey)) throw new Error('Ed25519 rejects RFC 8032 test 2');
+  signature[0] ^= 1;
+  if (sodium.crypto_sign_verify_detached(signature, hex('72'), publicKey)) throw new Error('Ed25519 accepts a corrupted signature');
+  const state = Buffer.alloc(sodium.crypto_hash_sha256_STATEBYTES);
+  sodium.crypto_hash_sha256_init(state);
+  sodium.crypto_hash_sha256_update(state, Buffer.from('abc'));
+  sodium.crypto_hash_sha256_final(state, out);
+  if (!out.equals(hex('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'))) throw new Error('SHA-256 does not match FIPS 180-2');
+}
+
+function load(): SodiumNativeStatus {
+  if (process.env.TMP2P_SODIUM_NATIVE === 'off') return { available: false, reason: new Error('turned off by TMP2P_SODIUM_NATIVE=off') };
+  try {
+    const sodium = createRequire(import.meta.url)('sodium-native') as SodiumNative;
+    selfTest(sodium);
+    return { available: true, sodium };
+  } catch (error) {
+    return { available: false, reason: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/** Whether the addon loaded and passed its known answers (decided once per thread, at import). */
+export const sodiumNativeStatus: SodiumNativeStatus = load();
+
+/** The addon, or undefined where it is not in use. */
+export const sodiumNative: SodiumNative | undefined = sodiumNativeStatus.available ? sodiumNativeStatus.sodium : undefined;
