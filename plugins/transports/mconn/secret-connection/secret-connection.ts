@@ -18,7 +18,7 @@ import {
   EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
 } from './handshake.js';
-import { generateEphemeralKeyPair } from './keys.js';
+import { generateEphemeralKeyPair, wipeEphemeralKeyPair } from './keys.js';
 
 /** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
@@ -261,6 +261,7 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
     const waitingFor = (): string => (keys ? 'AuthSigMessage' : 'ephemeral key');
     const cleanup = (): void => {
       settled = true;
+      wipeEphemeralKeyPair(ephemeral);
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.off('data', onData);
@@ -279,6 +280,7 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
     const onEphemeralKey = (body: Uint8Array): void => {
       const remoteEphemeral = decodeEphemeralKey(body);
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
+      wipeEphemeralKeyPair(ephemeral);
       const sealer = new FrameSealer(secrets.sendKey, { aead });
       // A net.Socket's chunks are fresh memory read by us alone, so frames are opened where they lie.
       const frames = new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead }), { ownsChunks: socket instanceof Socket });
