@@ -19,7 +19,7 @@ import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
-import { exchangeNodeInfo } from './node-info-exchange.js';
+import { encodeNodeInfoMessage, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
 
 /**
@@ -115,9 +115,12 @@ export class MConnConnection implements Connection {
     const signal = this.lifetime.signal;
     const timeoutMs = this.options.handshakePhaseTimeoutMs;
     try {
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs });
+      // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
+      // after the handshake, one write less); NodeInfo is what any peer that connects may see.
+      const ours = encodeNodeInfoMessage(nodeInfo);
+      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours });
       this.secret = secret;
-      const { nodeInfo: remote, rest } = await exchangeNodeInfo(secret, nodeInfo, { signal, timeoutMs });
+      const { nodeInfo: remote, rest } = await receiveNodeInfo(secret, { signal, timeoutMs });
       this.startMConnection(secret, options.channels, remote, rest);
       this.handshakeState = 'done';
       this.ready.wakeAll();

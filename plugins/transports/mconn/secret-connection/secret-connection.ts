@@ -43,8 +43,17 @@ export interface SecretConnectionOptions {
   readonly signal?: AbortSignal;
   /** Handshake deadline in ms; the socket is destroyed when it passes. Default 3000; Infinity disables it. */
   readonly timeoutMs?: number;
-  /** ChaCha20-Poly1305 implementation for the frames. Default: the one frameAeadReady resolves with (libsodium, else node:crypto). */
+  /** ChaCha20-Poly1305 implementation for the frames. Default: the one frameAeadReady resolves with (sodium-native, else libsodium, else node:crypto). */
   readonly aead?: FrameAeadBackend;
+  /**
+   * Plaintext to send right behind our AuthSigMessage, in the same socket
+   * write: sealed into frames of its own, exactly as a write() on the
+   * finished SecretConnection would seal it, so the bytes on the wire are
+   * the same and one write (and one wake-up of the peer) is saved. It goes
+   * out before the remote's signature is verified, so it must be something
+   * any peer may see (the NodeInfo). Default: nothing.
+   */
+  readonly sendWithAuthSig?: Uint8Array;
 }
 
 interface SecretConnectionState {
@@ -229,10 +238,14 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
     return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of milliseconds in (0, ${MAX_TIMER_MS}] or Infinity, got ${String(timeoutMs)}`));
   }
-  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead);
+  const extra = options.sendWithAuthSig;
+  if (extra !== undefined && !(extra instanceof Uint8Array)) {
+    return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
+  }
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
-    (aead) => handshake(socket, localKey, timeoutMs, signal, aead),
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra),
     (error: unknown) => {
       socket.destroy();
       throw error;
@@ -240,7 +253,14 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   );
 }
 
-function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: number, signal: AbortSignal | undefined, aead: FrameAeadBackend): Promise<SecretConnection> {
+function handshake(
+  socket: Duplex,
+  localKey: SecretConnectionKey,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  aead: FrameAeadBackend,
+  sendWithAuthSig: Uint8Array | undefined,
+): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
     return Promise.reject(new AbortError('SecretConnection handshake aborted before it started', { cause: signal.reason }));
@@ -286,7 +306,14 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
       const frames = new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead }), { ownsChunks: socket instanceof Socket });
       keys = { sealer, frames, challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
-      socket.write(sealer.seal(encodeAuthSigMessage(localKey.publicKey, signature)));
+      const authSig = encodeAuthSigMessage(localKey.publicKey, signature);
+      const authSigLength = FrameSealer.sealedLength(authSig.length);
+      const extraLength = sendWithAuthSig === undefined ? 0 : FrameSealer.sealedLength(sendWithAuthSig.length);
+      const out = Buffer.allocUnsafe(authSigLength + extraLength);
+      sealer.sealInto([authSig], out);
+      // Sealed separately (the AuthSigMessage alone in its frame, as CometBFT sends it), written together.
+      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(authSigLength));
+      socket.write(out);
     };
 
     const onEncrypted = (chunk: Uint8Array): void => {
