@@ -27,9 +27,21 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(chunks);
 }
 
-/** Our NodeInfo as it goes on the wire: uvarint-delimited protobuf. Throws if it cannot be encoded (our bug, not the peer's fault). */
+/** Encodings of the NodeInfo objects handshakes were given; a router hands every handshake the same object. */
+const encodedNodeInfos = new WeakMap<NodeInfo, Uint8Array>();
+
+/**
+ * Our NodeInfo as it goes on the wire: uvarint-delimited protobuf. Throws if
+ * it cannot be encoded (our bug, not the peer's fault). The encoding of an
+ * object is kept while the object lives: NodeInfo is read-only.
+ */
 export function encodeNodeInfoMessage(local: NodeInfo): Uint8Array {
-  return encodeDelimited(encodeNodeInfo(local));
+  let encoded = encodedNodeInfos.get(local);
+  if (encoded === undefined) {
+    encoded = encodeDelimited(encodeNodeInfo(local));
+    encodedNodeInfos.set(local, encoded);
+  }
+  return encoded;
 }
 
 /**
