@@ -6,7 +6,6 @@ import { encodeDelimited } from '../../../../framework/transport/length-prefix.j
 import { AuthSignatureError, InvalidEphemeralKeyError } from './errors.js';
 import { computeSharedSecret, deriveSecrets, sortEphemeralKeys, X25519_KEY_LENGTH, type EphemeralKeyPair } from './keys.js';
 import { Transcript } from './merlin.js';
-import { sodiumNative } from './sodium-native.js';
 
 /*
  * The message-level steps of the SecretConnection handshake, free of any
@@ -165,18 +164,6 @@ export function encodeAuthSigBody(message: tendermint.p2p.AuthSigMessage.$Proper
 }
 
 /**
- * Ed25519 verification with CometBFT's rules (ZIP-215). libsodium's addon
- * is tried first, being fastest (about 75 µs, against OpenSSL's 75–220 µs
- * plus a key import): its rules are stricter (canonical encodings, no
- * small-order points, the cofactorless equation), so a signature it accepts
- * is ZIP-215 valid too; only a rejection needs verifyEd25519's check.
- */
-function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (sodiumNative !== undefined && sodiumNative.crypto_sign_verify_detached(signature, message, publicKey)) return true;
-  return verifyEd25519(publicKey, message, signature);
-}
-
-/**
  * Checks the remote's AuthSigMessage body against `challenge` and returns its
  * authenticated ed25519 public key. Verification follows ZIP-215, as CometBFT.
  * @throws AuthSignatureError
@@ -204,7 +191,7 @@ export function verifyAuthSigMessage(body: Uint8Array, challenge: Uint8Array): U
   if (sig.length !== ED25519_SIGNATURE_LENGTH) {
     throw new AuthSignatureError(`remote AuthSigMessage signature is ${sig.length} bytes; an ed25519 signature is ${ED25519_SIGNATURE_LENGTH}`);
   }
-  if (!verifySignature(ed, challenge, sig)) {
+  if (!verifyEd25519(ed, challenge, sig)) {
     throw new AuthSignatureError(`challenge verification failed: the remote's signature does not verify under its key ${Buffer.from(ed).toString('hex')}`);
   }
   return new Uint8Array(ed);

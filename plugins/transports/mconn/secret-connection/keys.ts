@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, diffieHellman, hkdfSync, randomFillS
 import { x25519 } from '@noble/curves/ed25519.js';
 import { InvalidArgumentError } from '../../../../framework/errors/base.js';
 import { LowOrderPointError } from './errors.js';
-import { sodiumNative, type SodiumNative } from './sodium-native.js';
+import { sodiumNative, type SodiumNative } from '../../../../framework/crypto/sodium-native.js';
 
 /*
  * The key material of one SecretConnection handshake: ephemeral X25519 keys,

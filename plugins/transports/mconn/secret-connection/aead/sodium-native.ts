@@ -1,5 +1,5 @@
 import { AEAD_TAG_SIZE, NONCE_SIZE, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE, writeFrameNonce } from '../frame-layout.js';
-import { sodiumNativeStatus, type SodiumNative } from '../sodium-native.js';
+import { sodiumNativeStatus, type SodiumNative } from '../../../../../framework/crypto/sodium-native.js';
 import type { FrameAeadBackend, FrameKey } from './frame-aead.js';
 
 /**

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
  * prebuilt binaries for Linux, macOS and Windows; nothing is compiled at
  * install). It is the fast path of the SecretConnection: ChaCha20-Poly1305
  * frames about 3× faster than libsodium's WebAssembly build and 5× faster
- * than node:crypto, and X25519 and Ed25519 verification without key imports.
+ * than node:crypto; X25519, Ed25519 signing (twice as fast as node:crypto)
+ * and verification on raw bytes, without key objects.
  *
  * It is loaded once, when this module is first imported, and checked against
  * known answers; where it cannot load (no prebuilt binary for the platform,
@@ -23,6 +24,10 @@ export interface SodiumNative {
   crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
   /** Throws when the result is all zeros (a low-order `p`). */
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
+  /** pk (32) and sk (64: seed ‖ pk) of an RFC 8032 seed. */
+  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
+  /** RFC 8032 signature (deterministic: the same bytes as any conforming signer). */
+  crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
   /** libsodium's strict verification: canonical encodings, no small-order points, cofactorless equation. */
   crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
   crypto_hash_sha256_init(state: Uint8Array): void;
@@ -36,7 +41,7 @@ export type SodiumNativeStatus = { readonly available: true; readonly sodium: So
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-/** Known answers: RFC 7748 §6.1 (X25519), RFC 8032 §7.1 test 2 (Ed25519), FIPS 180-2 "abc" (SHA-256). */
+/** Known answers: RFC 7748 §6.1 (X25519), RFC 8032 §7.1 test 2 (Ed25519 keys, signing, verification), FIPS 180-2 "abc" (SHA-256). */
 function selfTest(sodium: SodiumNative): void {
   const alice = hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
   const bobPublic = hex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
@@ -47,6 +52,13 @@ function selfTest(sodium: SodiumNative): void {
   if (!out.equals(hex('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742'))) throw new Error('X25519 shared secret does not match RFC 7748');
   const publicKey = hex('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
   const signature = hex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00');
+  const derivedPublic = Buffer.alloc(32);
+  const secretKey = Buffer.alloc(64);
+  sodium.crypto_sign_seed_keypair(derivedPublic, secretKey, hex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb'));
+  const signed = Buffer.alloc(64);
+  sodium.crypto_sign_detached(signed, hex('72'), secretKey);
+  secretKey.fill(0);
+  if (!derivedPublic.equals(publicKey) || !signed.equals(signature)) throw new Error('Ed25519 signing does not match RFC 8032 test 2');
   if (!sodium.crypto_sign_verify_detached(signature, hex('72'), publicKey)) throw new Error('Ed25519 rejects RFC 8032 test 2');
   signature[0] ^= 1;
   if (sodium.crypto_sign_verify_detached(signature, hex('72'), publicKey)) throw new Error('Ed25519 accepts a corrupted signature');
