@@ -22,9 +22,10 @@ class SodiumNativeFrameKey implements FrameKey {
     this.key = Buffer.from(key);
   }
 
-  sealFrames(buf: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
-    checkRegion(buf, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
+  sealFrames(buffer: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
+    checkRegion(buffer, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
     const { calls, nonce, nonceView, key } = this;
+    const buf = plainView(buffer);
     for (let i = 0; i < count; i++) {
       writeFrameNonce(nonceView, 0, lo, hi, i);
       const at = offset + i * SEALED_FRAME_SIZE;
@@ -33,20 +34,29 @@ class SodiumNativeFrameKey implements FrameKey {
     }
   }
 
-  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array, plainOffset: number, plainStride: number): number {
-    checkRegion(sealed, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
-    checkRegion(plain, plainOffset, count, plainStride, TOTAL_FRAME_SIZE);
+  openFrames(sealedBuffer: Uint8Array, offset: number, count: number, lo: number, hi: number, plainBuffer: Uint8Array, plainOffset: number, plainStride: number): number {
+    checkRegion(sealedBuffer, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
+    checkRegion(plainBuffer, plainOffset, count, plainStride, TOTAL_FRAME_SIZE);
     const { calls, nonce, nonceView, key } = this;
+    const inPlace = plainBuffer === sealedBuffer && plainOffset === offset && plainStride === SEALED_FRAME_SIZE;
+    const sealed = plainView(sealedBuffer);
+    const plain = inPlace ? sealed : plainView(plainBuffer);
     for (let i = 0; i < count; i++) {
       writeFrameNonce(nonceView, 0, lo, hi, i);
       const at = offset + i * SEALED_FRAME_SIZE;
       const to = plainOffset + i * plainStride;
+      const ciphertext = sealed.subarray(at, at + TOTAL_FRAME_SIZE);
       // libsodium checks the tag before it writes any plaintext.
-      const status = calls.open(plain.subarray(to, to + TOTAL_FRAME_SIZE), sealed.subarray(at, at + TOTAL_FRAME_SIZE), sealed.subarray(at + TOTAL_FRAME_SIZE, at + TOTAL_FRAME_SIZE + AEAD_TAG_SIZE), nonce, key);
+      const status = calls.open(inPlace ? ciphertext : plain.subarray(to, to + TOTAL_FRAME_SIZE), ciphertext, sealed.subarray(at + TOTAL_FRAME_SIZE, at + TOTAL_FRAME_SIZE + AEAD_TAG_SIZE), nonce, key);
       if (status !== 0) return i;
     }
     return count;
   }
+}
+
+/** A plain Uint8Array over the same bytes: its subarray() is cheaper than a Buffer's, and a frame takes two or three. */
+function plainView(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Refuses a batch whose last frame (`size` bytes at `stride`) would not lie wholly inside `buf`: the unchecked calls must never see a short view. */
