@@ -444,7 +444,8 @@ export class MConnection {
       return;
     }
     this.bytesReceived += chunk.length;
-    this.reader.push(chunk);
+    // Packets and their data are views of the chunk, two per packet: a plain Uint8Array's subarray() is cheaper than a Buffer's.
+    this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.processFrames();
     this.readGate.received(chunk.length);
   }
