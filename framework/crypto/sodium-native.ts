@@ -30,6 +30,7 @@ export interface SodiumNative {
   crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
   /** libsodium's strict verification: canonical encodings, no small-order points, cofactorless equation. */
   crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
+  crypto_hash_sha256(out: Uint8Array, input: Uint8Array): void;
   crypto_hash_sha256_init(state: Uint8Array): void;
   crypto_hash_sha256_update(state: Uint8Array, input: Uint8Array): void;
   crypto_hash_sha256_final(state: Uint8Array, out: Uint8Array): void;
@@ -119,6 +120,9 @@ function selfTest(sodium: SodiumNative): void {
   sodium.crypto_hash_sha256_update(state, Buffer.from('abc'));
   sodium.crypto_hash_sha256_final(state, out);
   if (!out.equals(hex('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'))) throw new Error('SHA-256 does not match FIPS 180-2');
+  out.fill(0);
+  sodium.crypto_hash_sha256(out, Buffer.from('abc'));
+  if (!out.equals(hex('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'))) throw new Error('one-shot SHA-256 does not match FIPS 180-2');
 }
 
 function load(): SodiumNativeStatus {
