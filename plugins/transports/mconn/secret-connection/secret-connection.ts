@@ -117,6 +117,8 @@ export class SecretConnection extends Duplex {
   };
 
   readonly #deliver = (data: Buffer): void => {
+    // A reader of the first payload may have destroyed us (a protocol violation) before the second.
+    if (this.destroyed) return;
     if (!this.push(data) && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#socket.pause();
