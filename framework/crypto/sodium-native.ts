@@ -62,7 +62,7 @@ interface RawBinding {
   crypto_aead_chacha20poly1305_ietf_decrypt_detached(m: Uint8Array, c: Uint8Array, mac: Uint8Array, ad: undefined, npub: Uint8Array, k: Uint8Array): number;
 }
 
-/** The unchecked calls, or an error when the package's binding does not look like the one this was written against. */
+/** The unchecked calls; throws when the package's binding does not look like the one this was written against. */
 function frameCalls(require: NodeJS.Require): SodiumFrameCalls {
   const binding = require('sodium-native/binding.js') as Partial<RawBinding>;
   const encrypt = binding.crypto_aead_chacha20poly1305_ietf_encrypt_detached;
@@ -73,6 +73,35 @@ function frameCalls(require: NodeJS.Require): SodiumFrameCalls {
     seal: (c, mac, m, npub, k) => (encrypt(c, mac, m, undefined, npub, k) < 0 ? -1 : 0),
     open: (m, c, mac, npub, k) => decrypt(m, c, mac, undefined, npub, k),
   };
+}
+
+/** The package's own (checked) calls in the same shape, for a binding that does not pass frameCallsTest. */
+export function checkedFrameCalls(sodium: SodiumNative): SodiumFrameCalls {
+  return {
+    seal: (c, mac, m, npub, k) => {
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, mac, m, null, null, npub, k);
+      return 0;
+    },
+    open: (m, c, mac, npub, k) => {
+      try {
+        sodium.crypto_aead_chacha20poly1305_ietf_decrypt_detached(m, null, c, mac, null, npub, k);
+        return 0;
+      } catch {
+        return -1;
+      }
+    },
+  };
+}
+
+/** The unchecked calls where the package's binding has them and they give the checked calls' answers; else undefined. */
+function uncheckedFrameCalls(require: NodeJS.Require, sodium: SodiumNative): SodiumFrameCalls | undefined {
+  try {
+    const calls = frameCalls(require);
+    frameCallsTest(sodium, calls);
+    return calls;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The unchecked frame calls must agree with the checked ones, and refuse a bad tag. */
@@ -131,9 +160,7 @@ function load(): SodiumNativeStatus {
     const require = createRequire(import.meta.url);
     const sodium = require('sodium-native') as SodiumNative;
     selfTest(sodium);
-    const frames = frameCalls(require);
-    frameCallsTest(sodium, frames);
-    return { available: true, sodium, frames };
+    return { available: true, sodium, frames: uncheckedFrameCalls(require, sodium) ?? checkedFrameCalls(sodium) };
   } catch (error) {
     return { available: false, reason: error instanceof Error ? error : new Error(String(error)) };
   }

@@ -15,6 +15,7 @@ import type { FrameAeadBackend } from '../../../plugins/transports/mconn/secret-
 import { nodeCryptoFrameAead } from '../../../plugins/transports/mconn/secret-connection/aead/node-crypto.js';
 import { loadLibsodiumFrameAead } from '../../../plugins/transports/mconn/secret-connection/aead/libsodium.js';
 import { sodiumNativeFrameAead } from '../../../plugins/transports/mconn/secret-connection/aead/sodium-native.js';
+import { checkedFrameCalls, sodiumNative } from '../../../framework/crypto/sodium-native.js';
 import { currentFrameAead, frameAeadReady, frameAeadStatus } from '../../../plugins/transports/mconn/secret-connection/aead/select.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -40,6 +41,8 @@ function payloadOf(plain: Buffer): Buffer {
 
 const backends: Array<{ name: string; load: () => Promise<FrameAeadBackend> }> = [
   { name: 'sodium-native', load: async () => sodiumNativeFrameAead() },
+  // What the backend uses where the addon's unchecked calls fail their test at load.
+  { name: 'sodium-native, checked calls', load: async () => sodiumNativeFrameAead(checkedFrameCalls(sodiumNative!)) },
   { name: 'libsodium', load: loadLibsodiumFrameAead },
   { name: 'node:crypto', load: async () => nodeCryptoFrameAead },
 ];
