@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../node/config/loader.js';
-import { tmp2p, startCli, stopCli } from '../support/cli.js';
+import { loadConfig } from '../../../node/config/loader.js';
+import { tmp2p, startCli, stopCli } from '../../support/cli.js';
 
 describe('tmp2p command line', function () {
   this.timeout(60_000);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnCli, startCli, stopCli, tmp2p, waitForOutput, type RunningNode } from '../support/cli.js';
+import { spawnCli, startCli, stopCli, tmp2p, waitForOutput, type RunningNode } from '../../support/cli.js';
 
 describe('tmp2p start: homes, keys, failures, signals and logs', function () {
   this.timeout(60_000);

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
-import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
-import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
-import { Ping, ECHO_CHANNEL_ID } from '../../reactors/echo/echo-channel.js';
-import { TOKENS } from '../../framework/tokens.js';
-import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../framework/queue/queue.js';
-import { PriorityQueueFactory } from '../../plugins/queues/priority.js';
-import type { RouterEvent } from '../../framework/router/events.js';
-import { Reactor, Channel, OnMessage } from '../../framework/reactor/decorators.js';
-import { defineChannel } from '../../framework/router/channel-definition.js';
-import type { ChannelHandle } from '../../framework/router/channel.js';
-import { connectRogue } from '../support/rogue-peer.js';
-import { trackTimers } from '../support/timer-tracker.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
+import { Ping, ECHO_CHANNEL_ID } from '../../../reactors/echo/echo-channel.js';
+import { TOKENS } from '../../../framework/tokens.js';
+import type { Queue, QueueFactory, QueueItem, QueueOptions } from '../../../framework/queue/queue.js';
+import { PriorityQueueFactory } from '../../../plugins/queues/priority.js';
+import type { RouterEvent } from '../../../framework/router/events.js';
+import { Reactor, Channel, OnMessage } from '../../../framework/reactor/decorators.js';
+import { defineChannel } from '../../../framework/router/channel-definition.js';
+import type { ChannelHandle } from '../../../framework/router/channel.js';
+import { connectRogue } from '../../support/rogue-peer.js';
+import { trackTimers } from '../../support/timer-tracker.js';
 
 const SIDE_CHANNEL = defineChannel({ id: 0x7e, name: 'side', messageType: Ping });
 
@@ -130,7 +130,7 @@ describe('router on a 10-node memory network', function () {
 
   it('selects queue plugins by config, including one loaded by module path', async () => {
     // Compiled tests load the .js; running from source (tsx) loads the .ts.
-    const modulePath = ['js', 'ts'].map((ext) => fileURLToPath(new URL(`../support/counting-queue.${ext}`, import.meta.url))).find(existsSync)!;
+    const modulePath = ['js', 'ts'].map((ext) => fileURLToPath(new URL(`../../support/counting-queue.${ext}`, import.meta.url))).find(existsSync)!;
     net = await createTestNetwork({
       nodes: 4,
       reactors: [EchoReactor],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
-import { loadConfig, ConfigError } from '../../node/config/index.js';
-import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import { loadConfig, ConfigError } from '../../../node/config/index.js';
+import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
 describe('Prometheus metrics endpoint', function () {
   this.timeout(20_000);

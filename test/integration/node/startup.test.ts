@@ -3,16 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tmp2p } from '../../proto/gen/messages.js';
-import { Reactor, Channel } from '../../framework/reactor/decorators.js';
-import { defineChannel } from '../../framework/router/channel-definition.js';
-import type { ChannelHandle } from '../../framework/router/channel.js';
-import { silentLogger } from '../../framework/logging/logger.js';
-import { createNode } from '../../node/create-node.js';
-import { ListenAddressError, StartupError } from '../../node/startup-error.js';
-import { AbortError } from '../../framework/errors/base.js';
-import { LevelPeerStore } from '../../plugins/peer-stores/leveldb.js';
-import { rejectsWith } from '../support/rejects-with.js';
+import { tmp2p } from '../../../proto/gen/messages.js';
+import { Reactor, Channel } from '../../../framework/reactor/decorators.js';
+import { defineChannel } from '../../../framework/router/channel-definition.js';
+import type { ChannelHandle } from '../../../framework/router/channel.js';
+import { silentLogger } from '../../../framework/logging/logger.js';
+import { createNode } from '../../../node/create-node.js';
+import { ListenAddressError, StartupError } from '../../../node/startup-error.js';
+import { AbortError } from '../../../framework/errors/base.js';
+import { LevelPeerStore } from '../../../plugins/peer-stores/leveldb.js';
+import { rejectsWith } from '../../support/rejects-with.js';
 
 const { Ping } = tmp2p.echo;
 

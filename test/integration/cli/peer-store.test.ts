@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { LevelPeerStore, type LevelRepairReport } from '../../plugins/peer-stores/leveldb.js';
-import { fileOf, fillAcrossRestart, flipBytes } from '../unit/plugins/peer-stores/harness-level.js';
-import { startCli, stopCli as stop, tmp2p, type RunningNode } from '../support/cli.js';
+import { LevelPeerStore, type LevelRepairReport } from '../../../plugins/peer-stores/leveldb.js';
+import { fileOf, fillAcrossRestart, flipBytes } from '../../unit/plugins/peer-stores/harness-level.js';
+import { startCli, stopCli as stop, tmp2p, type RunningNode } from '../../support/cli.js';
 
 /** `tmp2p start` for a home on ports chosen at start, resolved once it printed its listen address and status endpoint. */
 function start(home: string, ...set: string[]): Promise<RunningNode> {

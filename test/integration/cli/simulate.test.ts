@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { tmp2p as run } from '../support/cli.js';
+import { tmp2p as run } from '../../support/cli.js';
 
 const tmp2p = (args: string[]) => run(args, { timeoutMs: 90_000 });
 

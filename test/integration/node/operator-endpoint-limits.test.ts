@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNode } from '../../node/create-node.js';
-import type { Node } from '../../node/node.js';
-import { silentLogger } from '../../framework/logging/logger.js';
-import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
-import { startCli, stopCli, tmp2p, type RunningNode } from '../support/cli.js';
+import { createNode } from '../../../node/create-node.js';
+import type { Node } from '../../../node/node.js';
+import { silentLogger } from '../../../framework/logging/logger.js';
+import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
+import { startCli, stopCli, tmp2p, type RunningNode } from '../../support/cli.js';
 
 /**
  * The node's file-descriptor limit: well under the idle connections the test opens, so without
