@@ -60,6 +60,11 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
       'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
       'toNetAddresses', 'wireIP',
+      // consensus-state listener
+      'BlockPart', 'CONSENSUS_RECV_MESSAGE_CAPACITY', 'CONSENSUS_STATE_CHANNEL_ID', 'ConsensusProposal', 'ConsensusStateChannel',
+      'ConsensusStateOptionsError', 'ConsensusStateReactor', 'ConsensusVote', 'ConsensusWireMessage', 'DEFAULT_CONSENSUS_STATE_OPTIONS',
+      'HasVote', 'InvalidConsensusMessageError', 'NewRoundStep', 'NewValidBlock', 'ProposalPOL', 'ROUND_STEPS', 'STEP_NEW_HEIGHT',
+      'VoteSetBits', 'VoteSetMaj23', 'resolveConsensusStateOptions', 'roundStepName',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.
