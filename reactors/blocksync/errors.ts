@@ -55,3 +55,8 @@ export class BlockVerificationError extends ProtocolViolationError {
     super(`block ${height}: ${message}`, options);
   }
 }
+
+/** A peer did not answer a BlockRequest within `requestTimeoutMs`; the block is asked of another peer. A non-fatal PeerError. */
+export class BlockRequestTimeoutError extends ProtocolViolationError {
+  override name = 'BlockRequestTimeoutError';
+}

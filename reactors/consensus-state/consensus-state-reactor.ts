@@ -1,11 +1,12 @@
 import { inject, optional } from 'inversify';
-import { Subject, type Observable } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import { systemClock, type Clock, type PeerUpdate } from '../../framework/peer/types.js';
 import { Channel, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import { TOKENS } from '../../framework/tokens.js';
+import { BlocksyncReactor } from '../blocksync/blocksync-reactor.js';
 import {
   CONSENSUS_STATE_CHANNEL_ID,
   ConsensusStateChannel,
@@ -74,10 +75,14 @@ export class ConsensusStateReactor implements ReactorLifecycle {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  private blocksSubscription: Subscription | undefined;
+
   constructor(
     @inject(TOKENS.Logger) logger: Logger,
     @inject(TOKENS.ConsensusStateReactorOptions) @optional() options: Partial<ConsensusStateOptions> = {},
     @inject(TOKENS.Clock) @optional() clock?: Clock,
+    /** When the node runs blocksync, its verified blocks set the height we announce. */
+    @inject(BlocksyncReactor) @optional() private readonly blocksync?: BlocksyncReactor,
   ) {
     this.log = logger.child({ component: 'consensus-state' });
     this.options = resolveConsensusStateOptions(options);
@@ -121,8 +126,16 @@ export class ConsensusStateReactor implements ReactorLifecycle {
     if (this.options.announce && !this.stopped) this.scheduleBroadcast();
   }
 
+  onStart(): void {
+    // Having verified block h, we wait for h + 1, as a CometBFT node in step NewHeight after committing h.
+    this.blocksSubscription = this.blocksync?.blocks$.subscribe((block) => {
+      if (block.height + 1 >= this.options.initialHeight) this.announce(block.height + 1);
+    });
+  }
+
   onStop(): void {
     this.stopped = true;
+    this.blocksSubscription?.unsubscribe();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.peers.clear();

@@ -14,6 +14,8 @@ import {
   type ConsensusStateMessage,
 } from '../../../../reactors/consensus-state/consensus-state-channel.js';
 import { eventually, MemoryNetwork, memoryNode, probeReactor, type Probe } from '../../../support/channel-probe.js';
+import { BlocksyncReactor } from '../../../../reactors/blocksync/blocksync-reactor.js';
+import { BlockServer, blocksByHeight, vectorBlocks } from '../../../support/block-server.js';
 
 const Probe = probeReactor(ConsensusStateChannel);
 const HASH = new Uint8Array(32).fill(1);
@@ -106,6 +108,25 @@ describe('ConsensusStateReactor', () => {
     await eventually(() => announcements(p).length === 1, 'the first announcement');
     assert.equal(announcements(p)[0]!.height, 5);
     assert.equal(p.reactor.stats.announcements, 1, 'later heights wait for the interval');
+  });
+
+  it('announces the height after the last block blocksync verified', async () => {
+    const { chainId, results } = vectorBlocks();
+    const network = new MemoryNetwork();
+    const listener = await memoryNode(network, [BlocksyncReactor, ConsensusStateReactor], {
+      network: chainId,
+      reactors: { blocksync: { startHeight: 'base', statusIntervalMs: 20 }, 'consensus-state': { minAnnounceIntervalMs: 0 } },
+    });
+    nodes.push(listener);
+    const peer = await memoryNode(network, [BlockServer, Probe], { network: chainId });
+    nodes.push(peer);
+    peer.reactor(BlockServer).blocks = blocksByHeight(results);
+    for (const address of listener.addresses()) peer.addPeer(address);
+    const probe = peer.reactor(Probe);
+    const heard = () => probe.received.filter((r) => r.message instanceof NewRoundStep).map((r) => (r.message as NewRoundStep).height);
+    await eventually(() => heard().includes(results.length + 1), `an announcement of height ${results.length + 1}`);
+    assert.equal(listener.reactor(ConsensusStateReactor).announcedHeight(), results.length + 1);
+    assert.deepEqual(heard(), [...heard()].sort((a, b) => a - b), 'heights only go up');
   });
 
   it("turns a peer's NewRoundSteps into its consensus state", async () => {
