@@ -53,6 +53,8 @@ export interface ComponentOptions {
   readonly echoReactor: Table;
   readonly pexReactor: Table;
   readonly floodReactor: Table;
+  readonly blocksyncReactor: Table;
+  readonly consensusStateReactor: Table;
   /** `[reactors.<name>]` tables of every reactor, built in or not. */
   readonly reactorTables: Readonly<Record<string, Table>>;
 }
@@ -110,6 +112,8 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
     echoReactor: reactors['echo'] ?? {},
     pexReactor: reactors['pex'] ?? {},
     floodReactor: reactors['flood'] ?? {},
+    blocksyncReactor: reactors['blocksync'] ?? {},
+    consensusStateReactor: reactors['consensus-state'] ?? {},
     reactorTables: reactors,
   };
 }
@@ -135,6 +139,8 @@ export function bindComponentOptions(container: Container, options: ComponentOpt
     [TOKENS.EchoReactorOptions, options.echoReactor],
     [TOKENS.PexReactorOptions, options.pexReactor],
     [TOKENS.FloodReactorOptions, options.floodReactor],
+    [TOKENS.BlocksyncReactorOptions, options.blocksyncReactor],
+    [TOKENS.ConsensusStateReactorOptions, options.consensusStateReactor],
     [TOKENS.ReactorTables, options.reactorTables],
   ];
   for (const [token, value] of bindings) container.bind(token).toConstantValue(value);

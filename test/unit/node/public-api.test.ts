@@ -60,6 +60,18 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
       'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
       'toNetAddresses', 'wireIP',
+      // blocksync and block verification
+      'BLOCKSYNC_CHANNEL_ID', 'BLOCK_PART_SIZE_BYTES', 'BLOCK_RESPONSE_OVERHEAD_BYTES', 'BlockEncodingError', 'BlockRequest',
+      'BlockRequestTimeoutError', 'BlockResponse', 'BlockVerificationError', 'BlocksyncChannel', 'BlocksyncOptionsError',
+      'BlocksyncProtocolError', 'BlocksyncReactor', 'BlocksyncWireMessage', 'DEFAULT_BLOCKSYNC_MAX_BLOCK_BYTES', 'DEFAULT_BLOCKSYNC_OPTIONS',
+      'MAX_BLOCK_SIZE_BYTES', 'NoBlockResponse', 'StatusRequest', 'StatusResponse', 'blockIdOf', 'blocksyncChannel', 'dataHash',
+      'evidenceHash', 'formatBlockTime', 'hashHex', 'headerHash', 'lastCommitHash', 'merkleRoot', 'partSetHeaderOf',
+      'resolveBlocksyncOptions', 'verifyBlock', 'verifyLink',
+      // consensus-state listener
+      'BlockPart', 'CONSENSUS_RECV_MESSAGE_CAPACITY', 'CONSENSUS_STATE_CHANNEL_ID', 'ConsensusProposal', 'ConsensusStateChannel',
+      'ConsensusStateOptionsError', 'ConsensusStateReactor', 'ConsensusVote', 'ConsensusWireMessage', 'DEFAULT_CONSENSUS_STATE_OPTIONS',
+      'HasVote', 'InvalidConsensusMessageError', 'NewRoundStep', 'NewValidBlock', 'ProposalPOL', 'ROUND_STEPS', 'STEP_NEW_HEIGHT',
+      'VoteSetBits', 'VoteSetMaj23', 'resolveConsensusStateOptions', 'roundStepName',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.

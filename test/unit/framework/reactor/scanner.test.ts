@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Container } from 'inversify';
+import { Container, inject, optional } from 'inversify';
 import { EchoChannel, EchoMessage, Ping, Pong, ECHO_CHANNEL_ID, type Ping as PingT, type Pong as PongT } from '../../../../reactors/echo/echo-channel.js';
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext } from '../../../../framework/reactor/decorators.js';
 import { ReactorDefinitionError, ReactorScanner } from '../../../../framework/reactor/scanner.js';
@@ -216,6 +216,39 @@ describe('ReactorScanner', () => {
     } finally {
       timers.restore();
     }
+  });
+
+  it('sizes a channel declared as a function of the reactor from the built instance', async () => {
+    @Reactor('sized')
+    class Sized {
+      readonly limit = 4321;
+      @Channel((self: Sized) => ({ ...EchoChannel, recvMessageCapacity: self.limit })) readonly echo!: ChannelHandle<PingT | PongT>;
+    }
+    await boot([Sized]);
+    assert.equal(instance(Sized).echo.definition.recvMessageCapacity, 4321);
+    assert.equal(rig.router.channel(ECHO_CHANNEL_ID)?.definition.recvMessageCapacity, 4321);
+  });
+
+  it('gives a reactor another reactor of the node as a dependency, whichever is listed first', async () => {
+    @Reactor('source')
+    class Source {}
+    @Reactor('user')
+    class User {
+      constructor(@inject(Source) @optional() readonly source?: Source) {}
+    }
+    await boot([User, Source]);
+    assert.equal(instance(User).source, instance(Source));
+  });
+
+  it('leaves an optional reactor dependency undefined when that reactor does not run', async () => {
+    @Reactor('absent-source')
+    class Source {}
+    @Reactor('lonely-user')
+    class User {
+      constructor(@inject(Source) @optional() readonly source?: Source) {}
+    }
+    await boot([User]);
+    assert.equal(instance(User).source, undefined);
   });
 
   describe('refuses reactors whose decorators do not add up, before any peer connects', () => {
