@@ -1,3 +1,4 @@
 export * from './echo/index.js';
 export * from './pex/index.js';
 export * from './flood/index.js';
+export * from './mempool/index.js';

@@ -53,6 +53,7 @@ export interface ComponentOptions {
   readonly echoReactor: Table;
   readonly pexReactor: Table;
   readonly floodReactor: Table;
+  readonly mempoolReactor: Table;
   /** `[reactors.<name>]` tables of every reactor, built in or not. */
   readonly reactorTables: Readonly<Record<string, Table>>;
 }
@@ -110,6 +111,7 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
     echoReactor: reactors['echo'] ?? {},
     pexReactor: reactors['pex'] ?? {},
     floodReactor: reactors['flood'] ?? {},
+    mempoolReactor: reactors['mempool'] ?? {},
     reactorTables: reactors,
   };
 }
@@ -135,6 +137,7 @@ export function bindComponentOptions(container: Container, options: ComponentOpt
     [TOKENS.EchoReactorOptions, options.echoReactor],
     [TOKENS.PexReactorOptions, options.pexReactor],
     [TOKENS.FloodReactorOptions, options.floodReactor],
+    [TOKENS.MempoolReactorOptions, options.mempoolReactor],
     [TOKENS.ReactorTables, options.reactorTables],
   ];
   for (const [token, value] of bindings) container.bind(token).toConstantValue(value);

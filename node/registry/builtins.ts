@@ -37,4 +37,5 @@ export const BUILTIN_REACTORS: readonly Builtin<ReactorClass>[] = Object.freeze(
   { name: 'echo', load: async () => (await import('../../reactors/echo/echo-reactor.js')).EchoReactor },
   { name: 'pex', load: async () => (await import('../../reactors/pex/pex-reactor.js')).PexReactor },
   { name: 'flood', load: async () => (await import('../../reactors/flood/flood-reactor.js')).FloodReactor },
+  { name: 'mempool', load: async () => (await import('../../reactors/mempool/mempool-reactor.js')).MempoolReactor },
 ] satisfies Builtin<ReactorClass>[]);

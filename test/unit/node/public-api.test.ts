@@ -60,6 +60,10 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
       'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
       'toNetAddresses', 'wireIP',
+      // mempool (channel 0x30)
+      'DEFAULT_MAX_TX_BYTES', 'DEFAULT_MEMPOOL_OPTIONS', 'InvalidTxError', 'MEMPOOL_CHANNEL_ID', 'MEMPOOL_RECV_MESSAGE_CAPACITY',
+      'MempoolChannel', 'MempoolFloodError', 'MempoolInvalidTxsError', 'MempoolOptionsError', 'MempoolProtocolError', 'MempoolReactor',
+      'MempoolRepeatedTxError', 'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.
