@@ -20,6 +20,8 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
       'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
+      // send-tx
+      'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',
     ],
   },
   'tmp2p/testing': {
