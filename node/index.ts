@@ -21,6 +21,22 @@ export { TOKENS } from '../framework/tokens.js';
 export { inject, injectable, optional, type Container } from 'inversify';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
 
+// CometBFT chains: hand a tx to a node's mempool
+export {
+  sendTx,
+  DEFAULT_SEND_TX_TIMEOUT_MS,
+  SendTxError,
+  SendTxOptionsError,
+  SendTxPeerError,
+  SendTxTimeoutError,
+  TxNotDeliveredError,
+  type SendTxOptions,
+  type SendTxResult,
+  type SendTxPhase,
+  type BlockFollower,
+  type FollowedBlock,
+} from './send-tx/index.js';
+
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';
 export { reactorNameOf, type ReactorClass } from '../framework/reactor/metadata.js';

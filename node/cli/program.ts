@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerNodeCommands } from './commands/node-commands.js';
 import { registerPeersCommand } from './commands/peers.js';
+import { registerSendTx } from './commands/send-tx.js';
 import { registerSimulate } from './commands/simulate.js';
 import { TMP2P_VERSION } from '../version.js';
 
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerPeersCommand(program);
   registerSimulate(program);
+  registerSendTx(program);
   return program;
 }

@@ -20,6 +20,8 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
       'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
+      // send-tx
+      'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',
     ],
   },
   'tmp2p/testing': {
@@ -72,6 +74,10 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'ConsensusStateOptionsError', 'ConsensusStateReactor', 'ConsensusVote', 'ConsensusWireMessage', 'DEFAULT_CONSENSUS_STATE_OPTIONS',
       'HasVote', 'InvalidConsensusMessageError', 'NewRoundStep', 'NewValidBlock', 'ProposalPOL', 'ROUND_STEPS', 'STEP_NEW_HEIGHT',
       'VoteSetBits', 'VoteSetMaj23', 'resolveConsensusStateOptions', 'roundStepName',
+      // mempool (channel 0x30)
+      'DEFAULT_MAX_TX_BYTES', 'DEFAULT_MEMPOOL_OPTIONS', 'InvalidTxError', 'MEMPOOL_CHANNEL_ID', 'MEMPOOL_RECV_MESSAGE_CAPACITY',
+      'MempoolChannel', 'MempoolFloodError', 'MempoolInvalidTxsError', 'MempoolOptionsError', 'MempoolProtocolError', 'MempoolReactor',
+      'MempoolRepeatedTxError', 'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.
