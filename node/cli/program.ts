@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCrawl } from './commands/crawl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerNodeCommands } from './commands/node-commands.js';
 import { registerPeersCommand } from './commands/peers.js';
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerPeersCommand(program);
   registerSimulate(program);
+  registerCrawl(program);
   return program;
 }
