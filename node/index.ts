@@ -21,6 +21,23 @@ export { TOKENS } from '../framework/tokens.js';
 export { inject, injectable, optional, type Container } from 'inversify';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
 
+// Crawling a network through PEX (the crawler itself loads on the first crawl)
+export {
+  crawl,
+  formatCrawlTable,
+  CrawlOptionsError,
+  DEFAULT_CRAWL_OPTIONS,
+  type CrawlOptions,
+  type CrawlResult,
+  type CrawledNode,
+  type CrawledNodeInfo,
+  type CrawlEdge,
+  type CrawlErrorKind,
+  type CrawlNodeStatus,
+  type CrawlStats,
+  type PexOutcome,
+} from './crawl/index.js';
+
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';
 export { reactorNameOf, type ReactorClass } from '../framework/reactor/metadata.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { crawl } from '../../crawl/crawl.js';
+import { crawl } from '../../crawl/index.js';
 import { DEFAULT_CRAWL_OPTIONS as D } from '../../crawl/options.js';
 import { formatCrawlTable } from '../../crawl/table.js';
 import type { PrivateAddressPolicy } from '../../../reactors/pex/options.js';
