@@ -26,6 +26,13 @@ function collectSeeds(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
+/** A `--x-timeout <duration>` option whose help shows its default as a duration ("3s"). */
+function timeoutOption(flag: string, description: string, defaultMs: number): Option {
+  return new Option(`${flag} <duration>`, `${description} ("500ms", "10s", or milliseconds)`)
+    .argParser(durationOption(flag, 3_600_000, 1))
+    .default(defaultMs, `${defaultMs / 1000}s`);
+}
+
 /**
  * `tmp2p crawl`: walks a CometBFT (or tmp2p) network through PEX from the
  * seeds and prints every node found — reachable or not, its NodeInfo, who
@@ -41,9 +48,9 @@ export function registerCrawl(program: Command): void {
     .option('--concurrency <n>', 'nodes visited at once', intOption('--concurrency', 1, 1_000), D.concurrency)
     .option('--max-nodes <n>', 'nodes recorded in all; addresses of further nodes are dropped (and counted)', intOption('--max-nodes', 1, 10_000_000), D.maxNodes)
     .option('--max-addresses <n>', 'entries taken from one PEX answer (the rest are dropped and counted)', intOption('--max-addresses', 0, 1_000_000), D.maxAddressesPerResponse)
-    .option('--dial-timeout <duration>', 'TCP connect deadline per address', durationOption('--dial-timeout', 3_600_000, 1), D.dialTimeoutMs)
-    .option('--handshake-timeout <duration>', 'SecretConnection + NodeInfo handshake deadline', durationOption('--handshake-timeout', 3_600_000, 1), D.handshakeTimeoutMs)
-    .option('--pex-timeout <duration>', 'how long a node has to answer our PEX request', durationOption('--pex-timeout', 3_600_000, 1), D.pexTimeoutMs)
+    .addOption(timeoutOption('--dial-timeout', 'TCP connect deadline per address', D.dialTimeoutMs))
+    .addOption(timeoutOption('--handshake-timeout', 'SecretConnection + NodeInfo handshake deadline', D.handshakeTimeoutMs))
+    .addOption(timeoutOption('--pex-timeout', 'how long a node has to answer our PEX request', D.pexTimeoutMs))
     .addOption(
       new Option('--private-addresses <policy>', 'which advertised private-range addresses are dialed: only those private to the advertiser we reached at a private IP, all, none')
         .choices(['from-private-peers', 'accept', 'reject'])

@@ -167,6 +167,23 @@ describe('crawl over loopback TCP', function () {
     assert.ok(result.nodes.every((n) => n.seed));
   });
 
+  it('resolves a seed given by host name, and reports one that does not resolve as "dns"', async () => {
+    const named = await rogue({ behaviour: { kind: 'silent' }, moniker: 'named' });
+    const lookup = async (hostname: string) => (hostname === 'seed.crawl.test' ? ['127.0.0.1'] : []);
+    const result = await crawl({
+      seeds: [`${named.nodeId}@seed.crawl.test:${named.port}`, `${'e'.repeat(40)}@nowhere.crawl.test:26656`],
+      network: NETWORK,
+      lookup,
+      pexTimeoutMs: 200,
+    });
+    const n = byId(result, named.nodeId);
+    assert.equal(n.status, 'reachable');
+    assert.equal(n.address, `seed.crawl.test:${named.port}`);
+    const gone = byId(result, 'e'.repeat(40));
+    assert.equal(gone.status, 'unreachable');
+    assert.equal(gone.error?.kind, 'dns');
+  });
+
   it('stops at the duration with what it found, and the nodes it was still dialing are "not-dialed"', async () => {
     const mute = await rogue({ behaviour: { kind: 'no-handshake' } });
     const started = Date.now();
