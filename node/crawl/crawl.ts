@@ -78,7 +78,9 @@ export async function crawl(options: CrawlOptions, { signal }: { signal?: AbortS
   let complete = false;
   try {
     while (!end.signal.aborted) {
-      for (let target = running.size < o.concurrency ? graph.next() : undefined; target !== undefined; target = running.size < o.concurrency ? graph.next() : undefined) {
+      while (running.size < o.concurrency) {
+        const target = graph.next();
+        if (target === undefined) break;
         const visit: Promise<void> = visitNode(target, graph, ctx, log).finally(() => {
           running.delete(visit);
           settled.notify();
