@@ -58,7 +58,8 @@ export type { NodeInfo, ProtocolVersion } from '../framework/identity/node-info.
 export { NodeAddress, type HostLookup } from '../framework/address/node-address.js';
 export type { Endpoint, Protocol } from '../framework/address/endpoint.js';
 export type { PeerUpdate, PeerStatus, PeerBehaviour, ConnectionDirection } from '../framework/peer/types.js';
-export type { PeerSnapshot, PeerState, PeerManagerMetrics } from '../framework/peer/snapshot.js';
+export type { PeerSnapshot, PeerManagerMetrics } from '../framework/peer/snapshot.js';
+export type { PeerState } from '../framework/peer/connections.js';
 export type { RouterMetricsSnapshot } from '../framework/router/metrics.js';
 
 // Errors every application may meet
