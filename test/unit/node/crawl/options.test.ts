@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { NodeAddress } from '../../../framework/address/node-address.js';
-import { CrawlOptionsError, DEFAULT_CRAWL_OPTIONS, resolveCrawlOptions, type CrawlOptions } from '../../../node/crawl/options.js';
+import { NodeAddress } from '../../../../framework/address/node-address.js';
+import { CrawlOptionsError, DEFAULT_CRAWL_OPTIONS, resolveCrawlOptions, type CrawlOptions } from '../../../../node/crawl/options.js';
 
 const ID = 'a'.repeat(40);
 const SEED = `${ID}@203.0.113.7:26656`;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { AddressResolutionError } from '../../../framework/address/errors.js';
-import { AbortError } from '../../../framework/errors/base.js';
-import { DialedIdMismatchError, IncompatiblePeerError, InvalidPeerNodeInfoError, InvalidNodeInfoError, SelfConnectionError } from '../../../framework/identity/errors.js';
-import type { NodeID } from '../../../framework/identity/node-id.js';
-import { DialError, HandshakeError, HandshakeTimeoutError } from '../../../framework/transport/errors.js';
-import { crawlErrorKind, isFinalKind } from '../../../node/crawl/error-kind.js';
-import { NodeInfoTooLargeError } from '../../../plugins/transports/mconn/errors.js';
+import { AddressResolutionError } from '../../../../framework/address/errors.js';
+import { AbortError } from '../../../../framework/errors/base.js';
+import { DialedIdMismatchError, IncompatiblePeerError, InvalidPeerNodeInfoError, InvalidNodeInfoError, SelfConnectionError } from '../../../../framework/identity/errors.js';
+import type { NodeID } from '../../../../framework/identity/node-id.js';
+import { DialError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
+import { crawlErrorKind, isFinalKind } from '../../../../node/crawl/error-kind.js';
+import { NodeInfoTooLargeError } from '../../../../plugins/transports/mconn/errors.js';
 
 const A = 'a'.repeat(40) as NodeID;
 const B = 'b'.repeat(40) as NodeID;

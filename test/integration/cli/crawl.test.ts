@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { CrawlResult } from '../../node/crawl/crawl-result.js';
-import { createTestNetwork, type TestNetwork } from '../../node/testing/test-network.js';
-import { tmp2p as run } from '../support/cli.js';
+import type { CrawlResult } from '../../../node/crawl/crawl-result.js';
+import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
+import { tmp2p as run } from '../../support/cli.js';
 
 const tmp2p = (args: string[]) => run(args, { timeoutMs: 90_000 });
 const NETWORK = 'cli-crawl-test';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { NodeID } from '../../../framework/identity/node-id.js';
-import type { CrawledNode, CrawlResult, CrawlStats } from '../../../node/crawl/crawl-result.js';
-import { formatCrawlTable } from '../../../node/crawl/table.js';
+import type { NodeID } from '../../../../framework/identity/node-id.js';
+import type { CrawledNode, CrawlResult, CrawlStats } from '../../../../node/crawl/crawl-result.js';
+import { formatCrawlTable } from '../../../../node/crawl/table.js';
 
 const A = 'a'.repeat(40) as NodeID;
 const B = 'b'.repeat(40) as NodeID;

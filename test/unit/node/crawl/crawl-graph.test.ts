@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { NodeAddress } from '../../../framework/address/node-address.js';
-import type { NodeID } from '../../../framework/identity/node-id.js';
-import { CrawlGraph, type CrawlGraphLimits, type DialTarget, type WireAddress } from '../../../node/crawl/crawl-graph.js';
-import { DEFAULT_CRAWL_OPTIONS } from '../../../node/crawl/options.js';
-import { makeNodeInfo } from '../../support/node-info.js';
+import { NodeAddress } from '../../../../framework/address/node-address.js';
+import type { NodeID } from '../../../../framework/identity/node-id.js';
+import { CrawlGraph, type CrawlGraphLimits, type DialTarget, type WireAddress } from '../../../../node/crawl/crawl-graph.js';
+import { DEFAULT_CRAWL_OPTIONS } from '../../../../node/crawl/options.js';
+import { makeNodeInfo } from '../../../support/node-info.js';
 
 /** A deterministic node ID for test node `n`. */
 function nid(n: number | string): NodeID {
