@@ -5,6 +5,7 @@ import { PEX_CHANNEL_ID } from '../../reactors/pex/pex-channel.js';
 import { cometBFTOrSkip, type CometBFTNode } from './support/cometbft.js';
 import { CometBFTNetwork } from './support/cometbft-network.js';
 import { pollUntil } from './support/poll.js';
+import { tmp2p } from '../support/cli.js';
 
 /**
  * `crawl` against a local four-node CometBFT v0.38.17 network on loopback: a kvstore validator and
@@ -91,6 +92,24 @@ describe('interop: crawl a four-node CometBFT v0.38.17 network', function () {
     const real = new Set(cmt.nodes.map((n) => `${n.nodeId}@${hostPort(n)}`));
     for (const edge of result.edges) assert.ok(real.has(edge.to), `edge ${edge.from} -> ${edge.to} points into the network`);
     assert.equal(result.nodes.length, cmt.nodes.length, 'no node that is not in the network');
+  });
+
+  it('`tmp2p crawl --json` prints the same network, and the table lists all four nodes', async function () {
+    const cmt = network();
+    const json = await tmp2p(['crawl', '--seeds', cmt.validator.p2pAddress, '--network', cmt.chainId, '--json'], { timeoutMs: 120_000 });
+    assert.equal(json.code, 0, json.stderr);
+    const result = JSON.parse(json.stdout) as CrawlResult;
+    crawlerIds.push(result.crawler.nodeId);
+    assert.deepEqual(
+      new Set(result.nodes.map((n) => `${n.nodeId} ${n.status} ${n.nodeInfo?.moniker}`)),
+      new Set(cmt.nodes.map((n) => `${n.nodeId} reachable ${n.moniker}`)),
+    );
+    assert.deepEqual(missingEdges(result), []);
+
+    const table = await tmp2p(['crawl', '--seeds', cmt.validator.p2pAddress, '--network', cmt.chainId], { timeoutMs: 120_000 });
+    assert.equal(table.code, 0, table.stderr);
+    for (const n of cmt.nodes) assert.match(table.stdout, new RegExp(`^${n.nodeId}\\s+reachable\\s+127\\.0\\.0\\.1:${n.p2pPort}\\s+${n.moniker}\\s+0\\.38\\.17\\s`, 'm'));
+    assert.match(table.stdout, /^4 nodes: 4 reachable, 0 unreachable, 0 skipped, 0 not dialed; \d+ edges; 4 dials; complete after/m);
   });
 
   it('leaves no node punishing the crawler, and no crawler address in their books', async function () {
