@@ -36,6 +36,22 @@ export {
   type BlockFollower,
   type FollowedBlock,
 } from './send-tx/index.js';
+// Crawling a network through PEX (the crawler itself loads on the first crawl)
+export {
+  crawl,
+  formatCrawlTable,
+  CrawlOptionsError,
+  DEFAULT_CRAWL_OPTIONS,
+  type CrawlOptions,
+  type CrawlResult,
+  type CrawledNode,
+  type CrawledNodeInfo,
+  type CrawlEdge,
+  type CrawlErrorKind,
+  type CrawlNodeStatus,
+  type CrawlStats,
+  type PexOutcome,
+} from './crawl/index.js';
 
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCrawl } from './commands/crawl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerNodeCommands } from './commands/node-commands.js';
 import { registerPeersCommand } from './commands/peers.js';
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerPeersCommand(program);
   registerSimulate(program);
   registerSendTx(program);
+  registerCrawl(program);
   return program;
 }

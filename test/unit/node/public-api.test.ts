@@ -10,7 +10,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
     module: () => import('../../../node/index.js'),
     names: [
       'AbortError', 'AddressResolutionError', 'Channel', 'ChannelAlreadyOpenError', 'ConfigError', 'ConnectionClosedError',
-      'ConnectionDeniedError', 'DEFAULT_CONFIG_PATH', 'DialError', 'DialedIdMismatchError', 'Every', 'HandshakeError',
+      'ConnectionDeniedError', 'CrawlOptionsError', 'DEFAULT_CONFIG_PATH', 'DEFAULT_CRAWL_OPTIONS', 'DialError', 'DialedIdMismatchError', 'Every', 'HandshakeError',
       'HandshakeTimeoutError', 'IncompatiblePeerError', 'InvalidArgumentError', 'InvalidConsumeOptionsError', 'InvalidEndpointError',
       'InvalidNodeAddressError', 'InvalidNodeIDError', 'InvalidNodeInfoError', 'InvalidNodeKeyError', 'InvalidPeerNodeInfoError',
       'InvalidVarintError', 'ListenAddressError', 'MessageDecodeError', 'MessageTooLargeError', 'Node', 'NodeAddress', 'NodeIdMismatchError', 'NodeKey',
@@ -18,7 +18,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'NodeStateError', 'OnMessage', 'OnPeerUpdate', 'P2PError', 'PROTOCOL_VERSION', 'PeerRejectedError', 'PeerStoreError',
       'PluginNotFoundError', 'ProtocolViolationError', 'Reactor', 'ReactorDefinitionError', 'SelfConnectionError', 'StartupError', 'TMP2P_VERSION',
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
-      'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
+      'crawl', 'createLogger', 'createNode', 'defineChannel', 'formatCrawlTable', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
       // send-tx
       'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',
@@ -60,7 +60,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'FloodReactor', 'MIN_REQUEST_INTERVAL_MS', 'NetAddress', 'PEX_CHANNEL_ID', 'PEX_RECV_MESSAGE_CAPACITY', 'PexAddrs', 'PexChannel',
       'PexInvalidAddressError', 'PexOptionsError', 'PexPeerState', 'PexProtocolError', 'PexReactor', 'PexRequest',
       'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
-      'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
+      'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'privateAddressAllowed', 'resolvePexOptions', 'selectionSize',
       'toNetAddresses', 'wireIP',
       // blocksync and block verification
       'BLOCKSYNC_CHANNEL_ID', 'BLOCK_PART_SIZE_BYTES', 'BLOCK_RESPONSE_OVERHEAD_BYTES', 'BlockEncodingError', 'BlockRequest',
