@@ -41,9 +41,9 @@ export class MempoolRepeatedTxError extends MempoolProtocolError {
 }
 
 /**
- * A peer sent a `Txs` message with no tx in it, or a tx that is empty or
- * over `maxTxBytes` (yet within the channel's limit). Non-fatal: CometBFT
- * only logs these; they cost the peer score, and many of them the connection.
+ * A peer sent a `Txs` message with no tx in it, or an empty tx. Non-fatal:
+ * CometBFT only logs these; they cost the peer score, and many of them the
+ * connection.
  */
 export class MempoolInvalidTxsError extends MempoolProtocolError {
   override name = 'MempoolInvalidTxsError';

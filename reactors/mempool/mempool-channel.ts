@@ -1,5 +1,5 @@
 import { tendermint } from '../../proto/gen/messages.js';
-import { defineChannel } from '../../framework/router/channel-definition.js';
+import { defineChannel, type ChannelDefinition } from '../../framework/router/channel-definition.js';
 import { oneofWrapper } from '../../framework/router/message-type.js';
 
 /** `tendermint.mempool.Txs { repeated bytes txs = 1; }`: what the reactor sends and receives. */
@@ -14,6 +14,9 @@ export const MEMPOOL_CHANNEL_ID = 0x30;
 
 /** CometBFT's default `mempool.max_tx_bytes` (1 MiB). */
 export const DEFAULT_MAX_TX_BYTES = 1_048_576;
+
+/** The most `maxTxBytes` may be: CometBFT's largest block (`types.MaxBlockSizeBytes`), which no tx can exceed. */
+export const MAX_MAX_TX_BYTES = 104_857_600;
 
 function uvarintLength(n: number): number {
   let length = 1;
@@ -43,18 +46,25 @@ export function txsMessageSize(txBytes: number): number {
 export const MEMPOOL_RECV_MESSAGE_CAPACITY = txsMessageSize(DEFAULT_MAX_TX_BYTES);
 
 /**
+ * The channel for a network whose `max_tx_bytes` is `maxTxBytes`.
  * Descriptor values are CometBFT v0.38's (`mempool/reactor.go` GetChannels:
- * priority 5, the receive limit above), so both sides agree on what a
- * too-large message is. The queue sizes are ours: a tx per message, bursts
- * of a peer's whole mempool (5,000 txs by default) when it connects.
+ * priority 5, the receive limit is the size of a message holding one tx of
+ * `max_tx_bytes`), so both sides agree on what a too-large message is. The
+ * queue sizes are ours: a tx per message, bursts of a peer's whole mempool
+ * (5,000 txs by default) when it connects.
  */
-export const MempoolChannel = defineChannel({
-  id: MEMPOOL_CHANNEL_ID,
-  name: 'mempool',
-  messageType: MempoolWireMessage,
-  wrapper: oneofWrapper(MempoolWireMessage, { txs: Txs }),
-  priority: 5,
-  sendQueueCapacity: 256,
-  recvMessageCapacity: MEMPOOL_RECV_MESSAGE_CAPACITY,
-  recvQueueCapacity: 4096,
-});
+export function mempoolChannel(maxTxBytes = DEFAULT_MAX_TX_BYTES): ChannelDefinition<MempoolWireMessage, Txs> {
+  return defineChannel({
+    id: MEMPOOL_CHANNEL_ID,
+    name: 'mempool',
+    messageType: MempoolWireMessage,
+    wrapper: oneofWrapper(MempoolWireMessage, { txs: Txs }),
+    priority: 5,
+    sendQueueCapacity: 256,
+    recvMessageCapacity: txsMessageSize(maxTxBytes),
+    recvQueueCapacity: 4096,
+  });
+}
+
+/** The channel under CometBFT's default config (receive limit 1,048,584 bytes). */
+export const MempoolChannel = mempoolChannel();

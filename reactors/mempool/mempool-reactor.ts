@@ -7,7 +7,7 @@ import { Channel, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type Re
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import { TOKENS } from '../../framework/tokens.js';
 import { InvalidTxError, MempoolFloodError, MempoolInvalidTxsError, MempoolRepeatedTxError, MempoolStoppedError } from './errors.js';
-import { MEMPOOL_CHANNEL_ID, MempoolChannel, Txs } from './mempool-channel.js';
+import { MEMPOOL_CHANNEL_ID, mempoolChannel, Txs } from './mempool-channel.js';
 import { resolveMempoolOptions, type MempoolOptions, type ResolvedMempoolOptions } from './options.js';
 import { SeenCache, type SeenTx } from './seen-cache.js';
 import { TxBudget } from './tx-budget.js';
@@ -80,8 +80,9 @@ interface MempoolPeer {
  * sent it to us or were sent it before. Each peer has a tx budget (rate and
  * burst); one that exceeds it is disconnected, one that repeats a tx on the
  * same connection or sends invalid ones costs score, then the connection.
- * The transport closes a connection whose message exceeds CometBFT's
- * channel limit before buffering it.
+ * The transport closes a connection whose message exceeds the channel's
+ * limit (one tx of `maxTxBytes` in its message, as CometBFT's) before
+ * buffering it.
  *
  * CometBFT sends a tx to a peer only once that peer has announced (on the
  * consensus state channel, 0x20) a height at least the tx's height − 1; a
@@ -89,7 +90,7 @@ interface MempoolPeer {
  */
 @Reactor('mempool')
 export class MempoolReactor implements ReactorLifecycle {
-  @Channel(MempoolChannel) readonly channel!: ChannelHandle<Txs>;
+  @Channel((self: MempoolReactor) => mempoolChannel(self.options.maxTxBytes)) readonly channel!: ChannelHandle<Txs>;
 
   readonly stats: MempoolStats = {
     messagesReceived: 0,

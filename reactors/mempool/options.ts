@@ -1,6 +1,6 @@
 import { parseDuration } from '../../framework/util/duration.js';
 import { MempoolOptionsError } from './errors.js';
-import { DEFAULT_MAX_TX_BYTES } from './mempool-channel.js';
+import { DEFAULT_MAX_TX_BYTES, MAX_MAX_TX_BYTES } from './mempool-channel.js';
 
 /**
  * Options of the mempool reactor, from `[reactors.mempool]` in config.toml
@@ -9,12 +9,12 @@ import { DEFAULT_MAX_TX_BYTES } from './mempool-channel.js';
  */
 export interface MempoolOptions {
   /**
-   * Largest tx accepted from a peer or handed to `broadcast`. Default
-   * 1,048,576 (CometBFT's `max_tx_bytes`), which is also the most: the
-   * channel's receive limit is fixed at CometBFT's default, the size of a
-   * message holding one tx of 1 MiB. A larger message closes the connection
-   * in the transport; a tx over a lower `maxTxBytes` is dropped and is a
-   * non-fatal peer error.
+   * The network's `max_tx_bytes`: the largest tx accepted from a peer or
+   * handed to `broadcast`. Default 1,048,576 (CometBFT's default); at most
+   * 104,857,600 (CometBFT's largest block). The channel's receive limit is
+   * the size of a message holding one such tx, as CometBFT sizes it: a
+   * larger message closes the connection in the transport before it is
+   * buffered. Every connection may buffer one message of that size.
    */
   readonly maxTxBytes: number;
   /**
@@ -98,7 +98,7 @@ export function resolveMempoolOptions(input: Partial<MempoolOptions> | undefined
     return fail('banDurationMs', o.banDurationMs, (cause as Error).message);
   }
   return {
-    maxTxBytes: integer('maxTxBytes', o.maxTxBytes, 1, DEFAULT_MAX_TX_BYTES),
+    maxTxBytes: integer('maxTxBytes', o.maxTxBytes, 1, MAX_MAX_TX_BYTES),
     seenCacheSize: integer('seenCacheSize', o.seenCacheSize, 1, 10_000_000),
     relay: o.relay,
     maxTxsPerSecond: integer('maxTxsPerSecond', o.maxTxsPerSecond, 1, 1_000_000),

@@ -4,7 +4,7 @@ import type { Node } from '../../../node/node.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { MempoolReactor, type ReceivedTx } from '../../../reactors/mempool/mempool-reactor.js';
-import { DEFAULT_MAX_TX_BYTES, MEMPOOL_RECV_MESSAGE_CAPACITY, Txs } from '../../../reactors/mempool/mempool-channel.js';
+import { DEFAULT_MAX_TX_BYTES, MEMPOOL_RECV_MESSAGE_CAPACITY, Txs, txsMessageSize } from '../../../reactors/mempool/mempool-channel.js';
 import { txHash } from '../../../reactors/mempool/tx-hash.js';
 
 /*
@@ -88,6 +88,21 @@ describe('mempool reactor between tmp2p nodes over TCP', function () {
     assert.equal(reason?.name, 'MessageTooLargeError');
     assert.match(reason!.message, new RegExp(`${MEMPOOL_RECV_MESSAGE_CAPACITY}`));
     assert.equal(seen.txs.length, 1, 'the oversized tx was never emitted');
+  });
+
+  it('sizes the limit from max_tx_bytes: with 4096, a message holding a 4097-byte tx drops its sender', async () => {
+    net = await createTestNetwork({ nodes: 2, reactors: [MempoolReactor], config: TCP, nodeConfig: (i) => (i === 0 ? { reactors: { mempool: { max_tx_bytes: 4096 } } } : {}) });
+    await net.waitForFullMesh();
+    await net.waitFor(() => mempool(net!.node(0)).mempoolPeers().length === 1, { what: 'mempool peers' });
+    const [target, sender] = [net.node(0), net.node(1)];
+    const seen = record(target);
+    mempool(sender).broadcast(new Uint8Array(4096).fill(1));
+    await net.waitFor(() => seen.txs.length === 1, { what: 'the 4096-byte tx' });
+    mempool(sender).broadcast(new Uint8Array(4097).fill(2));
+    await net.waitFor(() => downs(seen.events, sender.nodeId).length === 1, { what: 'the sender dropped' });
+    const reason = downs(seen.events, sender.nodeId)[0]!.reason;
+    assert.equal(reason?.name, 'MessageTooLargeError');
+    assert.match(reason!.message, new RegExp(`${txsMessageSize(4096)}`));
   });
 
   it('disconnects a peer that sends more txs than its budget with MempoolFloodError', async () => {

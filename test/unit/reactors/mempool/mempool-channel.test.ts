@@ -4,6 +4,7 @@ import {
   MEMPOOL_RECV_MESSAGE_CAPACITY,
   MempoolChannel,
   MempoolWireMessage,
+  mempoolChannel,
   Txs,
   txsMessageSize,
 } from '../../../../reactors/mempool/mempool-channel.js';
@@ -25,6 +26,11 @@ describe('mempool channel', () => {
   it('limits received messages to one tx of 1 MiB (CometBFT\'s default max_tx_bytes) in its Message{Txs}', () => {
     assert.equal(MEMPOOL_RECV_MESSAGE_CAPACITY, 1_048_584);
     assert.equal(MempoolChannel.recvMessageCapacity, encodedSize(1_048_576));
+  });
+
+  it('sizes the limit for another max_tx_bytes the same way', () => {
+    assert.equal(mempoolChannel(4096).recvMessageCapacity, encodedSize(4096));
+    assert.equal(mempoolChannel(4096).id, 0x30);
   });
 
   it('puts a tx on the wire as CometBFT does: Message field 1 (Txs), Txs field 1 (bytes)', () => {

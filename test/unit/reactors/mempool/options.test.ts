@@ -27,7 +27,7 @@ describe('mempool options', () => {
 
   it('rejects bad values, naming the option', () => {
     const bad: Array<[object, RegExp]> = [
-      [{ maxTxBytes: 1_048_577 }, /maxTxBytes.*from 1 to 1048576/],
+      [{ maxTxBytes: 104_857_601 }, /maxTxBytes.*from 1 to 104857600/],
       [{ maxTxBytes: 0 }, /maxTxBytes/],
       [{ seenCacheSize: 1.5 }, /seenCacheSize/],
       [{ relay: 'yes' }, /relay.*true or false/],
