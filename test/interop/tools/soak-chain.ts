@@ -30,7 +30,7 @@ import { sleep } from '../support/poll.js';
 import { describeEvent, Tmp2pInteropNode } from '../support/tmp2p-node.js';
 
 /** The reactors the tmp2p node runs, by their registered names. */
-const SOAK_REACTORS = ['pex', 'mempool'];
+const SOAK_REACTORS = ['pex', 'mempool', 'blocksync', 'consensus-state'];
 /** CometBFT log lines that mean a peer was dropped for an error, timed out or was banned. */
 const PEER_ERROR = /Stopping peer for error|pong timeout|Add address to blacklist|MarkBad|peer misbehaved/i;
 /** After the last transaction, how long commits and chain → tmp2p arrivals may still take. */
