@@ -23,21 +23,12 @@ export class MempoolProtocolError extends ProtocolViolationError {
 
 /**
  * A peer sent more txs than its budget allows (`maxTxsPerSecond` sustained,
- * `maxTxsBurst` at once): fatal, the peer is disconnected (and banned for
- * `banDurationMs` when that is set).
+ * `maxTxsBurst` at once; every tx counts, duplicates and repeats included):
+ * fatal, the peer is disconnected (and banned for `banDurationMs` when that
+ * is set).
  */
 export class MempoolFloodError extends MempoolProtocolError {
   override name = 'MempoolFloodError';
-}
-
-/**
- * A peer sent, on the same connection, a tx it had sent before. CometBFT
- * sends each tx once per connection; each repeat is a non-fatal peer error,
- * so a peer that keeps repeating is disconnected by the router after
- * `p2p.max_peer_errors` of them.
- */
-export class MempoolRepeatedTxError extends MempoolProtocolError {
-  override name = 'MempoolRepeatedTxError';
 }
 
 /**

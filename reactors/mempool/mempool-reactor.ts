@@ -6,7 +6,7 @@ import { systemClock, type Clock, type PeerUpdate } from '../../framework/peer/t
 import { Channel, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import { TOKENS } from '../../framework/tokens.js';
-import { InvalidTxError, MempoolFloodError, MempoolInvalidTxsError, MempoolRepeatedTxError, MempoolStoppedError } from './errors.js';
+import { InvalidTxError, MempoolFloodError, MempoolInvalidTxsError, MempoolStoppedError } from './errors.js';
 import { MEMPOOL_CHANNEL_ID, mempoolChannel, Txs } from './mempool-channel.js';
 import { resolveMempoolOptions, type MempoolOptions, type ResolvedMempoolOptions } from './options.js';
 import { SeenCache, type SeenTx } from './seen-cache.js';
@@ -44,7 +44,12 @@ export interface MempoolStats {
   newTxs: number;
   /** Txs seen before (from another peer, or sent to this peer by us): dropped, no fault. */
   duplicates: number;
-  /** Txs a peer sent again on the same connection: dropped, a peer error each. */
+  /**
+   * Txs a peer sent again on the same connection: dropped, no fault on their
+   * own (CometBFT resends its whole mempool to a peer when the tx its gossip
+   * routine waits on is removed from the tail of its list), but each costs
+   * the peer's budget like any tx.
+   */
   repeats: number;
   /** Empty `Txs` messages, and txs that are empty or over `maxTxBytes`: dropped, a peer error per message. */
   invalid: number;
@@ -78,8 +83,9 @@ interface MempoolPeer {
  * de-duplicates); `broadcast(tx)` gossips a tx to every peer that has the
  * channel, one tx per message as CometBFT sends them, except to peers that
  * sent it to us or were sent it before. Each peer has a tx budget (rate and
- * burst); one that exceeds it is disconnected, one that repeats a tx on the
- * same connection or sends invalid ones costs score, then the connection.
+ * burst) that every tx it sends costs, duplicates and repeats included; one
+ * that exceeds it is disconnected. Invalid messages cost score, then the
+ * connection.
  * The transport closes a connection whose message exceeds the channel's
  * limit (one tx of `maxTxBytes` in its message, as CometBFT's) before
  * buffering it.
@@ -214,8 +220,9 @@ export class MempoolReactor implements ReactorLifecycle {
       if (entry === undefined) {
         this.accept(from, peer, hash, tx);
       } else if (entry.from.get(from) === peer.serial) {
+        // Not a fault: CometBFT restarts its gossip from the front of its mempool when the element it
+        // waits on is committed while others remain. A peer that repeats without end runs out of budget.
         this.stats.repeats++;
-        this.peerError(from, new MempoolRepeatedTxError(`peer ${from} sent tx ${hash} again on the same connection`), false);
       } else {
         this.stats.duplicates++;
         entry.from.set(from, peer.serial);

@@ -77,7 +77,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       // mempool (channel 0x30)
       'DEFAULT_MAX_TX_BYTES', 'DEFAULT_MEMPOOL_OPTIONS', 'InvalidTxError', 'MEMPOOL_CHANNEL_ID', 'MEMPOOL_RECV_MESSAGE_CAPACITY',
       'MempoolChannel', 'MempoolFloodError', 'MempoolInvalidTxsError', 'MempoolOptionsError', 'MempoolProtocolError', 'MempoolReactor',
-      'MempoolRepeatedTxError', 'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
+      'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
       'MAX_MAX_TX_BYTES', 'mempoolChannel',
     ],
   },

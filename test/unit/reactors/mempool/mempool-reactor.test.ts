@@ -43,7 +43,7 @@ describe('MempoolReactor', () => {
       assert.deepEqual(h.channel.peerErrors, []);
     });
 
-    it('reports a tx repeated by the same peer on the same connection as a non-fatal peer error, each time', async () => {
+    it('counts a tx repeated by the same peer on one connection, without a fault: CometBFT resends its mempool after a commit', async () => {
       const h = await harness();
       h.connect(nid(1));
       h.deliver(nid(1), tx('a=1'));
@@ -51,19 +51,27 @@ describe('MempoolReactor', () => {
       h.deliver(nid(1), tx('a=1'));
       assert.equal(h.received.length, 1);
       assert.equal(h.reactor.stats.repeats, 2);
-      assert.deepEqual(names(h.channel.peerErrors), ['MempoolRepeatedTxError', 'MempoolRepeatedTxError']);
-      assert.ok(h.channel.peerErrors.every((e) => e.fatal === false && e.nodeId === nid(1)));
+      assert.deepEqual(h.channel.peerErrors, []);
     });
 
-    it('judges repeats per connection: after a reconnect the peer may send the tx again', async () => {
+    it('charges repeats to the budget: a peer that resends one tx without end is disconnected as a flooder', async () => {
+      const h = await harness({ maxTxsBurst: 5, maxTxsPerSecond: 1 });
+      h.connect(nid(1));
+      for (let i = 0; i < 6; i++) h.deliver(nid(1), tx('a=1'));
+      assert.equal(h.reactor.stats.repeats, 4);
+      assert.deepEqual(names(h.channel.peerErrors), ['MempoolFloodError']);
+      assert.equal(h.channel.peerErrors[0]!.fatal, true);
+    });
+
+    it('judges repeats per connection: after a reconnect the same tx again is a duplicate, not a repeat', async () => {
       const h = await harness();
       h.connect(nid(1));
       h.deliver(nid(1), tx('a=1'));
       h.disconnect(nid(1));
       h.connect(nid(1));
       h.deliver(nid(1), tx('a=1'));
-      assert.deepEqual(h.channel.peerErrors, []);
       assert.equal(h.reactor.stats.duplicates, 1);
+      assert.equal(h.reactor.stats.repeats, 0);
     });
 
     it('disconnects a peer that sends more txs than its burst, and counts nothing more from it', async () => {
