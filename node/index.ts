@@ -21,6 +21,14 @@ export { TOKENS } from '../framework/tokens.js';
 export { inject, injectable, optional, type Container } from 'inversify';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
 
+// Following a chain
+export { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS, type FollowOptions } from './follow/follow.js';
+export type { FollowedBlock } from './follow/block-stream.js';
+export { FollowError, FollowOptionsError, FollowPeerError, FollowTimeoutError, BlockUnavailableError } from './follow/errors.js';
+// Types only: the classes are in tmp2p/reactors, and `import 'tmp2p'` loads no reactor (branch on `error.name`).
+export type { BlockVerificationError, BlockVerificationReason } from '../reactors/blocksync/errors.js';
+export type { BlockId } from '../reactors/blocksync/block-hash.js';
+
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';
 export { reactorNameOf, type ReactorClass } from '../framework/reactor/metadata.js';

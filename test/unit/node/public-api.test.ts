@@ -20,6 +20,9 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
       'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
+      // follow
+      'BlockUnavailableError', 'DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS', 'FollowError', 'FollowOptionsError', 'FollowPeerError', 'FollowTimeoutError',
+      'follow',
     ],
   },
   'tmp2p/testing': {

@@ -1,0 +1,3 @@
+export { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS, type FollowOptions } from './follow.js';
+export { BlockStream, FOLLOW_BUFFER_BLOCKS, followedBlock, type FollowedBlock } from './block-stream.js';
+export * from './errors.js';
