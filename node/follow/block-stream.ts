@@ -36,7 +36,8 @@ export function followedBlock(block: ReceivedBlock): FollowedBlock {
  * FOLLOW_BUFFER_BLOCKS (plus the reactor's in-flight window) for a consumer
  * slower than the download, pausing the reactor meanwhile, and resuming it
  * at half. Iteration throws the first error given to `fail` (e.g. a
- * BlockVerificationError), or the signal's reason once `signal` aborts.
+ * BlockVerificationError) once the blocks verified before it are handed
+ * out, or the signal's reason as soon as `signal` aborts.
  * `close()` detaches it from the reactor.
  */
 export class BlockStream implements AsyncIterable<FollowedBlock> {
@@ -81,7 +82,8 @@ export class BlockStream implements AsyncIterable<FollowedBlock> {
   async *[Symbol.asyncIterator](): AsyncGenerator<FollowedBlock> {
     try {
       for (;;) {
-        if (this.failure !== undefined) throw this.failure;
+        // Blocks verified before a failure are still handed out; an abort ends the iteration at once.
+        if (this.failure !== undefined && (this.buffer.length === 0 || this.signal.aborted)) throw this.failure;
         const next = this.buffer.shift();
         if (next !== undefined) {
           if (this.buffer.length <= FOLLOW_BUFFER_BLOCKS / 2) this.reactor.resume();
