@@ -17,6 +17,7 @@ describe('resolveBlocksyncOptions', () => {
     const o = resolveBlocksyncOptions({ requestTimeoutMs: '2s', statusIntervalMs: 250, startHeight: 'base' });
     assert.deepEqual([o.requestTimeoutMs, o.statusIntervalMs, o.startHeight], [2_000, 250, 'base']);
     assert.equal(resolveBlocksyncOptions({ startHeight: 1200 }).startHeight, 1200);
+    assert.equal(resolveBlocksyncOptions({ startHeight: '1200' as never }).startHeight, 1200, 'as --set gives it');
   });
 
   const bad: Array<[string, Record<string, unknown>]> = [
