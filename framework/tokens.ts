@@ -90,6 +90,8 @@ export const TOKENS = {
   BlocksyncReactorOptions: Symbol.for('tmp2p.BlocksyncReactorOptions'),
   /** Options of the built-in consensus-state listener (`[reactors.consensus-state]`). */
   ConsensusStateReactorOptions: Symbol.for('tmp2p.ConsensusStateReactorOptions'),
+  /** Options of the built-in mempool reactor (`[reactors.mempool]`). */
+  MempoolReactorOptions: Symbol.for('tmp2p.MempoolReactorOptions'),
   /**
    * `[reactors.<name>]` tables of reactors that are not built in, keyed by
    * the reactor's name, with camelCased keys (`Readonly<Record<string, Record<string, unknown>>>`).

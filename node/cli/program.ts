@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import { registerCrawl } from './commands/crawl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFollow } from './commands/follow.js';
 import { registerNodeCommands } from './commands/node-commands.js';
 import { registerPeersCommand } from './commands/peers.js';
+import { registerSendTx } from './commands/send-tx.js';
 import { registerSimulate } from './commands/simulate.js';
 import { TMP2P_VERSION } from '../version.js';
 
@@ -15,5 +17,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerPeersCommand(program);
   registerSimulate(program);
+  registerSendTx(program);
+  registerCrawl(program);
   return program;
 }

@@ -55,6 +55,7 @@ export interface ComponentOptions {
   readonly floodReactor: Table;
   readonly blocksyncReactor: Table;
   readonly consensusStateReactor: Table;
+  readonly mempoolReactor: Table;
   /** `[reactors.<name>]` tables of every reactor, built in or not. */
   readonly reactorTables: Readonly<Record<string, Table>>;
 }
@@ -114,6 +115,7 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
     floodReactor: reactors['flood'] ?? {},
     blocksyncReactor: reactors['blocksync'] ?? {},
     consensusStateReactor: reactors['consensus-state'] ?? {},
+    mempoolReactor: reactors['mempool'] ?? {},
     reactorTables: reactors,
   };
 }
@@ -141,6 +143,7 @@ export function bindComponentOptions(container: Container, options: ComponentOpt
     [TOKENS.FloodReactorOptions, options.floodReactor],
     [TOKENS.BlocksyncReactorOptions, options.blocksyncReactor],
     [TOKENS.ConsensusStateReactorOptions, options.consensusStateReactor],
+    [TOKENS.MempoolReactorOptions, options.mempoolReactor],
     [TOKENS.ReactorTables, options.reactorTables],
   ];
   for (const [token, value] of bindings) container.bind(token).toConstantValue(value);

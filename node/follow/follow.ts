@@ -55,8 +55,7 @@ export async function* follow(options: FollowOptions, { signal }: { signal?: Abo
   const { address, from, connectTimeoutMs } = checkOptions(options);
   const { BlocksyncReactor } = await import('../../reactors/blocksync/blocksync-reactor.js');
   const { ConsensusStateReactor } = await import('../../reactors/consensus-state/consensus-state-reactor.js');
-  // TODO(merge): the mempool reactor ("mempool") in place of this listener once it is on main.
-  const { FollowMempoolListener } = await import('./mempool-listener.js');
+  const { MempoolReactor } = await import('../../reactors/mempool/mempool-reactor.js');
   const peer = address.nodeId;
   const overrides = options.config ?? {};
   const reactorOverrides = table(overrides['reactors']);
@@ -84,7 +83,7 @@ export async function* follow(options: FollowOptions, { signal }: { signal?: Abo
           },
         },
       },
-      { reactors: [BlocksyncReactor, ConsensusStateReactor, FollowMempoolListener], logger: options.logger ?? silentLogger(), signal: combined },
+      { reactors: [BlocksyncReactor, ConsensusStateReactor, MempoolReactor], logger: options.logger ?? silentLogger(), signal: combined },
     );
     const reactor = node.reactor(BlocksyncReactor);
     // Listening before the peer connects, so no block or rejection can pass unseen.

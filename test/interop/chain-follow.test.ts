@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { z } from 'zod';
 import type { Subscription } from 'rxjs';
 import { createNode } from '../../node/create-node.js';
 import type { Node } from '../../node/node.js';
 import { follow } from '../../node/follow/follow.js';
-import { FollowMempoolListener } from '../../node/follow/mempool-listener.js';
+import { MempoolReactor, type ReceivedTx } from '../../reactors/mempool/mempool-reactor.js';
 import { silentLogger } from '../../framework/logging/logger.js';
 import type { RouterEvent } from '../../framework/router/events.js';
 import type { ReactorClass } from '../../framework/reactor/metadata.js';
@@ -12,7 +13,7 @@ import { ConsensusStateReactor } from '../../reactors/consensus-state/consensus-
 import { hashHex } from '../../reactors/blocksync/block-hash.js';
 import { blockFromJson, type RpcBlockResult } from '../support/block-json.js';
 import { BlockServer, copyBlock } from '../support/block-server.js';
-import { spawnCli, type CliProcess } from '../support/cli.js';
+import { spawnCli, tmp2p, type CliProcess } from '../support/cli.js';
 import { CometBFTNode, cometBFTOrSkip } from './support/cometbft.js';
 import { rpcBlock, submitTx } from './support/block-rpc.js';
 import { pollUntil } from './support/poll.js';
@@ -105,29 +106,43 @@ describe('interop: following a CometBFT v0.38.17 chain', function () {
     assert.deepEqual(await peerTrouble(chain), [], 'CometBFT dropped no peer and refused nothing');
   });
 
-  it('announces its height on 0x20, hears CometBFT’s round steps, and so receives the txs CometBFT gossips', async function () {
+  it('announces its height on 0x20, hears CometBFT’s round steps, and so a tx submitted over RPC arrives on txs$', async function () {
     const chain = cmt!;
-    const node = await chainNode(chain, [BlocksyncReactor, ConsensusStateReactor, FollowMempoolListener], { blocksync: { start_height: 'latest' } });
+    const node = await chainNode(chain, [BlocksyncReactor, ConsensusStateReactor, MempoolReactor], { blocksync: { start_height: 'latest' } });
     nodes.push(node);
     const events = record(node);
     const blocksync = node.reactor(BlocksyncReactor);
     const consensus = node.reactor(ConsensusStateReactor);
-    const mempool = node.reactor(FollowMempoolListener);
+    const received: ReceivedTx[] = [];
+    node.reactor(MempoolReactor).txs$.subscribe((t) => received.push(t));
     await pollUntil(async () => blocksync.lastVerified(), () => `no block verified; events: ${events.describe()}`, { timeoutMs: 60_000 });
     const peer = chain.nodeId as never;
     await pollUntil(async () => consensus.peerState(peer), () => 'CometBFT sent no NewRoundStep', { timeoutMs: 30_000 });
     await pollUntil(async () => (consensus.announcedHeight()! > blocksync.lastVerified()!.height ? true : undefined), () => 'no announcement', { timeoutMs: 30_000 });
 
-    await submitTx(chain.rpc, tx());
-    await pollUntil(async () => (mempool.received > 0 ? true : undefined), () => `CometBFT gossiped no tx; announced ${consensus.announcedHeight()}, peer at ${JSON.stringify(consensus.peerState(peer))}`, {
+    const sent = tx();
+    const hash = await submitTx(chain.rpc, sent);
+    const arrived = await pollUntil(async () => received.find((r) => r.hash === hash.toUpperCase()), () => `CometBFT gossiped no tx; announced ${consensus.announcedHeight()}, peer at ${JSON.stringify(consensus.peerState(peer))}`, {
       timeoutMs: 60_000,
     });
+    assert.equal(new TextDecoder().decode(arrived.tx), sent);
+    assert.equal(arrived.peer, chain.nodeId);
     const state = consensus.peerState(peer)!;
     assert.ok(Math.abs(state.height - consensus.announcedHeight()!) <= 5, `CometBFT at ${state.height}, we announce ${consensus.announcedHeight()}`);
     assert.ok((consensus.stats.received['newRoundStep'] ?? 0) > 0);
     assert.equal(consensus.stats.invalid, 0);
     assert.deepEqual(events.peerErrors(), [], 'no peer error on our side');
     assert.deepEqual(await peerTrouble(chain), [], 'CometBFT refused nothing we said');
+  });
+
+  it('send-tx --wait reports the height and block /tx_search and /block report for the tx', async function () {
+    const chain = cmt!;
+    const result = await tmp2p(['send-tx', '--peer', chain.p2pAddress, '--network', chain.chainId, '--wait', '--json', tx()], { timeoutMs: 120_000 });
+    assert.equal(result.code, 0, result.stderr);
+    const { hash, height, blockHash } = JSON.parse(result.stdout.trim()) as { hash: string; height: number; blockHash: string };
+    const found = await pollUntil(async () => txHeight(chain, hash), () => `/tx_search does not find ${hash}`, { timeoutMs: 30_000 });
+    assert.equal(height, found);
+    assert.equal(blockHash, (await rpcBlock(chain.rpc, height)).block_id.hash);
   });
 
   describe('a tmp2p test peer serving real blocks of the chain, tampered with', () => {
@@ -213,6 +228,14 @@ describe('interop: following a CometBFT v0.38.17 chain', function () {
     });
   });
 });
+
+/** The height `/tx_search` finds a tx at, undefined while it is not indexed. */
+async function txHeight(chain: CometBFTNode, hash: string): Promise<number | undefined> {
+  const schema = z.looseObject({ txs: z.array(z.looseObject({ hash: z.string(), height: z.string() })) });
+  const result = await chain.rpc.call('tx_search', { query: `tx.hash='${hash}'` }, schema);
+  const hit = result.txs.find((t) => t.hash.toUpperCase() === hash.toUpperCase());
+  return hit === undefined ? undefined : Number(hit.height);
+}
 
 /** A tmp2p node on the chain's network, dialing `peer` (default the CometBFT node), running `reactors` and PEX. */
 async function chainNode(chain: CometBFTNode, reactors: readonly ReactorClass[], reactorConfig: Record<string, unknown>, peer = chain.p2pAddress): Promise<Node> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { NodeAddress } from '../../../../framework/address/node-address.js';
-import { isUndialableIP, listenAddress, parseNetAddress, toNetAddresses, wireIP } from '../../../../reactors/pex/net-address.js';
+import { isUndialableIP, listenAddress, parseNetAddress, privateAddressAllowed, toNetAddresses, wireIP } from '../../../../reactors/pex/net-address.js';
 import { nid } from './helpers.js';
 
 const A = nid(1);
@@ -155,6 +155,25 @@ describe('PEX address conversion', () => {
       assert.equal(listenAddress(A, '127.0.0.1:0'), undefined);
       assert.equal(listenAddress(A, ''), undefined);
       assert.equal(listenAddress(A, 'not an address'), undefined);
+    });
+  });
+
+  describe('privateAddressAllowed', () => {
+    it('keeps public hosts always, unroutable never, private ones per the policy and where the peer is', () => {
+      const from = (policy: 'accept' | 'from-private-peers' | 'reject', host: string, peer: 'public' | 'private' | 'loopback') =>
+        privateAddressAllowed(policy, host, peer);
+      assert.equal(from('reject', '203.0.113.7', 'public'), true);
+      assert.equal(from('reject', 'seed.example.com', 'public'), true, 'a DNS name counts as public');
+      assert.equal(from('accept', '0.0.0.0', 'loopback'), false);
+      assert.equal(from('accept', '224.0.0.1', 'loopback'), false);
+      assert.equal(from('accept', '127.0.0.1', 'public'), true);
+      assert.equal(from('reject', '10.0.0.1', 'loopback'), false);
+      assert.equal(from('from-private-peers', '127.0.0.1', 'loopback'), true);
+      assert.equal(from('from-private-peers', '127.0.0.1', 'private'), false);
+      assert.equal(from('from-private-peers', '10.0.0.1', 'private'), true);
+      assert.equal(from('from-private-peers', '10.0.0.1', 'loopback'), true);
+      assert.equal(from('from-private-peers', '10.0.0.1', 'public'), false);
+      assert.equal(from('from-private-peers', '[::1]', 'loopback'), true);
     });
   });
 });
