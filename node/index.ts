@@ -34,7 +34,6 @@ export {
   type SendTxResult,
   type SendTxPhase,
   type BlockFollower,
-  type FollowedBlock,
 } from './send-tx/index.js';
 // Crawling a network through PEX (the crawler itself loads on the first crawl)
 export {
@@ -52,6 +51,13 @@ export {
   type CrawlStats,
   type PexOutcome,
 } from './crawl/index.js';
+// Following a chain
+export { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS, type FollowOptions } from './follow/follow.js';
+export type { FollowedBlock } from './follow/block-stream.js';
+export { FollowError, FollowOptionsError, FollowPeerError, FollowTimeoutError, BlockUnavailableError } from './follow/errors.js';
+// Types only: the classes are in tmp2p/reactors, and `import 'tmp2p'` loads no reactor (branch on `error.name`).
+export type { BlockVerificationError, BlockVerificationReason } from '../reactors/blocksync/errors.js';
+export type { BlockId } from '../reactors/blocksync/block-hash.js';
 
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';

@@ -10,19 +10,15 @@ import { createNode } from '../create-node.js';
 import type { Node } from '../node.js';
 import { confirmDelivery, sentMessages } from './delivery.js';
 import { SendTxOptionsError, SendTxPeerError, SendTxTimeoutError, TxNotDeliveredError, type SendTxPhase } from './errors.js';
+import type { FollowedBlock } from '../follow/block-stream.js';
 
 /** CometBFT's mempool channel (reactors/mempool declares it; not imported here so `import 'tmp2p'` loads no reactor). */
 const MEMPOOL_CHANNEL = 0x30;
 /** CometBFT's default `max_tx_bytes`. */
 const MAX_TX_BYTES = 1_048_576;
 
-/** A block that a follower verified: what `sendTx` needs of it. */
-export interface FollowedBlock {
-  readonly height: number;
-  /** The block's header hash, upper-case hex (CometBFT's `block_id.hash`). */
-  readonly hash: string;
-  readonly txs: readonly Uint8Array[];
-}
+/** What `sendTx` needs of a block a follower verified: its height, hash (upper-case hex) and txs — any `follow` block has them. */
+export type FollowedBlockSummary = Pick<FollowedBlock, 'height' | 'hash' | 'txs'>;
 
 /**
  * How `sendTx({ wait: true })` learns that its tx was committed: the
@@ -32,7 +28,7 @@ export interface FollowedBlock {
  */
 export interface BlockFollower {
   readonly reactors: readonly ReactorClass[];
-  blocks(node: Node, peer: NodeID, signal: AbortSignal): AsyncIterable<FollowedBlock>;
+  blocks(node: Node, peer: NodeID, signal: AbortSignal): AsyncIterable<FollowedBlockSummary>;
 }
 
 export interface SendTxOptions {

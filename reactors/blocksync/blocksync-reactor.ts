@@ -27,6 +27,11 @@ export interface ReceivedBlock extends VerifiedBlock {
   readonly from: NodeID;
 }
 
+/** A peer's block range, as it reported it in a StatusResponse. */
+export interface PeerRangeReport extends PeerRange {
+  readonly peer: NodeID;
+}
+
 /** A block that failed verification, and the peer that sent it (reported with a fatal PeerError). */
 export interface BlockRejection {
   readonly peer: NodeID;
@@ -105,8 +110,10 @@ export class BlocksyncReactor implements ReactorLifecycle {
   private readonly pool: BlockPool<VerifiedBlock>;
   private readonly blocksSubject = new Subject<ReceivedBlock>();
   private readonly rejectionsSubject = new Subject<BlockRejection>();
+  private readonly rangesSubject = new Subject<PeerRangeReport>();
   private last: VerifiedBlock | undefined;
   private stopped = false;
+  private paused = false;
   private warnedUnavailable: number | undefined;
 
   constructor(
@@ -133,6 +140,26 @@ export class BlocksyncReactor implements ReactorLifecycle {
     return this.rejectionsSubject.asObservable();
   }
 
+  /** Every valid StatusResponse: a peer's range of blocks. */
+  get ranges$(): Observable<PeerRangeReport> {
+    return this.rangesSubject.asObservable();
+  }
+
+  /**
+   * Stops asking for blocks (requests already sent are still answered,
+   * verified and delivered): how a consumer that cannot keep up bounds what
+   * it buffers. `resume()` asks again.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.pump();
+  }
+
   /** The last block delivered, undefined before the first. */
   lastVerified(): VerifiedBlock | undefined {
     return this.last;
@@ -152,6 +179,7 @@ export class BlocksyncReactor implements ReactorLifecycle {
     this.stopped = true;
     this.blocksSubject.complete();
     this.rejectionsSubject.complete();
+    this.rangesSubject.complete();
   }
 
   @OnPeerUpdate()
@@ -211,6 +239,7 @@ export class BlocksyncReactor implements ReactorLifecycle {
     }
     this.stats.statusResponsesReceived++;
     this.pool.setRange(from, { base: message.base, height: message.height });
+    this.rangesSubject.next({ peer: from, base: message.base, height: message.height });
     this.pump();
   }
 
@@ -278,7 +307,7 @@ export class BlocksyncReactor implements ReactorLifecycle {
 
   /** Sends the BlockRequests the pool schedules. */
   private pump(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     for (const { height, peer } of this.pool.schedule(this.clock.now())) {
       const outcome = this.blocksync.send(peer, BlockRequest.create({ height }));
       if (outcome === 'queued') this.stats.blockRequestsSent++;

@@ -94,7 +94,9 @@ function duration(option: string, value: unknown, min: number): number {
 
 function startHeight(value: unknown): StartHeight {
   if (value === 'latest' || value === 'base') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  // A height may come as text from the command line or the environment (the default is a word).
+  const height = typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : value;
+  if (typeof height === 'number' && Number.isSafeInteger(height) && height >= 1) return height;
   return fail('startHeight', value, 'expected "latest", "base" or a height ≥ 1');
 }
 

@@ -6,7 +6,7 @@ import { NodeKey } from '../../../framework/identity/node-key.js';
 import { MempoolReactor, type ReceivedTx } from '../../../reactors/mempool/mempool-reactor.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { txHash } from '../../../reactors/mempool/tx-hash.js';
-import { sendTx, type BlockFollower, type FollowedBlock } from '../../../node/send-tx/send-tx.js';
+import { sendTx, type BlockFollower, type FollowedBlockSummary } from '../../../node/send-tx/send-tx.js';
 import { SendTxOptionsError, SendTxPeerError, SendTxTimeoutError } from '../../../node/send-tx/errors.js';
 import { tmp2p } from '../../support/cli.js';
 import { rejectsWith as rejectsWithType } from '../../support/rejects-with.js';
@@ -46,7 +46,7 @@ function received(node: Node): ReceivedTx[] {
 function mempoolFollower(target: Node): BlockFollower {
   return {
     reactors: [],
-    async *blocks(_node: Node, _peer: NodeID, signal: AbortSignal): AsyncIterable<FollowedBlock> {
+    async *blocks(_node: Node, _peer: NodeID, signal: AbortSignal): AsyncIterable<FollowedBlockSummary> {
       let height = 10;
       const queue: ReceivedTx[] = [];
       let wake: (() => void) | undefined;

@@ -22,6 +22,9 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'parseNodeID', 'reactorNameOf', 'silentLogger',
       // send-tx
       'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',
+      // follow
+      'BlockUnavailableError', 'DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS', 'FollowError', 'FollowOptionsError', 'FollowPeerError', 'FollowTimeoutError',
+      'follow',
     ],
   },
   'tmp2p/testing': {

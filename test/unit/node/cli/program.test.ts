@@ -5,7 +5,7 @@ import { LOG_FORMATS, LOG_LEVELS } from '../../../../node/cli/log-flags.js';
 describe('tmp2p commands', () => {
   it('every command takes --log-level and --log-format, limited to the known values', () => {
     const commands = buildProgram().commands;
-    assert.deepEqual(commands.map((c) => c.name()).sort(), ['crawl', 'demo', 'init', 'peers', 'send-tx', 'show-node-id', 'simulate', 'start']);
+    assert.deepEqual(commands.map((c) => c.name()).sort(), ['crawl', 'demo', 'follow', 'init', 'peers', 'send-tx', 'show-node-id', 'simulate', 'start']);
     for (const command of commands) {
       const level = command.options.find((o) => o.long === '--log-level');
       const format = command.options.find((o) => o.long === '--log-format');

@@ -79,6 +79,21 @@ describe('configuration', () => {
     );
   });
 
+  it('has the blocksync and consensus-state tables, with their keys checked at load', async () => {
+    const config = await loadConfig({ set: { 'reactors.blocksync.start_height': '1200', 'reactors.consensus-state.min_announce_interval_ms': '1s' } });
+    assert.deepEqual(config.reactors.options['blocksync'], {
+      startHeight: '1200',
+      maxBlockBytes: 4_194_304,
+      maxRequestsInFlight: 16,
+      requestTimeoutMs: '15s',
+      statusIntervalMs: '1s',
+    });
+    assert.deepEqual(config.reactors.options['consensus-state'], { initialHeight: 1, announce: true, minAnnounceIntervalMs: '1s' });
+    const tooBig = await configError(loadConfig({ set: { 'reactors.blocksync.max_block_bytes': '200000000' } }));
+    assert.match(tooBig.message, /"reactors\.blocksync\.max_block_bytes" = 200000000 is invalid: expected an integer from 1024 to 104857600/);
+    assert.match((await configError(loadConfig({ set: { 'reactors.consensus-state.typo': '1' } }))).message, /unknown config key "reactors\.consensus-state\.typo"/);
+  });
+
   it('reports a missing config file', async () => {
     assert.match((await configError(loadConfig({ file: '/nonexistent/config.toml' }))).message, /cannot read config file \/nonexistent\/config\.toml/);
   });

@@ -31,7 +31,7 @@ describe('BlocksyncReactor', () => {
     const network = new MemoryNetwork();
     const node = await memoryNode(network, [BlocksyncReactor], {
       network: chainId,
-      reactors: { blocksync: { startHeight: 'base', statusIntervalMs: 20, ...options } },
+      reactors: { blocksync: { start_height: 'base', status_interval_ms: 20, ...options } },
     });
     nodes.push(node);
     const reactor = node.reactor(BlocksyncReactor);
@@ -70,7 +70,7 @@ describe('BlocksyncReactor', () => {
   });
 
   it('starts at the latest block by default', async () => {
-    const rig = await follower({ startHeight: 'latest' });
+    const rig = await follower({ start_height: 'latest' });
     await server(rig);
     await eventually(() => rig.blocks.length === 1, 'one block');
     assert.equal(rig.blocks[0]!.height, TOP);
@@ -166,7 +166,7 @@ describe('BlocksyncReactor', () => {
   }
 
   it('asks another peer when one does not answer in time', async () => {
-    const rig = await follower({ requestTimeoutMs: 100 });
+    const rig = await follower({ request_timeout_ms: 100 });
     const mute = await server(rig, blocksByHeight(results), { silent: true });
     await eventually(() => mute.server.requested.length > 0, 'a request to the silent peer');
     await server(rig);
@@ -177,7 +177,7 @@ describe('BlocksyncReactor', () => {
   });
 
   it('sizes channel 0x40 from maxBlockBytes, far below CometBFT’s 100 MiB by default', async () => {
-    const rig = await follower({ maxBlockBytes: 65_536 });
+    const rig = await follower({ max_block_bytes: 65_536 });
     assert.equal(rig.reactor.blocksync.definition.recvMessageCapacity, 65_536 + 1024);
     assert.ok(rig.follower.nodeInfo.channels.includes(BLOCKSYNC_CHANNEL_ID));
     const defaults = await follower();

@@ -38,7 +38,7 @@ describe('ConsensusStateReactor', () => {
   async function pair(options: Record<string, unknown> = {}, beforeConnect?: (reactor: ConsensusStateReactor) => void): Promise<Pair> {
     const network = new MemoryNetwork();
     const listener = await memoryNode(network, [ConsensusStateReactor], {
-      reactors: { 'consensus-state': { minAnnounceIntervalMs: 0, ...options } },
+      reactors: { 'consensus-state': { min_announce_interval_ms: 0, ...options } },
     });
     nodes.push(listener);
     const peer = await memoryNode(network, [Probe]);
@@ -83,7 +83,7 @@ describe('ConsensusStateReactor', () => {
   });
 
   it('announces the initial height with last_commit_round -1, as CometBFT requires', async () => {
-    const p = await pair({ initialHeight: 7 }, (reactor) => reactor.announce(7));
+    const p = await pair({ initial_height: 7 }, (reactor) => reactor.announce(7));
     await eventually(() => announcements(p).length === 1, 'the announcement');
     assert.equal(announcements(p)[0]!.lastCommitRound, -1);
     assert.throws(() => p.reactor.announce(6), { name: 'InvalidConsensusMessageError' });
@@ -102,7 +102,7 @@ describe('ConsensusStateReactor', () => {
   });
 
   it('folds height changes within the minimum interval into one announcement of the latest', async () => {
-    const p = await pair({ minAnnounceIntervalMs: '1h' });
+    const p = await pair({ min_announce_interval_ms: '1h' });
     p.reactor.announce(5); // the first goes out at once
     for (let h = 6; h <= 50; h++) p.reactor.announce(h);
     await eventually(() => announcements(p).length === 1, 'the first announcement');
@@ -115,7 +115,7 @@ describe('ConsensusStateReactor', () => {
     const network = new MemoryNetwork();
     const listener = await memoryNode(network, [BlocksyncReactor, ConsensusStateReactor], {
       network: chainId,
-      reactors: { blocksync: { startHeight: 'base', statusIntervalMs: 20 }, 'consensus-state': { minAnnounceIntervalMs: 0 } },
+      reactors: { blocksync: { start_height: 'base', status_interval_ms: 20 }, 'consensus-state': { min_announce_interval_ms: 0 } },
     });
     nodes.push(listener);
     const peer = await memoryNode(network, [BlockServer, Probe], { network: chainId });

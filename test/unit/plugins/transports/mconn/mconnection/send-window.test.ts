@@ -130,11 +130,14 @@ describe('MConnection send window', () => {
     await readUntilQuiet();
     assert.equal(pings, 1, 'one ping outstanding');
     assert.ok(received >= window * 0.9 && received <= window + 66 * KiB, `${received} bytes arrived without a pong`);
-    assert.equal(conn.stats().sendWindow.inFlight > 0, true);
+    const held = conn.stats().sendWindow;
+    assert.equal(held.inFlight > 0, true);
+    assert.equal(held.written - held.acknowledged, held.inFlight);
     const before = received;
     raw.write(fromHex('021200')); // the pong
     await readUntilQuiet();
     assert.ok(received > before, 'the pong reopened the window');
+    assert.ok(conn.stats().sendWindow.acknowledged >= held.written, 'the pong acknowledged all that preceded its ping');
     conn.close();
     raw.destroy();
   });
