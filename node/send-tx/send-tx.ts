@@ -38,9 +38,9 @@ export interface SendTxOptions {
   readonly network: string;
   /** The tx: bytes, or text sent as UTF-8 (kvstore takes `key=value`). */
   readonly tx: Uint8Array | string;
-  /** Also wait until a verified block contains the tx and report it. Default false. Needs `follower`. */
+  /** Also wait until a verified block contains the tx and report it. Default false. */
   readonly wait?: boolean;
-  /** Follows blocks for `wait`. */
+  /** Follows blocks for `wait`. Default: the built-in one — blocksync (from the peer's latest block) and the consensus-state listener. */
   readonly follower?: BlockFollower;
   /** Bounds the whole operation (connect, delivery, and with `wait` the commit). Default 60,000 ms; 0 = none. */
   readonly timeoutMs?: number;
@@ -81,7 +81,9 @@ const SEND_TX_PING = { ping_interval: '1s', pong_timeout: '900ms' };
  * whatever the outcome.
  */
 export async function sendTx(options: SendTxOptions, { signal }: { signal?: AbortSignal } = {}): Promise<SendTxResult> {
-  const { address, tx, timeoutMs, follower } = checkOptions(options);
+  const { address, tx, timeoutMs } = checkOptions(options);
+  // The built-in follower (blocksync and consensus-state) unless the caller brings one; loaded only for `wait`.
+  const follower = options.wait ? (options.follower ?? (await (await import('./follower.js')).defaultBlockFollower())) : undefined;
   let phase: SendTxPhase = 'connect';
   const deadline = deadlineSignal(signal, timeoutMs, () => new SendTxTimeoutError(timeoutMessage(phase, timeoutMs, options.peer), phase, timeoutMs));
   const { MempoolReactor } = await import('../../reactors/mempool/mempool-reactor.js');
@@ -133,7 +135,7 @@ export async function sendTx(options: SendTxOptions, { signal }: { signal?: Abor
   }
 }
 
-function checkOptions(options: SendTxOptions): { address: NodeAddress; tx: Uint8Array; timeoutMs: number; follower?: BlockFollower } {
+function checkOptions(options: SendTxOptions): { address: NodeAddress; tx: Uint8Array; timeoutMs: number } {
   if (typeof options !== 'object' || options === null) throw new SendTxOptionsError('sendTx needs an options object');
   if (typeof options.peer !== 'string' || !options.peer.includes('@')) {
     throw new SendTxOptionsError(`peer must be "ID@HOST:PORT", got ${JSON.stringify(options.peer)}`);
@@ -145,8 +147,7 @@ function checkOptions(options: SendTxOptions): { address: NodeAddress; tx: Uint8
   if (tx.length === 0 || tx.length > MAX_TX_BYTES) throw new SendTxOptionsError(`tx must have 1 to ${MAX_TX_BYTES} bytes, got ${tx.length}`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TX_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new SendTxOptionsError(`timeoutMs must be ≥ 0 (0 = none), got ${timeoutMs}`);
-  if (options.wait && options.follower === undefined) throw new SendTxOptionsError('wait needs a follower, which follows verified blocks from the peer');
-  return { address, tx, timeoutMs, follower: options.follower };
+  return { address, tx, timeoutMs };
 }
 
 function timeoutMessage(phase: SendTxPhase, timeoutMs: number, peer: string): string {

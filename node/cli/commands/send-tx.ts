@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { sendTx, DEFAULT_SEND_TX_TIMEOUT_MS, type SendTxResult } from '../../send-tx/send-tx.js';
-import { defaultBlockFollower } from '../../send-tx/follower.js';
 import { SendTxOptionsError } from '../../send-tx/errors.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
@@ -49,7 +48,6 @@ export function registerSendTx(program: Command): void {
           network: flags.network,
           tx: flags.hex ? hexBytes(tx) : tx,
           wait: flags.wait ?? false,
-          follower: flags.wait ? await defaultBlockFollower() : undefined,
           timeoutMs: flags.timeout * 1000,
           logger: loggerFromFlags(flags, 'warn'),
         },

@@ -139,7 +139,6 @@ describe('send-tx against a tmp2p node over TCP', function () {
     await rejectsWith(sendTx({ peer: 'host:26656', network: NETWORK, tx: 'x=1' }), SendTxOptionsError, /ID@HOST:PORT/);
     await rejectsWith(sendTx({ peer: peerAddress(target), network: '', tx: 'x=1' }), SendTxOptionsError, /network/);
     await rejectsWith(sendTx({ peer: peerAddress(target), network: NETWORK, tx: '' }), SendTxOptionsError, /1 to 1048576 bytes/);
-    await rejectsWith(sendTx({ peer: peerAddress(target), network: NETWORK, tx: 'x', wait: true }), SendTxOptionsError, /follower/);
   });
 
   it('tmp2p send-tx prints the hash and the peer; --json as one object; a failure as one line with its name, exit 1', async () => {
