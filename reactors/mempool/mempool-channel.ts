@@ -16,7 +16,7 @@ export const MEMPOOL_CHANNEL_ID = 0x30;
 export const DEFAULT_MAX_TX_BYTES = 1_048_576;
 
 /** The most `maxTxBytes` may be: CometBFT's largest block (`types.MaxBlockSizeBytes`), which no tx can exceed. */
-export const MAX_MAX_TX_BYTES = 104_857_600;
+export const MAX_TX_BYTES_LIMIT = 104_857_600;
 
 function uvarintLength(n: number): number {
   let length = 1;

@@ -1,6 +1,6 @@
 import { parseDuration } from '../../framework/util/duration.js';
 import { MempoolOptionsError } from './errors.js';
-import { DEFAULT_MAX_TX_BYTES, MAX_MAX_TX_BYTES } from './mempool-channel.js';
+import { DEFAULT_MAX_TX_BYTES, MAX_TX_BYTES_LIMIT } from './mempool-channel.js';
 
 /**
  * Options of the mempool reactor, from `[reactors.mempool]` in config.toml
@@ -98,7 +98,7 @@ export function resolveMempoolOptions(input: Partial<MempoolOptions> | undefined
     return fail('banDurationMs', o.banDurationMs, (cause as Error).message);
   }
   return {
-    maxTxBytes: integer('maxTxBytes', o.maxTxBytes, 1, MAX_MAX_TX_BYTES),
+    maxTxBytes: integer('maxTxBytes', o.maxTxBytes, 1, MAX_TX_BYTES_LIMIT),
     seenCacheSize: integer('seenCacheSize', o.seenCacheSize, 1, 10_000_000),
     relay: o.relay,
     maxTxsPerSecond: integer('maxTxsPerSecond', o.maxTxsPerSecond, 1, 1_000_000),

@@ -81,7 +81,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'DEFAULT_MAX_TX_BYTES', 'DEFAULT_MEMPOOL_OPTIONS', 'InvalidTxError', 'MEMPOOL_CHANNEL_ID', 'MEMPOOL_RECV_MESSAGE_CAPACITY',
       'MempoolChannel', 'MempoolFloodError', 'MempoolInvalidTxsError', 'MempoolOptionsError', 'MempoolProtocolError', 'MempoolReactor',
       'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
-      'MAX_MAX_TX_BYTES', 'mempoolChannel',
+      'MAX_TX_BYTES_LIMIT', 'mempoolChannel',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.
