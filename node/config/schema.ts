@@ -99,6 +99,19 @@ const consensusStateTable = z
   .partial()
   .strict();
 
+/** `[reactors.mempool]` (reactors/mempool/options.ts documents each key and checks it again). */
+const mempoolTable = z
+  .object({
+    max_tx_bytes: int(1, 104_857_600),
+    seen_cache_size: int(1, 10_000_000),
+    relay: z.boolean({ error: 'expected true or false' }),
+    max_txs_per_second: int(1, 1_000_000),
+    max_txs_burst: int(1, 10_000_000),
+    ban_duration_ms: reactorDuration(0),
+  })
+  .partial()
+  .strict();
+
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
 export const rawConfigSchema = z
   .object({
@@ -192,7 +205,12 @@ export const rawConfigSchema = z
       })
       .strict(),
     reactors: z
-      .object({ enabled: z.array(pluginRef), blocksync: blocksyncTable.optional(), 'consensus-state': consensusStateTable.optional() })
+      .object({
+        enabled: z.array(pluginRef),
+        blocksync: blocksyncTable.optional(),
+        'consensus-state': consensusStateTable.optional(),
+        mempool: mempoolTable.optional(),
+      })
       .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),
     plugins: z.object({ modules: z.array(pluginRef) }).strict(),
   })

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../../node/config/loader.js';
 import { DEFAULT_MEMPOOL_OPTIONS, resolveMempoolOptions } from '../../../../reactors/mempool/options.js';
 import { MempoolOptionsError } from '../../../../reactors/mempool/errors.js';
+import { ConfigError } from '../../../../node/config/errors.js';
+import { rejectsWith } from '../../../support/rejects-with.js';
 
 describe('mempool options', () => {
   it('has CometBFT-derived defaults', () => {
@@ -23,6 +25,15 @@ describe('mempool options', () => {
     assert.equal(o.banDurationMs, 300_000);
     const defaults = resolveMempoolOptions((await loadConfig({})).reactors.options['mempool'] as never);
     assert.deepEqual(defaults, resolveMempoolOptions({}));
+  });
+
+  it('has its keys checked when the config loads, a bad one a ConfigError naming the key', async () => {
+    const tooBig = await rejectsWith(loadConfig({ set: { 'reactors.mempool.max_tx_bytes': '200000000' } }), ConfigError);
+    assert.match(tooBig.message, /"reactors\.mempool\.max_tx_bytes" = 200000000 is invalid: expected an integer from 1 to 104857600/);
+    const typo = await rejectsWith(loadConfig({ set: { 'reactors.mempool.max_tx_byte': '1' } }), ConfigError);
+    assert.match(typo.message, /unknown config key "reactors\.mempool\.max_tx_byte"/);
+    const relay = await rejectsWith(loadConfig({ values: { reactors: { mempool: { relay: 'yes' } } } }), ConfigError);
+    assert.match(relay.message, /reactors\.mempool\.relay.*expected true or false/);
   });
 
   it('rejects bad values, naming the option', () => {
