@@ -1,16 +1,18 @@
 import { inject, optional } from 'inversify';
 import { isNetworked, type Endpoint } from '../../framework/address/endpoint.js';
-import { ipScope, isScopeVisibleTo, type IPScope } from '../../framework/address/ip.js';
+import { ipScope, type IPScope } from '../../framework/address/ip.js';
 import type { HostLookup } from '../../framework/address/node-address.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { PeerManager } from '../../framework/peer/peer-manager.js';
-import { hostScope, type AdvertiseContext } from '../../framework/peer/advertise.js';
+import type { AdvertiseContext } from '../../framework/peer/advertise.js';
 import type { LearnedFrom } from '../../framework/peer/peer-entry.js';
 import { mathRandom, systemClock, type Clock, type ConnectionDirection, type PeerUpdate, type RandomSource } from '../../framework/peer/types.js';
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import { TOKENS } from '../../framework/tokens.js';
+import { AbortError } from '../../framework/errors/base.js';
+import { deadlineSignal } from '../../framework/util/abort.js';
 import {
   PexInvalidAddressError,
   PexRequestTooFrequentError,
@@ -18,7 +20,7 @@ import {
   PexTooManyAddressesError,
   PexUnsolicitedAddrsError,
 } from './errors.js';
-import { listenAddress, parseNetAddress, toNetAddresses } from './net-address.js';
+import { listenAddress, parseNetAddress, privateAddressAllowed, toNetAddresses } from './net-address.js';
 import { resolvePexOptions, type PexOptions, type ResolvedPexOptions } from './options.js';
 import { PEX_CHANNEL_ID, PexAddrs, PexChannel, PexRequest, type NetAddress, type PexMessage } from './pex-channel.js';
 import { MIN_REQUEST_INTERVAL_MS, PexPeerState } from './peer-state.js';
@@ -268,8 +270,14 @@ export class PexReactor implements ReactorLifecycle {
     let addrs: NetAddress[] = [];
     if (limit > 0) {
       const candidates = this.peerManager.advertise(requester, limit, this.advertiseContext(state));
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.resolveTimeoutMs)]);
-      ({ addrs } = await toNetAddresses(candidates, { max: limit, signal, lookup: this.lookup }));
+      // Not AbortSignal.any([…, AbortSignal.timeout(ms)]): on Node 20 a full GC collects a timeout signal that
+      // only .any() refers to, and a lookup that never answers then holds the response for good.
+      const deadline = deadlineSignal(this.abort.signal, this.options.resolveTimeoutMs, () => new AbortError(`advertised hostnames not resolved within ${this.options.resolveTimeoutMs} ms`));
+      try {
+        ({ addrs } = await toNetAddresses(candidates, { max: limit, signal: deadline.signal, lookup: this.lookup }));
+      } finally {
+        deadline.dispose();
+      }
     }
     if (this.stopped || this.peers.get(requester) !== state) return;
     const outcome = this.pex.send(requester, PexAddrs.create({ addrs }));
@@ -319,19 +327,9 @@ export class PexReactor implements ReactorLifecycle {
     return isNetworked(remote) ? (ipScope(remote.ip as string) ?? 'public') : 'loopback';
   }
 
-  /**
-   * Whether an address on `host` (IP or DNS name) may be taken from this
-   * peer. Unroutable IPs never; public ones always; loopback, link-local and
-   * private ones per the policy — by default only when they mean the same
-   * host to us as to the peer (a 10.x address from a peer on a 10.x or
-   * loopback IP, 127.0.0.1 only from a peer on loopback).
-   */
+  /** Whether an address on `host` may be taken from this peer (see privateAddressAllowed). */
   private privateAllowed(state: PexPeerState, host: string): boolean {
-    const scope = hostScope(host);
-    if (scope === 'unroutable') return false;
-    const policy = this.options.privateAddresses;
-    if (policy === 'accept' || scope === 'public') return true;
-    return policy === 'from-private-peers' && isScopeVisibleTo(scope, this.peerScope(state));
+    return privateAddressAllowed(this.options.privateAddresses, host, this.peerScope(state));
   }
 
   /**

@@ -1,10 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runSimulation } from '../../simulation/run-simulation.js';
 import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES } from '../../simulation/options.js';
 import type { GraphReport, SimulationSummary } from '../../simulation/summary.js';
-import { parseDuration } from '../../../framework/util/duration.js';
 import { collectSet } from '../home.js';
-import { intOption } from '../options.js';
+import { durationOption, intOption, numberOption } from '../options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
 interface SimulateFlags extends LogFlags {
@@ -22,31 +21,6 @@ interface SimulateFlags extends LogFlags {
   diameterSamples: number;
   set: Record<string, string>;
   json?: boolean;
-}
-
-/** A commander parser for a number (fractions allowed) within [min, max], naming the flag. */
-function numberOption(flag: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-/** A commander parser for a duration ("200ms", "2s", or plain milliseconds). */
-function durationOption(flag: string, maxMs: number) {
-  return (value: string): number => {
-    let ms: number;
-    try {
-      ms = parseDuration(value);
-    } catch {
-      throw new InvalidArgumentError(`${flag} must be a duration such as "50ms" or "2s", got "${value}"`);
-    }
-    if (ms > maxMs) throw new InvalidArgumentError(`${flag} must be at most ${maxMs} ms, got "${value}"`);
-    return ms;
-  };
 }
 
 /**

@@ -296,7 +296,7 @@ export class MConnection {
       pingsReceived: this.pingsReceived,
       pongsSent: this.pongsSent,
       pongsReceived: this.pongsReceived,
-      sendWindow: { size: this.window.size, inFlight: this.window.inFlight },
+      sendWindow: { size: this.window.size, inFlight: this.window.inFlight, written: this.window.writtenBytes, acknowledged: this.window.acknowledgedBytes },
       channels: this.channelList.map((c) => c.stats()),
     };
   }

@@ -18,7 +18,7 @@ import { sodiumNative, type SodiumNative } from '../../../../framework/crypto/so
  * main thread for good (a native mutex taken again in the job's destructor),
  * and a remote peer can drive that path at the rate it opens handshakes. The
  * scalar comes from the CSPRNG and is imported as a plain key instead, which
- * runs no job (test/unit/secret-connection/keygen-stall.test.ts; a test of
+ * runs no job (test/unit/plugins/transports/mconn/secret-connection/keygen-stall.test.ts; a test of
  * the sources keeps key-pair generation out of framework/, plugins/, reactors/).
  */
 
