@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
  * than node:crypto; X25519, Ed25519 signing (twice as fast as node:crypto)
  * and verification on raw bytes, without key objects.
  *
- * It is loaded once, when this module is first imported, and checked against
- * known answers; where it cannot load (no prebuilt binary for the platform,
+ * It is loaded on first use (importing tmp2p loads no native module: an
+ * application that never opens a SecretConnection or derives a node ID never
+ * loads it), once, and checked against known answers; where it cannot load (no prebuilt binary for the platform,
  * `node --no-addons`, a broken install) or gives a wrong answer, every user
  * falls back to its portable path (libsodium's WebAssembly build, node:crypto)
  * for the life of the process. TMP2P_SODIUM_NATIVE=off turns it off.
@@ -166,8 +167,15 @@ function load(): SodiumNativeStatus {
   }
 }
 
-/** Whether the addon loaded and passed its known answers (decided once per thread, at import). */
-export const sodiumNativeStatus: SodiumNativeStatus = load();
+let status: SodiumNativeStatus | undefined;
 
-/** The addon, or undefined where it is not in use. */
-export const sodiumNative: SodiumNative | undefined = sodiumNativeStatus.available ? sodiumNativeStatus.sodium : undefined;
+/** Whether the addon loaded and passed its known answers (decided once per thread, on the first call). */
+export function sodiumNativeStatus(): SodiumNativeStatus {
+  return (status ??= load());
+}
+
+/** The addon, or undefined where it is not in use (loads it on the first call). */
+export function sodiumNative(): SodiumNative | undefined {
+  const current = sodiumNativeStatus();
+  return current.available ? current.sodium : undefined;
+}

@@ -39,8 +39,10 @@ export interface Ed25519Signer {
 /** Which native code signs and verifies: libsodium's addon, or node:crypto (OpenSSL). */
 export type Ed25519Backend = 'sodium-native' | 'node:crypto';
 
-/** sodium-native where it loaded (about twice as fast per signature), else node:crypto; decided once, at import. */
-export const ed25519Backend: Ed25519Backend = sodiumNative !== undefined ? 'sodium-native' : 'node:crypto';
+/** sodium-native where it loads (about twice as fast per signature), else node:crypto; decided once, on first use. */
+export function ed25519Backend(): Ed25519Backend {
+  return sodiumNative() !== undefined ? 'sodium-native' : 'node:crypto';
+}
 
 /**
  * The signer of a 32-byte RFC 8032 seed (caller checks the length). Both
@@ -48,9 +50,9 @@ export const ed25519Backend: Ed25519Backend = sodiumNative !== undefined ? 'sodi
  * same signatures; the key material is prepared once, so a signature costs
  * no key import.
  */
-export function ed25519Signer(seed: Uint8Array, backend: Ed25519Backend = ed25519Backend): Ed25519Signer {
+export function ed25519Signer(seed: Uint8Array, backend: Ed25519Backend = ed25519Backend()): Ed25519Signer {
   if (backend === 'sodium-native') {
-    const sodium = sodiumNative;
+    const sodium = sodiumNative();
     if (sodium === undefined) throw new Error('the sodium-native Ed25519 backend is not loaded here');
     const publicKey = new Uint8Array(ED25519_PUBLIC_KEY_LENGTH);
     const secretKey = new Uint8Array(ED25519_SEED_LENGTH + ED25519_PUBLIC_KEY_LENGTH);
@@ -87,12 +89,13 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
  * non-canonical points) agreeing with CometBFT. Wrong lengths return false;
  * this never throws. `backend` picks the native verifier (tests run both).
  */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, backend: Ed25519Backend = ed25519Backend): boolean {
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, backend: Ed25519Backend = ed25519Backend()): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false;
   if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
   if (!(message instanceof Uint8Array)) return false;
-  if (backend === 'sodium-native' && sodiumNative !== undefined) {
-    if (sodiumNative.crypto_sign_verify_detached(signature, message, publicKey)) return true;
+  const sodium = backend === 'sodium-native' ? sodiumNative() : undefined;
+  if (sodium !== undefined) {
+    if (sodium.crypto_sign_verify_detached(signature, message, publicKey)) return true;
   } else {
     try {
       if (nativeVerify(null, message, publicKeyObject(publicKey), signature)) return true;

@@ -61,9 +61,10 @@ export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeID {
   }
   // Once per handshake and side: libsodium's SHA-256 where it loaded costs a fifth of a node:crypto Hash object.
   let digest: Buffer;
-  if (sodiumNative !== undefined) {
+  const sodium = sodiumNative();
+  if (sodium !== undefined) {
     digest = Buffer.allocUnsafe(32);
-    sodiumNative.crypto_hash_sha256(digest, publicKey);
+    sodium.crypto_hash_sha256(digest, publicKey);
   } else {
     digest = createHash('sha256').update(publicKey).digest();
   }

@@ -75,12 +75,13 @@ function nodeDerivesPublicHalf(): boolean {
 /** How the public half of an imported scalar is found; 'javascript' only where Node stopped deriving it. */
 export const x25519PublicDerivation: 'node:crypto' | 'javascript' = nodeDerivesPublicHalf() ? 'node:crypto' : 'javascript';
 
-/** The backend handshakes use: sodium-native where it loaded, else node:crypto (decided once, at import). */
-export const x25519Backend: X25519Backend = sodiumNative !== undefined ? 'sodium-native' : x25519PublicDerivation;
+/** The backend handshakes use: sodium-native where it loads, else node:crypto (decided once, when the transport loads). */
+export const x25519Backend: X25519Backend = sodiumNative() !== undefined ? 'sodium-native' : x25519PublicDerivation;
 
 function requireSodium(): SodiumNative {
-  if (sodiumNative === undefined) throw new InvalidArgumentError('the sodium-native X25519 backend is not loaded here');
-  return sodiumNative;
+  const sodium = sodiumNative();
+  if (sodium === undefined) throw new InvalidArgumentError('the sodium-native X25519 backend is not loaded here');
+  return sodium;
 }
 
 /** The key pair of `scalar` (clamped by X25519 itself), without any key-generation job. The scalar is copied. */
@@ -215,7 +216,7 @@ class SodiumHmacSha256 {
   }
 }
 
-const sodiumHmac = sodiumNative !== undefined ? new SodiumHmacSha256(sodiumNative) : undefined;
+const sodiumHmac = x25519Backend === 'sodium-native' ? new SodiumHmacSha256(requireSodium()) : undefined;
 const EMPTY_SALT = new Uint8Array(0);
 const COUNTER_1 = Uint8Array.of(1);
 const COUNTER_2 = Uint8Array.of(2);

@@ -51,11 +51,11 @@ sa.write(payload);
 await done;
 const status = frameAeadStatus();
 console.log(JSON.stringify({
-  available: sodiumNativeStatus.available,
+  available: sodiumNativeStatus().available,
   frames: status.backend,
   fallbackReason: status.fallbackReason?.message,
   x25519: x25519Backend,
-  ed25519: ed25519Backend,
+  ed25519: ed25519Backend(),
   remoteKeysMatch: Buffer.from(sa.remotePublicKey).equals(b.publicKey) && Buffer.from(sb.remotePublicKey).equals(a.publicKey),
   intact: Buffer.concat(received).equals(payload),
 }));

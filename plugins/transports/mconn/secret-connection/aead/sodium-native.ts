@@ -71,7 +71,7 @@ function checkRegion(buf: Uint8Array, offset: number, count: number, stride: num
  * `calls` defaults to the addon's unchecked calls (its checked ones where those failed their test).
  */
 export function sodiumNativeFrameAead(calls?: SodiumFrameCalls): FrameAeadBackend {
-  const status = sodiumNativeStatus;
+  const status = sodiumNativeStatus();
   if (!status.available) throw status.reason;
   const frames = calls ?? status.frames;
   return { name: 'sodium-native', key: (key) => new SodiumNativeFrameKey(frames, key) };
