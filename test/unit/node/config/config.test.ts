@@ -94,6 +94,20 @@ describe('configuration', () => {
     assert.match((await configError(loadConfig({ set: { 'reactors.consensus-state.typo': '1' } }))).message, /unknown config key "reactors\.consensus-state\.typo"/);
   });
 
+  it('has the echo and pex tables, with their keys checked at load', async () => {
+    const config = await loadConfig({ set: { 'reactors.pex.seeds': `${'ab'.repeat(20)}@seed.example.com:26656`, 'reactors.echo.ping_interval': '1s' } });
+    assert.deepEqual(config.reactors.options['pex']?.['seeds'], [`${'ab'.repeat(20)}@seed.example.com:26656`]);
+    assert.equal(config.reactors.options['echo']?.['pingInterval'], '1s');
+    const typo = await configError(loadConfig({ values: { reactors: { pex: { seedz: [] } } } }));
+    assert.match(typo.message, /config key "reactors\.pex\.seedz" = \[\] is invalid: unknown key; allowed keys here: request_interval_ms, /);
+    const seed = await configError(loadConfig({ set: { 'reactors.pex.seeds': 'not-an-address' } }));
+    assert.match(seed.message, /config key "reactors\.pex\.seeds\.0" = "not-an-address" is invalid: invalid node address/);
+    const interval = await configError(loadConfig({ values: { reactors: { echo: { ping_interval: 'often' } } } }));
+    assert.match(interval.message, /config key "reactors\.echo\.ping_interval" = "often" is invalid: expected a duration such as "250ms"/);
+    const policy = await configError(loadConfig({ set: { 'reactors.pex.private_addresses': 'some' } }));
+    assert.match(policy.message, /"reactors\.pex\.private_addresses" = "some" is invalid: expected "from-private-peers", "accept" or "reject"/);
+  });
+
   it('reports a missing config file', async () => {
     assert.match((await configError(loadConfig({ file: '/nonexistent/config.toml' }))).message, /cannot read config file \/nonexistent\/config\.toml/);
   });
