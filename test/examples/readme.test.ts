@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
 import { exampleText, projectBlock, readmeBlocks, type ReadmeBlock } from '../support/readme.js';
 
 // The repository root, from dist/test/examples (npm test) or test/examples (tsx).
@@ -32,6 +33,32 @@ describe('README examples are the files of examples/', () => {
   it('README.md names every file of examples/', async () => {
     const files = (await readdir(`${root}/examples`)).sort();
     assert.deepEqual(files.filter((f) => !readme.includes(`examples/${f}`)), []);
+  });
+
+  it('its tables of config keys give the defaults of config/default.toml', async () => {
+    const defaults = parseToml(await readFile(`${root}/config/default.toml`, 'utf8'));
+    const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const checked: string[] = [];
+    let table: string | undefined; // "" for a `| key | default |` table, "reactors.x." under `| [reactors.x] | default |`
+    for (const line of readme.split('\n')) {
+      if (!line.startsWith('|')) {
+        table = undefined;
+        continue;
+      }
+      const [first, second] = cells(line);
+      if (second === 'default' && (first === 'key' || /^`\[[\w.-]+\]`$/.test(first!))) {
+        table = first === 'key' ? '' : `${first!.slice(2, -2)}.`;
+        continue;
+      }
+      const key = /^`([\w.-]+)`$/.exec(first ?? '')?.[1];
+      if (table === undefined || key === undefined) continue;
+      const path = `${table}${key}`;
+      const value = path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], defaults);
+      assert.notEqual(value, undefined, `README.md names ${path}, which config/default.toml does not have`);
+      assert.equal(second!.replace(/`/g, ''), JSON.stringify(value), `README.md gives ${path} the default ${second}`);
+      checked.push(path);
+    }
+    assert.ok(checked.length >= 15, `only ${checked.length} keys found in tables: ${checked.join(', ')}`);
   });
 
   it('the quick start has its commands and a tsconfig.json that parses', () => {
