@@ -75,7 +75,7 @@ describe('configuration', () => {
     assert.match((await configError(loadConfig({ set: { 'p2p.nope': '1' } }))).message, /--set p2p\.nope: unknown config key "p2p\.nope"/);
     assert.match(
       (await configError(loadConfig({ env: { TMP2P_P2P_SEND_RATE: 'fast' } }))).message,
-      /environment variable TMP2P_P2P_SEND_RATE: config key "p2p\.send_rate" = "fast" is invalid: expected a number/,
+      /environment variable TMP2P_P2P_SEND_RATE: config key "p2p\.send_rate" = "fast" is invalid: expected an integer ≥ 0/,
     );
   });
 
