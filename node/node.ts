@@ -104,8 +104,12 @@ export class Node {
   start(signal?: AbortSignal): Promise<void> {
     if (this.state !== 'new') return Promise.reject(new NodeStateError(`cannot start a node that is ${this.state}`));
     this.state = 'starting';
-    const combined = signal ? AbortSignal.any([signal, this.startAbort.signal]) : this.startAbort.signal;
-    this.startTask = this.runStart(combined);
+    // The caller's signal aborts our own. Not AbortSignal.any(): on Node 20 a full GC collects a signal only
+    // .any() refers to, so a caller's `AbortSignal.timeout(ms)` held by nothing else would never fire.
+    const forward = (): void => this.startAbort.abort(signal!.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
+    this.startTask = this.runStart(this.startAbort.signal).finally(() => signal?.removeEventListener('abort', forward));
     return this.startTask;
   }
 

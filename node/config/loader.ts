@@ -119,11 +119,20 @@ function allowedKeys(path: string[]): string[] {
   return node && typeof node === 'object' ? Object.keys(node as Table) : [];
 }
 
-function deepMerge(target: Table, source: Table): void {
+/**
+ * Merges `source` into `target`. A "__proto__" key (JSON.parse and TOML make
+ * it an ordinary own key) is refused: assigning or merging through it would
+ * reach Object.prototype and change every object in the process.
+ */
+function deepMerge(target: Table, source: Table, path: readonly string[] = []): void {
   for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
+    if (key === '__proto__') {
+      const dotted = [...path, key].join('.');
+      throw new ConfigError(`config key "${dotted}" is not allowed: "__proto__" is no config key and would reach every object's prototype`, dotted);
+    }
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object' && !Array.isArray(existing)) {
-      deepMerge(existing as Table, value as Table);
+      deepMerge(existing as Table, value as Table, [...path, key]);
     } else {
       target[key] = value;
     }

@@ -18,6 +18,8 @@ export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
   'TMP2P_TEST_MONGO',
   'TMP2P_REQUIRE_MONGODB',
   'TMP2P_KEEP_COMETBFT_HOME',
+  'TMP2P_FUZZ_RUNS',
+  'TMP2P_FUZZ_SEED',
 ]);
 
 /** The environment variable of a config key: ["p2p", "max_connections"] → TMP2P_P2P_MAX_CONNECTIONS. */
@@ -78,7 +80,8 @@ export function setOverride(target: Table, dotted: string, value: string, source
   }
   let node = target;
   for (const part of path.slice(0, -1)) {
-    if (!node[part] || typeof node[part] !== 'object') node[part] = {};
+    // The path is a key of the defaults (checked above), so every part is an own key, never "__proto__".
+    if (!Object.hasOwn(node, part) || !node[part] || typeof node[part] !== 'object') node[part] = {};
     node = node[part] as Table;
   }
   node[path[path.length - 1]!] = converted;
@@ -130,7 +133,9 @@ export function leafPaths(table: Table, prefix: string[] = []): string[][] {
 export function getByPath(table: unknown, path: readonly string[]): unknown {
   let node = table;
   for (const part of path) {
-    if (!node || typeof node !== 'object') return undefined;
+    // Own keys only: "__proto__", "constructor" and the like are no config keys, and following them
+    // would let `--set __proto__.constructor.name=x` write into Object.prototype.
+    if (!node || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
     node = (node as Table)[part];
   }
   return node;

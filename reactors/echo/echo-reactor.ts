@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { TOKENS } from '../../framework/tokens.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext } from '../../framework/reactor/decorators.js';
-import type { ChannelHandle } from '../../framework/router/channel.js';
+import type { ChannelHandle, SendOutcome } from '../../framework/router/channel.js';
 import type { PeerUpdate } from '../../framework/peer/types.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import { parseDuration } from '../../framework/util/duration.js';
@@ -30,6 +30,8 @@ export interface EchoStats {
 export interface RoundTrip {
   readonly peer: NodeID;
   readonly ms: number;
+  /** The content the ping carried, as the peer echoed it back. */
+  readonly content: string;
 }
 
 const nowMicros = () => Math.round(performance.timeOrigin * 1000 + performance.now() * 1000);
@@ -63,6 +65,16 @@ export class EchoReactor {
     this.stats.pingsSent += this.echo.broadcast(Ping.create({ content: this.options.content, sentAtUs: nowMicros() }));
   }
 
+  /**
+   * One ping to `peer` carrying `content` (default the configured content),
+   * e.g. to match each pong to its ping; says whether it was queued.
+   */
+  pingPeer(peer: NodeID, content: string = this.options.content): SendOutcome {
+    const outcome = this.echo.send(peer, Ping.create({ content, sentAtUs: nowMicros() }));
+    if (outcome === 'queued') this.stats.pingsSent++;
+    return outcome;
+  }
+
   @OnMessage(Ping)
   onPing(ping: Ping, { from }: MessageContext): void {
     this.stats.pingsReceived++;
@@ -72,7 +84,7 @@ export class EchoReactor {
   @OnMessage(Pong)
   onPong(pong: Pong, { from }: MessageContext): void {
     this.stats.pongsReceived++;
-    if (pong.sentAtUs > 0) this.roundTrips$.next({ peer: from, ms: (nowMicros() - pong.sentAtUs) / 1000 });
+    if (pong.sentAtUs > 0) this.roundTrips$.next({ peer: from, ms: (nowMicros() - pong.sentAtUs) / 1000, content: pong.content });
   }
 
   @OnPeerUpdate()

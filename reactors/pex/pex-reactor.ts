@@ -11,6 +11,8 @@ import { mathRandom, systemClock, type Clock, type ConnectionDirection, type Pee
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
 import type { ChannelHandle } from '../../framework/router/channel.js';
 import { TOKENS } from '../../framework/tokens.js';
+import { AbortError } from '../../framework/errors/base.js';
+import { deadlineSignal } from '../../framework/util/abort.js';
 import {
   PexInvalidAddressError,
   PexRequestTooFrequentError,
@@ -268,8 +270,14 @@ export class PexReactor implements ReactorLifecycle {
     let addrs: NetAddress[] = [];
     if (limit > 0) {
       const candidates = this.peerManager.advertise(requester, limit, this.advertiseContext(state));
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.resolveTimeoutMs)]);
-      ({ addrs } = await toNetAddresses(candidates, { max: limit, signal, lookup: this.lookup }));
+      // Not AbortSignal.any([…, AbortSignal.timeout(ms)]): on Node 20 a full GC collects a timeout signal that
+      // only .any() refers to, and a lookup that never answers then holds the response for good.
+      const deadline = deadlineSignal(this.abort.signal, this.options.resolveTimeoutMs, () => new AbortError(`advertised hostnames not resolved within ${this.options.resolveTimeoutMs} ms`));
+      try {
+        ({ addrs } = await toNetAddresses(candidates, { max: limit, signal: deadline.signal, lookup: this.lookup }));
+      } finally {
+        deadline.dispose();
+      }
     }
     if (this.stopped || this.peers.get(requester) !== state) return;
     const outcome = this.pex.send(requester, PexAddrs.create({ addrs }));

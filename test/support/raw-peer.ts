@@ -16,7 +16,8 @@ export class RawPeer {
   readonly closed: Promise<void>;
 
   constructor(readonly socket: Socket) {
-    this.closed = socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+    // Not events.once: it rejects on 'error' (a reset), and a peer nobody awaits would then reject unhandled.
+    this.closed = socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
@@ -31,10 +32,24 @@ export class RawPeer {
     socket.on('error', () => {});
   }
 
-  static async connect(endpoint: Endpoint): Promise<RawPeer> {
-    const socket = connect({ host: endpoint.ip!, port: endpoint.port! });
+  /**
+   * Connects to `endpoint`, from the local address `from` when given; an
+   * abort of `signal` (before or after connecting) destroys the socket, so
+   * every read still pending fails.
+   */
+  static async connect(endpoint: Endpoint, options: { from?: string; signal?: AbortSignal } = {}): Promise<RawPeer> {
+    const socket = connect({ host: endpoint.ip!, port: endpoint.port!, localAddress: options.from });
     const peer = new RawPeer(socket);
-    await once(socket, 'connect');
+    const { signal } = options;
+    if (signal) {
+      const abort = () => socket.destroy();
+      if (signal.aborted) abort();
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        socket.once('close', () => signal.removeEventListener('abort', abort));
+      }
+    }
+    await once(socket, 'connect', signal ? { signal } : {});
     return peer;
   }
 

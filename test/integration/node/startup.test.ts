@@ -13,6 +13,7 @@ import { ListenAddressError, StartupError } from '../../../node/startup-error.js
 import { AbortError } from '../../../framework/errors/base.js';
 import { LevelPeerStore } from '../../../plugins/peer-stores/leveldb.js';
 import { rejectsWith } from '../../support/rejects-with.js';
+import { collectGarbage } from '../../../node/simulation/heap.js';
 
 const { Ping } = tmp2p.echo;
 
@@ -162,6 +163,27 @@ describe('node start-up is all or nothing', function () {
     open();
     await rejectsWith(starting, AbortError);
     assert.equal(GateReactor.stopped, 1, 'the reactor that had started was stopped');
+    await assertTornDown(p2pPort);
+  });
+
+  it('a timeout signal nothing else holds still aborts the boot, whatever the garbage collector does', async () => {
+    // On Node 20 a full GC collects a signal that only AbortSignal.any() refers to: the timeout never fired.
+    const p2pPort = await freePort();
+    let open!: () => void;
+    GateReactor.gate = new Promise((resolve) => (open = resolve));
+    const node = await createNode(configFor(p2pPort, { reactors: { enabled: ['test-gate'] } }), { reactors: [GateReactor], logger: silentLogger(), start: false });
+    const collecting = setInterval(collectGarbage, 5);
+    const starting = node.start(AbortSignal.timeout(100));
+    // Had the timeout been lost, the gate opening would let the start succeed.
+    const opening = setTimeout(() => open(), 3000);
+    try {
+      await rejectsWith(starting, AbortError);
+    } finally {
+      clearInterval(collecting);
+      clearTimeout(opening);
+      open();
+      await node.stop();
+    }
     await assertTornDown(p2pPort);
   });
 

@@ -40,7 +40,7 @@ import {
   evilUnknownChannel,
   impostorListener,
   RawPeer,
-} from './evil-peers.js';
+} from '../../support/evil-peers.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 type FailureEvent = Extract<RouterEvent, { type: 'connection-rejected' | 'peer-down' | 'dial-failed' }>;

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-network.js';
 import type { Node } from '../../../node/node.js';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { startMainThreadWatchdog, type MainThreadWatchdog } from '../../support/main-thread-watchdog.js';
-import { rawHonestHandshake, RawPeer } from './evil-peers.js';
+import { churnHandshake } from '../../support/evil-peers.js';
 
 /*
  * Handshake churn against a real node: clients open TCP connections, run the
@@ -27,16 +25,8 @@ function clientAddress(i: number): string {
 }
 
 async function churnOnce(endpoint: Endpoint, i: number, nodePublicKey: Uint8Array): Promise<void> {
-  const socket = connect({ host: endpoint.ip!, port: endpoint.port!, localAddress: clientAddress(i) });
-  const peer = new RawPeer(socket);
-  try {
-    await once(socket, 'connect');
-    const key = NodeKey.fromSecret(`churn ${i}`);
-    const session = await rawHonestHandshake(peer, key);
-    assert.deepEqual(session.remotePublicKey, nodePublicKey, 'the node proved its own key');
-  } finally {
-    peer.close();
-  }
+  const proved = await churnHandshake(endpoint, NodeKey.fromSecret(`churn ${i}`), { from: clientAddress(i) });
+  assert.deepEqual(proved, nodePublicKey, 'the node proved its own key');
 }
 
 describe('handshake churn against a tmp2p node over TCP', function () {

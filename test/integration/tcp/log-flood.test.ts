@@ -11,12 +11,8 @@ import type { ChannelHandle } from '../../../framework/router/channel.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { PEX_CHANNEL_ID } from '../../../reactors/pex/pex-channel.js';
 import { ECHO_CHANNEL_ID, Ping } from '../../../reactors/echo/echo-channel.js';
-import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { countingLogger, type LogSink } from '../../support/log-sink.js';
-import { assertHonestPeerServed, evilNodeInfo, rawHonestHandshake, RawPeer } from './evil-peers.js';
-
-/** Bytes that are no `tendermint.p2p.Message`: field 1 with wire type 7, which does not exist. */
-const UNDECODABLE = Uint8Array.of(0x0f, 0x01);
+import { assertHonestPeerServed, evilNodeInfo, fatalBurst, UNDECODABLE } from '../../support/evil-peers.js';
 
 /** A channel the target opens but handles no message on: each message is a non-fatal peer error. */
 const DEAF_CHANNEL = defineChannel({ id: 0x72, name: 'deaf', messageType: Ping });
@@ -26,15 +22,10 @@ class LogFloodDeafReactor {
   @Channel(DEAF_CHANNEL) readonly deaf!: ChannelHandle<Ping>;
 }
 
-/** Honest handshake, then `count` messages of `data` on `channelId` in one burst. */
-async function burst(endpoint: Endpoint, channelId: number, data: Uint8Array, count: number, nodeInfo?: (key: NodeKey) => NodeInfo) {
-  const peer = await RawPeer.connect(endpoint);
-  const key = NodeKey.generate();
-  const info = nodeInfo?.(key) ?? evilNodeInfo(key, { channels: Uint8Array.of(PEX_CHANNEL_ID, ECHO_CHANNEL_ID, DEAF_CHANNEL.id) });
-  const session = await rawHonestHandshake(peer, key, info);
-  const packets = Array.from({ length: count }, () => encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data }));
-  peer.write(session.sealer.seal(packets));
-  return { peer, key };
+/** Honest handshake sharing PEX, echo and the deaf channel, then `count` messages of `data` on `channelId` in one burst. */
+function burst(endpoint: Endpoint, channelId: number, data: Uint8Array, count: number, nodeInfo?: (key: NodeKey) => NodeInfo) {
+  const shared = (key: NodeKey) => evilNodeInfo(key, { channels: Uint8Array.of(PEX_CHANNEL_ID, ECHO_CHANNEL_ID, DEAF_CHANNEL.id) });
+  return fatalBurst(endpoint, { channelId, data, count, nodeInfo: nodeInfo ?? shared });
 }
 
 function peerDown(node: Node, nodeId: string): Promise<unknown> {

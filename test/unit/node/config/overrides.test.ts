@@ -90,3 +90,27 @@ describe('config overrides (--set and TMP2P_* variables)', () => {
     assert.equal(closestKey('X', []), undefined);
   });
 });
+
+describe('config keys that would reach Object.prototype', () => {
+  const clean = () => {
+    assert.deepEqual(Object.keys(Object.prototype), [], 'Object.prototype gained keys');
+    assert.equal(Object.prototype.constructor, Object, 'Object.prototype.constructor was replaced');
+  };
+
+  const refused: Array<[string, Parameters<typeof loadConfig>[0], RegExp]> = [
+    ['a [__proto__] table in TOML', { toml: '[__proto__]\npolluted = 1' }, /config key "__proto__" is not allowed/],
+    ['a [p2p.__proto__] table in TOML', { toml: '[p2p.__proto__]\npolluted = 1' }, /config key "p2p.__proto__" is not allowed/],
+    ['a "__proto__" key in parsed values', { values: JSON.parse('{"__proto__": {"polluted": 1}}') }, /config key "__proto__" is not allowed/],
+    ['a nested "__proto__" key in parsed values', { values: JSON.parse('{"p2p": {"__proto__": {"polluted": 1}}}') }, /config key "p2p.__proto__" is not allowed/],
+    ['--set __proto__.constructor.name', { set: { '__proto__.constructor.name': 'x' } }, /unknown config key "__proto__.constructor.name"/],
+    ['--set p2p.constructor.name', { set: { 'p2p.constructor.name': 'x' } }, /unknown config key "p2p.constructor.name"/],
+    ['--set __proto__.polluted', { set: { '__proto__.polluted': '1' } }, /unknown config key "__proto__.polluted"/],
+  ];
+  for (const [title, options, message] of refused) {
+    it(`refuses ${title} with a ConfigError and leaves Object.prototype alone`, async () => {
+      const error = await rejectsWith(loadConfig(options), ConfigError);
+      assert.match(error.message, message);
+      clean();
+    });
+  }
+});

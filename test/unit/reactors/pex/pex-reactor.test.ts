@@ -6,6 +6,7 @@ import { NetAddress, PexAddrs, PexChannel, PexRequest } from '../../../../reacto
 import { MIN_REQUEST_INTERVAL_MS } from '../../../../reactors/pex/peer-state.js';
 import { selectionSize } from '../../../../reactors/pex/pex-reactor.js';
 import { harness, nid, SELF, type Harness } from './helpers.js';
+import { collectGarbage } from '../../../../node/simulation/heap.js';
 
 const ctx = (h: Harness, from: NodeID) => ({ from, channelId: PexChannel.id, channel: h.channel }) as MessageContext;
 const addrs = (...entries: Array<[NodeID | string, string, number]>) =>
@@ -165,6 +166,23 @@ describe('PexReactor', () => {
       await h.reactor.onPexRequest(PexRequest.create(), ctx(h, nid(1)));
       assert.deepEqual(asked, ['peer.example']);
       assert.deepEqual(responses(h, nid(1))[0]!.addrs.map((a) => `${a.id}@${a.ip}:${a.port}`), [`${nid(11)}@192.0.2.45:26656`]);
+    });
+
+    it('answers within resolve_timeout when a lookup never does, even after full garbage collections', async () => {
+      // A timeout signal held only by AbortSignal.any() is collected by a full GC on Node 20 and never fires.
+      const hostLookup = () => new Promise<string[]>(() => {});
+      const h = await harness({ resolveTimeoutMs: 50 }, {}, { hostLookup });
+      h.pm.add(NodeAddress.parse(`${nid(11)}@never.example:26656`));
+      h.pm.add(NodeAddress.parse(`${nid(12)}@192.0.2.12:26656`));
+      h.connect(nid(1), { direction: 'inbound' });
+      const answered = h.reactor.onPexRequest(PexRequest.create(), ctx(h, nid(1)));
+      const collecting = setInterval(collectGarbage, 5);
+      try {
+        await answered;
+      } finally {
+        clearInterval(collecting);
+      }
+      assert.deepEqual(responses(h, nid(1))[0]!.addrs.map((a) => `${a.id}@${a.ip}:${a.port}`), [`${nid(12)}@192.0.2.12:26656`], 'the unresolved name is left out');
     });
 
     it('answers from an empty book with an empty PexAddrs', async () => {

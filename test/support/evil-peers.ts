@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import type { Endpoint } from '../../../framework/address/endpoint.js';
-import { NodeKey } from '../../../framework/identity/node-key.js';
-import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../../framework/identity/node-info.js';
-import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../../framework/transport/length-prefix.js';
-import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
+import type { Endpoint } from '../../framework/address/endpoint.js';
+import { NodeKey } from '../../framework/identity/node-key.js';
+import { encodeNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../../framework/identity/node-info.js';
+import { DelimitedReader, encodeDelimited, encodeUvarint } from '../../framework/transport/length-prefix.js';
+import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import {
   AUTH_SIG_MESSAGE_MAX_SIZE,
   computeHandshakeSecrets,
@@ -15,22 +15,25 @@ import {
   EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
   type HandshakeSecrets,
-} from '../../../plugins/transports/mconn/secret-connection/handshake.js';
-import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
-import { encodeDelimitedPacket } from '../../../plugins/transports/mconn/mconnection/packet-codec.js';
-import { makeNodeInfo } from '../../support/node-info.js';
-import { RawPeer } from '../../support/raw-peer.js';
+} from '../../plugins/transports/mconn/secret-connection/handshake.js';
+import { generateEphemeralKeyPair } from '../../plugins/transports/mconn/secret-connection/keys.js';
+import { encodeDelimitedPacket } from '../../plugins/transports/mconn/mconnection/packet-codec.js';
+import { makeNodeInfo } from './node-info.js';
+import { RawPeer } from './raw-peer.js';
+import type { TestNetwork } from '../../node/testing/test-network.js';
+import type { Node } from '../../node/node.js';
+import { EchoReactor } from '../../reactors/echo/echo-reactor.js';
 
 export { RawPeer };
-import type { TestNetwork } from '../../../node/testing/test-network.js';
-import type { Node } from '../../../node/node.js';
-import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 
 /*
  * Hostile peers for a running tmp2p node, built from the SecretConnection
  * primitives so each one can break exactly one rule of the wire protocol.
- * Every `evil*` function connects to `endpoint`, misbehaves, and returns the
- * peer so the test can close it; the node is expected to drop the connection.
+ * Every `evil*` function connects to `endpoint` (from the local address
+ * `from`, default the kernel's choice: the 127.0.0.0/8 range lets callers
+ * play many IPs), misbehaves, and returns the peer so the caller can close
+ * it; the node is expected to drop the connection. The integration tests
+ * and the soak (test/support/soak) share them.
  */
 
 /** A network other than the node's, to be rejected as incompatible. */
@@ -42,6 +45,16 @@ export const OTHER_NETWORK = 'not-the-same-chain';
  * (DH with it yields all zeros for every private key).
  */
 export const LOW_ORDER_POINT = Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex');
+
+/**
+ * Where an attack comes from and when it gives up: `from` is the local
+ * address to bind (default: the kernel's choice); `signal` closes the socket,
+ * failing whatever the attack was waiting for.
+ */
+export interface AttackOptions {
+  readonly from?: string;
+  readonly signal?: AbortSignal;
+}
 
 /** An otherwise valid NodeInfo for `key` on the default network, sharing the echo channel with the node under test. */
 export function evilNodeInfo(key: NodeKey, overrides: Partial<NodeInfo> = {}): NodeInfo {
@@ -109,40 +122,50 @@ export async function rawHonestHandshake(peer: RawPeer, key: NodeKey, nodeInfo: 
   return { ...session, remotePublicKey };
 }
 
-async function connectedAndHandshaken(endpoint: Endpoint, nodeInfo?: (key: NodeKey) => NodeInfo) {
-  const peer = await RawPeer.connect(endpoint);
+async function connectedAndHandshaken(endpoint: Endpoint, options: AttackOptions & { nodeInfo?: (key: NodeKey) => NodeInfo }) {
+  const peer = await RawPeer.connect(endpoint, options);
   const key = NodeKey.generate();
-  const session = await rawHonestHandshake(peer, key, nodeInfo?.(key));
+  const session = await closingOnError(peer, () => rawHonestHandshake(peer, key, options.nodeInfo?.(key)));
   return { peer, key, session };
+}
+
+/** Runs `step` on `peer`, closing the peer if it throws (a refused attacker must not leak its socket). */
+async function closingOnError<T>(peer: RawPeer, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    peer.close();
+    throw error;
+  }
 }
 
 // ---- during the SecretConnection handshake ----
 
 /** Connects and hangs up without sending its ephemeral key. */
-export async function evilNoEphemeralKey(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
+export async function evilNoEphemeralKey(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
   peer.socket.end();
   return peer;
 }
 
 /** Sends a delimited message that is not a BytesValue (field 1 encoded as a varint). */
-export async function evilGarbageKey(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
+export async function evilGarbageKey(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
   peer.write(Uint8Array.of(0x02, 0x08, 0x01));
   return peer;
 }
 
 /** Offers a low-order point as its ephemeral key. */
-export async function evilLowOrderKey(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
+export async function evilLowOrderKey(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
   peer.write(encodeEphemeralKeyMessage(LOW_ORDER_POINT));
   return peer;
 }
 
 /** Signs the challenge with one key but presents another in its AuthSigMessage. */
-export async function evilBadAuthSig(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
-  const session = await rawKeyExchange(peer);
+export async function evilBadAuthSig(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
+  const session = await closingOnError(peer, () => rawKeyExchange(peer));
   const signer = NodeKey.generate();
   const claimed = NodeKey.generate();
   peer.write(session.sealer.seal(encodeAuthSigMessage(claimed.publicKey, signer.sign(session.secrets.challenge))));
@@ -150,9 +173,9 @@ export async function evilBadAuthSig(endpoint: Endpoint): Promise<RawPeer> {
 }
 
 /** Sends the first half of its AuthSig frame and then nothing, keeping the socket open. */
-export async function evilSlowloris(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
-  const session = await rawKeyExchange(peer);
+export async function evilSlowloris(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
+  const session = await closingOnError(peer, () => rawKeyExchange(peer));
   const key = NodeKey.generate();
   const frame = session.sealer.seal(encodeAuthSigMessage(key.publicKey, key.sign(session.secrets.challenge)));
   peer.write(frame.subarray(0, SEALED_FRAME_SIZE / 2));
@@ -163,16 +186,16 @@ export async function evilSlowloris(endpoint: Endpoint): Promise<RawPeer> {
  * Declares a 1 MiB ephemeral-key message and sends nothing more: only its
  * 3-byte prefix can be read, so the node must judge the message by it.
  */
-export async function evilOversizedKeyPrefix(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
+export async function evilOversizedKeyPrefix(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
   peer.write(encodeUvarint(1024 * 1024));
   return peer;
 }
 
 /** Completes the key exchange, then declares a 1 MiB AuthSigMessage in a sealed frame that holds only the prefix. */
-export async function evilOversizedAuthSigPrefix(endpoint: Endpoint): Promise<RawPeer> {
-  const peer = await RawPeer.connect(endpoint);
-  const session = await rawKeyExchange(peer);
+export async function evilOversizedAuthSigPrefix(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const peer = await RawPeer.connect(endpoint, options);
+  const session = await closingOnError(peer, () => rawKeyExchange(peer));
   peer.write(session.sealer.seal(encodeUvarint(1024 * 1024)));
   return peer;
 }
@@ -180,15 +203,15 @@ export async function evilOversizedAuthSigPrefix(endpoint: Endpoint): Promise<Ra
 // ---- during the NodeInfo exchange ----
 
 /** Authenticates honestly but is on another chain. */
-export async function evilIncompatibleNetwork(endpoint: Endpoint): Promise<RawPeer> {
-  return (await connectedAndHandshaken(endpoint, (key) => evilNodeInfo(key, { network: OTHER_NETWORK }))).peer;
+export async function evilIncompatibleNetwork(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  return (await connectedAndHandshaken(endpoint, { ...options, nodeInfo: (key) => evilNodeInfo(key, { network: OTHER_NETWORK }) })).peer;
 }
 
 // ---- after the handshake ----
 
 /** A valid data frame with one ciphertext bit flipped (bad Poly1305 tag). */
-export async function evilTamperedFrame(endpoint: Endpoint): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilTamperedFrame(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   const frame = session.sealer.seal(Uint8Array.of(0x02, 0x0a, 0x00));
   frame[20] ^= 0x01;
   peer.write(frame);
@@ -196,8 +219,8 @@ export async function evilTamperedFrame(endpoint: Endpoint): Promise<RawPeer> {
 }
 
 /** A correctly sealed frame whose plaintext length field says 1025 (> 1024). */
-export async function evilFrameLength(endpoint: Endpoint): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilFrameLength(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   const plain = Buffer.alloc(TOTAL_FRAME_SIZE);
   plain.writeUInt32LE(1025, 0);
   const sealed = Buffer.alloc(SEALED_FRAME_SIZE);
@@ -207,15 +230,15 @@ export async function evilFrameLength(endpoint: Endpoint): Promise<RawPeer> {
 }
 
 /** A PacketMsg carrying 2000 bytes: its body exceeds the 1034-byte packet limit. */
-export async function evilOversizedPacket(endpoint: Endpoint, channelId: number): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilOversizedPacket(endpoint: Endpoint, channelId: number, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   peer.write(session.sealer.seal(encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data: new Uint8Array(2000) })));
   return peer;
 }
 
 /** Valid 1024-byte packets on `channelId` adding up to more than its `capacity`. */
-export async function evilOverCapacityMessage(endpoint: Endpoint, channelId: number, capacity: number): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilOverCapacityMessage(endpoint: Endpoint, channelId: number, capacity: number, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   const packets = Math.ceil((capacity + 1) / 1024);
   const parts: Uint8Array[] = [];
   for (let i = 0; i < packets; i++) {
@@ -226,17 +249,50 @@ export async function evilOverCapacityMessage(endpoint: Endpoint, channelId: num
 }
 
 /** A PacketMsg on a channel the node never opened. */
-export async function evilUnknownChannel(endpoint: Endpoint, channelId: number): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilUnknownChannel(endpoint: Endpoint, channelId: number, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   peer.write(session.sealer.seal(encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data: Uint8Array.of(1) })));
   return peer;
 }
 
 /** A zero-length Packet: none of ping, pong or msg set. */
-export async function evilEmptyPacket(endpoint: Endpoint): Promise<RawPeer> {
-  const { peer, session } = await connectedAndHandshaken(endpoint);
+export async function evilEmptyPacket(endpoint: Endpoint, options: AttackOptions = {}): Promise<RawPeer> {
+  const { peer, session } = await connectedAndHandshaken(endpoint, options);
   peer.write(session.sealer.seal(Uint8Array.of(0x00)));
   return peer;
+}
+
+/** Bytes that are no `tendermint.p2p.Message`: field 1 with wire type 7, which does not exist. */
+export const UNDECODABLE = Uint8Array.of(0x0f, 0x01);
+
+/**
+ * Honest handshake as a fresh key, then `count` messages of `data` on
+ * `channelId` sealed and written in one burst: all of it is in the node's
+ * buffers before it has handled the first.
+ */
+export async function fatalBurst(
+  endpoint: Endpoint,
+  burst: { channelId: number; data: Uint8Array; count: number; nodeInfo?: (key: NodeKey) => NodeInfo },
+  options: AttackOptions = {},
+): Promise<{ peer: RawPeer; key: NodeKey }> {
+  const { peer, key, session } = await connectedAndHandshaken(endpoint, { ...options, nodeInfo: burst.nodeInfo });
+  const packet = encodeDelimitedPacket({ kind: 'msg', channelId: burst.channelId, eof: true, data: burst.data });
+  peer.write(session.sealer.seal(Array.from({ length: burst.count }, () => packet)));
+  return { peer, key };
+}
+
+/**
+ * One turn of handshake churn: connect, complete the SecretConnection
+ * handshake and NodeInfo exchange as `key`, hang up. Resolves with the
+ * public key the node proved.
+ */
+export async function churnHandshake(endpoint: Endpoint, key: NodeKey, options: AttackOptions = {}): Promise<Uint8Array> {
+  const peer = await RawPeer.connect(endpoint, options);
+  try {
+    return (await rawHonestHandshake(peer, key)).remotePublicKey;
+  } finally {
+    peer.close();
+  }
 }
 
 // ---- as a dial target ----
