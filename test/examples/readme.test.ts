@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { exampleText, projectBlock, readmeBlocks, type ReadmeBlock } from '../support/readme.js';
@@ -61,6 +62,31 @@ describe('README examples are the files of examples/', () => {
     assert.ok(checked.length >= 15, `only ${checked.length} keys found in tables: ${checked.join(', ')}`);
   });
 
+  it('its links, and those of every Markdown file of the repository, lead somewhere inside it', async () => {
+    const problems: string[] = [];
+    for (const file of await markdownFiles(root)) {
+      const text = await readFile(join(root, file), 'utf8');
+      const prose = text.replace(/^```[^]*?^```$/gm, '');
+      const anchors = new Set(text.split('\n').filter((line) => /^#{1,6} /.test(line)).map((line) => slug(line.replace(/^#+ /, ''))));
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (target!.startsWith('#')) {
+          if (!anchors.has(target!.slice(1))) problems.push(`${file}: link to ${target}, which no heading of it makes`);
+          continue;
+        }
+        if (/^[a-z]+:/.test(target!)) continue; // https:, mailto:
+        const path = relative(root, join(root, dirname(file), target!.split('#')[0]!));
+        if (path.startsWith('..')) problems.push(`${file}: link to ${target}, outside the repository`);
+        else if (!existsSync(join(root, path))) problems.push(`${file}: link to ${target}, which does not exist`);
+      }
+      // Paths of the repository named in the text (`test/unit/…`, `node/config/schema.ts`, …) must exist.
+      for (const [, named] of text.matchAll(/`((?:test|examples|node|framework|plugins|reactors|bench|scripts|proto)\/[\w./-]*)`/g)) {
+        if (!existsSync(join(root, named!)) && !existsSync(join(root, dirname(file), named!))) problems.push(`${file}: names ${named}, which does not exist`);
+      }
+      if (text.includes('../shared')) problems.push(`${file}: points into ../shared`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it('the quick start has its commands and a tsconfig.json that parses', () => {
     assert.match(projectBlock(blocks, 'setup').body, /^npm install tmp2p$/m);
     const tsconfig = JSON.parse(projectBlock(blocks, 'tsconfig.json').body) as { compilerOptions: Record<string, unknown> };
@@ -68,3 +94,22 @@ describe('README examples are the files of examples/', () => {
     assert.equal(tsconfig.compilerOptions['declaration'], true);
   });
 });
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+/** Every Markdown file of the repository (not dependencies, build output or caches), relative to `dir`. */
+async function markdownFiles(dir: string, under = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(join(dir, under), { withFileTypes: true })) {
+    const path = join(under, entry.name);
+    if (entry.isDirectory()) {
+      if (!['node_modules', 'dist', '.git', '.cache'].includes(entry.name)) found.push(...(await markdownFiles(dir, path)));
+    } else if (entry.name.endsWith('.md')) {
+      found.push(path);
+    }
+  }
+  return found;
+}
