@@ -4,6 +4,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
+import { loadConfig } from '../../node/config/loader.js';
+import { buildProgram } from '../../node/cli/program.js';
+import type { Command, Option } from 'commander';
 import { exampleText, projectBlock, readmeBlocks, type ReadmeBlock } from '../support/readme.js';
 
 // The repository root, from dist/test/examples (npm test) or test/examples (tsx).
@@ -85,6 +88,56 @@ describe('README examples are the files of examples/', () => {
       if (text.includes('../shared')) problems.push(`${file}: points into ../shared`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('every TOML block loads as a node\'s config', async () => {
+    const tomls = blocks.filter((b) => b.lang === 'toml');
+    assert.ok(tomls.length >= 4, `only ${tomls.length} TOML blocks found`);
+    for (const block of tomls) {
+      await loadConfig({ toml: block.body }).catch((error: Error) => assert.fail(`README.md line ${block.line}: ${error.message}`));
+    }
+  });
+
+  it('every tmp2p command line it shows names a command and flags that command has', () => {
+    const program = buildProgram();
+    const lines = blocks
+      .filter((b) => b.lang === 'sh')
+      .flatMap((b) => b.body.replace(/\\\n\s*/g, ' ').split('\n'))
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter((line) => line.startsWith('npx tmp2p '));
+    assert.ok(lines.length >= 15, `only ${lines.length} command lines found`);
+    for (const line of lines) {
+      const [, , name, ...words] = line.split(/\s+/);
+      const command = program.commands.find((c) => c.name() === name);
+      assert.ok(command, `README.md shows "${line}": tmp2p has no command ${name}`);
+      for (const flag of words.filter((w) => w.startsWith('-')).map((w) => w.split('=')[0]!)) {
+        assert.ok(command.options.some((o) => o.long === flag || o.short === flag), `README.md shows "${line}": tmp2p ${name} has no flag ${flag}`);
+      }
+    }
+  });
+
+  it('its tables of command options name flags of that command, with the defaults its --help shows', () => {
+    const program = buildProgram();
+    const commandOf: Record<string, string> = { 'Simulating a network': 'simulate', 'Crawling a network': 'crawl' };
+    let command: Command | undefined;
+    let checked = 0;
+    for (const line of readme.split('\n')) {
+      const heading = /^## (.+)$/.exec(line);
+      if (heading) command = program.commands.find((c) => c.name() === commandOf[heading[1]!]);
+      if (command === undefined || !line.startsWith('| `--')) continue;
+      const [flagsCell, defaultCell] = line.split('|').slice(1, 3).map((cell) => cell.trim());
+      const flags = [...flagsCell!.matchAll(/`(--[\w-]+)/g)].map((m) => m[1]!);
+      const defaults = defaultCell!.split(/\s*[,/]\s*/).map((d) => d.replace(/`/g, ''));
+      for (const [i, flag] of flags.entries()) {
+        const option: Option | undefined = command.options.find((o) => o.long === flag);
+        assert.ok(option, `README.md: tmp2p ${command.name()} has no flag ${flag}`);
+        const expected = defaults.length === flags.length ? defaults[i] : defaults[0];
+        const shown: string = option.mandatory ? 'required' : option.defaultValue === undefined || typeof option.defaultValue === 'object' ? '' : (option.defaultValueDescription ?? String(option.defaultValue)).replace(/"/g, '');
+        assert.equal(expected, shown, `README.md: the default of tmp2p ${command.name()} ${flag}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 20, `only ${checked} options checked`);
   });
 
   it('the quick start has its commands and a tsconfig.json that parses', () => {
