@@ -5,9 +5,9 @@ import { createTestNetwork } from 'tmp2p/testing';
 
 // node dist/slow-archive.js [records]: one node sends records faster than the other can store them.
 
-// Records travel on a channel of their own (0x72), here as tmp2p's echo pings.
+// Records travel on a channel of their own (0x73), here as tmp2p's echo pings.
 export const ArchiveChannel = defineChannel({
-  id: 0x72,
+  id: 0x73,
   name: 'archive',
   messageType: EchoMessage,
   wrapper: oneofWrapper(EchoMessage, { ping: Ping, pong: Pong }),

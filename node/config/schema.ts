@@ -141,6 +141,15 @@ const pexTable = z
   .partial()
   .strict();
 
+/** `[reactors.flood]` (reactors/flood/flood-reactor.ts documents each key and checks it again). */
+const floodTable = z
+  .object({
+    seen_capacity: int(1, 1_000_000),
+    max_hops: int(1, 1_000),
+  })
+  .partial()
+  .strict();
+
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
 export const rawConfigSchema = z
   .object({
@@ -238,6 +247,7 @@ export const rawConfigSchema = z
         enabled: z.array(pluginRef),
         echo: echoTable.optional(),
         pex: pexTable.optional(),
+        flood: floodTable.optional(),
         blocksync: blocksyncTable.optional(),
         'consensus-state': consensusStateTable.optional(),
         mempool: mempoolTable.optional(),

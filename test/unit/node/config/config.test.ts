@@ -94,7 +94,7 @@ describe('configuration', () => {
     assert.match((await configError(loadConfig({ set: { 'reactors.consensus-state.typo': '1' } }))).message, /unknown config key "reactors\.consensus-state\.typo"/);
   });
 
-  it('has the echo and pex tables, with their keys checked at load', async () => {
+  it('has the echo, pex and flood tables, with their keys checked at load', async () => {
     const config = await loadConfig({ set: { 'reactors.pex.seeds': `${'ab'.repeat(20)}@seed.example.com:26656`, 'reactors.echo.ping_interval': '1s' } });
     assert.deepEqual(config.reactors.options['pex']?.['seeds'], [`${'ab'.repeat(20)}@seed.example.com:26656`]);
     assert.equal(config.reactors.options['echo']?.['pingInterval'], '1s');
@@ -104,6 +104,8 @@ describe('configuration', () => {
     assert.match(seed.message, /config key "reactors\.pex\.seeds\.0" = "not-an-address" is invalid: invalid node address/);
     const interval = await configError(loadConfig({ values: { reactors: { echo: { ping_interval: 'often' } } } }));
     assert.match(interval.message, /config key "reactors\.echo\.ping_interval" = "often" is invalid: expected a duration such as "250ms"/);
+    const hops = await configError(loadConfig({ set: { 'reactors.flood.max_hops': '0' } }));
+    assert.match(hops.message, /"reactors\.flood\.max_hops" = 0 is invalid: expected an integer from 1 to 1000/);
     const policy = await configError(loadConfig({ set: { 'reactors.pex.private_addresses': 'some' } }));
     assert.match(policy.message, /"reactors\.pex\.private_addresses" = "some" is invalid: expected "from-private-peers", "accept" or "reject"/);
   });
