@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runSimulation } from '../../simulation/run-simulation.js';
-import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES } from '../../simulation/options.js';
+import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES, resolveSimulationOptions } from '../../simulation/options.js';
 import type { GraphReport, SimulationSummary } from '../../simulation/summary.js';
 import { collectSet } from '../home.js';
 import { durationFlag, durationOption, intOption, numberOption } from '../options.js';
@@ -58,8 +58,7 @@ export function registerSimulate(program: Command): void {
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
-      say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
-      const summary = await runSimulation({
+      const options = {
         nodes: flags.nodes,
         seeds: flags.seeds,
         durationS: flags.duration,
@@ -76,7 +75,10 @@ export function registerSimulate(program: Command): void {
         progress: say,
         signal: abort.signal,
         logger: loggerFromFlags(flags, 'silent'),
-      });
+      };
+      resolveSimulationOptions(options); // a bad combination is refused before anything is printed
+      say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
+      const summary = await runSimulation(options);
       if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(describe(summary));
     } finally {
