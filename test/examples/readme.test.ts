@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { loadConfig } from '../../node/config/loader.js';
+import { NON_CONFIG_ENV_VARS } from '../../node/config/overrides.js';
 import { buildProgram } from '../../node/cli/program.js';
 import type { Command, Option } from 'commander';
 import { exampleText, projectBlock, readmeBlocks, type ReadmeBlock } from '../support/readme.js';
@@ -138,6 +139,10 @@ describe('README examples are the files of examples/', () => {
       }
     }
     assert.ok(checked >= 20, `only ${checked} options checked`);
+  });
+
+  it('names every TMP2P_* variable that is not a config key', () => {
+    assert.deepEqual([...NON_CONFIG_ENV_VARS].filter((name) => !readme.includes(`\`${name}\``)), []);
   });
 
   it('the quick start has its commands and a tsconfig.json that parses', () => {
