@@ -15,6 +15,7 @@ export const ENV_PREFIX = 'TMP2P_';
 export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
   'TMP2P_HOME',
   'TMP2P_FRAME_AEAD',
+  'TMP2P_SODIUM_NATIVE',
   'TMP2P_TEST_MONGO',
   'TMP2P_REQUIRE_MONGODB',
   'TMP2P_KEEP_COMETBFT_HOME',
