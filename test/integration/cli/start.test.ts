@@ -97,7 +97,7 @@ describe('tmp2p start: homes, keys, failures, signals and logs', function () {
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr.split('\n').filter((line) => !line.startsWith('{')).join('\n'),
-      'tmp2p: StartupError: starting the router (p2p.transports = ["mconn"]) failed: FrameAeadUnavailableError: TMP2P_FRAME_AEAD must be "libsodium" or "node:crypto", got "chacha"\n',
+      'tmp2p: StartupError: starting the router (p2p.transports = ["mconn"]) failed: FrameAeadUnavailableError: TMP2P_FRAME_AEAD must be "sodium-native", "libsodium" or "node:crypto", got "chacha"\n',
     );
   });
 
