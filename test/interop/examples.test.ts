@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CometBFTNode, cometBFTOrSkip } from './support/cometbft.js';
-import { abciQueryValue, broadcastTxSync } from './support/chain-rpc.js';
-import { rpcBlock } from './support/chain-rpc.js';
+import { abciQueryValue, broadcastTxSync, rpcBlock } from './support/chain-rpc.js';
 import { pollUntil } from './support/poll.js';
 import { spawnCli, waitForOutput, type CliProcess } from '../support/cli.js';
 

@@ -91,6 +91,16 @@ describe('tmp2p start: homes, keys, failures, signals and logs', function () {
     }
   });
 
+  it('a TMP2P_FRAME_AEAD that names no frame cipher fails the start, instead of every handshake', async () => {
+    const home = await newHome();
+    const result = await tmp2p(['start', '--home', home], { env: { TMP2P_FRAME_AEAD: 'chacha' } });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr.split('\n').filter((line) => !line.startsWith('{')).join('\n'),
+      'tmp2p: StartupError: starting the router (p2p.transports = ["mconn"]) failed: FrameAeadUnavailableError: TMP2P_FRAME_AEAD must be "sodium-native", "libsodium" or "node:crypto", got "chacha"\n',
+    );
+  });
+
   it('refuses an unknown --log-level or --log-format with the allowed values', async () => {
     const level = await tmp2p(['start', '--log-level', 'loud']);
     assert.equal(level.code, 1);
