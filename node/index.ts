@@ -82,6 +82,8 @@ export type { PeerUpdate, PeerStatus, PeerBehaviour, ConnectionDirection } from 
 export type { PeerSnapshot, PeerManagerMetrics } from '../framework/peer/snapshot.js';
 export type { PeerState } from '../framework/peer/connections.js';
 export type { RouterMetricsSnapshot } from '../framework/router/metrics.js';
+// The Prometheus registry a node serves with [instrumentation] prometheus = true, for an application that serves metrics itself.
+export { createPrometheusRegistry, type MetricsSource, type PrometheusOptions } from './metrics/index.js';
 
 // Errors every application may meet
 export { P2PError, AbortError, InvalidArgumentError } from '../framework/errors/base.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../framework/util/duration.js';
 
 /** A commander parser for an integer option within [min, max], with an error naming the flag. */
@@ -36,4 +36,15 @@ export function durationOption(flag: string, maxMs: number, minMs = 0) {
     if (ms < minMs) throw new InvalidArgumentError(`${flag} must be at least ${minMs} ms, got "${value}"`);
     return ms;
   };
+}
+
+/** A duration for help texts: "0", "500ms", "5s" (what the duration options take). */
+export function formatDurationMs(ms: number): string {
+  if (ms === 0) return '0';
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** An option taking a duration, whose help shows its default as a duration ("5s"), not in milliseconds. */
+export function durationFlag(flags: string, description: string, parse: (value: string) => number, defaultMs: number): Option {
+  return new Option(flags, description).argParser(parse).default(defaultMs, formatDurationMs(defaultMs));
 }

@@ -3,6 +3,7 @@ import { parseDuration } from '../../framework/util/duration.js';
 import { parseHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 import { parseCidr } from '../../framework/gating/cidr.js';
 import { parseNodeID } from '../../framework/identity/node-id.js';
+import { NodeAddress } from '../../framework/address/node-address.js';
 
 const duration = z.string({ error: 'expected a duration string such as "250ms", "5s" or "1m"' }).refine(
   (v) => {
@@ -112,6 +113,43 @@ const mempoolTable = z
   .partial()
   .strict();
 
+/** `[reactors.echo]` (reactors/echo/echo-reactor.ts documents each key). */
+const echoTable = z
+  .object({
+    ping_interval: reactorDuration(1),
+    content: z.string({ error: 'expected a string' }),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.pex]` (reactors/pex/options.ts documents each key and checks it again). */
+const pexTable = z
+  .object({
+    request_interval_ms: reactorDuration(1),
+    need_address_threshold: count(0),
+    max_addresses_accepted: count(1),
+    max_addresses_sent: count(0),
+    seed_mode: z.boolean({ error: 'expected true or false' }),
+    seeds: z.array(parsedBy((value) => NodeAddress.parse(value), 'a node address such as "<id>@host:26656"'), { error: 'expected a list of node addresses' }),
+    ban_duration_ms: reactorDuration(0),
+    seed_disconnect_delay_ms: reactorDuration(0),
+    seed_cooldown_ms: reactorDuration(0),
+    resolve_timeout_ms: reactorDuration(1),
+    private_addresses: z.enum(['from-private-peers', 'accept', 'reject'], { error: 'expected "from-private-peers", "accept" or "reject"' }),
+    learn_inbound_listen_addr: z.boolean({ error: 'expected true or false' }),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.flood]` (reactors/flood/flood-reactor.ts documents each key and checks it again). */
+const floodTable = z
+  .object({
+    seen_capacity: int(1, 1_000_000),
+    max_hops: int(1, 1_000),
+  })
+  .partial()
+  .strict();
+
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
 export const rawConfigSchema = z
   .object({
@@ -207,6 +245,9 @@ export const rawConfigSchema = z
     reactors: z
       .object({
         enabled: z.array(pluginRef),
+        echo: echoTable.optional(),
+        pex: pexTable.optional(),
+        flood: floodTable.optional(),
         blocksync: blocksyncTable.optional(),
         'consensus-state': consensusStateTable.optional(),
         mempool: mempoolTable.optional(),

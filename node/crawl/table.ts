@@ -59,9 +59,14 @@ export function formatCrawlTable(result: CrawlResult): string {
   const count = (status: CrawledNode['status']) => result.nodes.filter((n) => n.status === status).length;
   const how = result.finished === 'complete' ? 'complete' : result.finished === 'duration' ? 'stopped at the time limit' : 'aborted';
   let summary =
-    `${result.nodes.length} nodes: ${count('reachable')} reachable, ${count('unreachable')} unreachable, ${count('skipped')} skipped, ` +
-    `${count('not-dialed')} not dialed; ${result.edges.length} edges; ${result.stats.dials} dials; ${how} after ${(result.elapsedMs / 1000).toFixed(1)} s\n`;
+    `${plural(result.nodes.length, 'node')}: ${count('reachable')} reachable, ${count('unreachable')} unreachable, ${count('skipped')} skipped, ` +
+    `${count('not-dialed')} not dialed; ${plural(result.edges.length, 'edge')}; ${plural(result.stats.dials, 'dial')}; ${how} after ${(result.elapsedMs / 1000).toFixed(1)} s\n`;
   const drops = dropped(result.stats);
   if (drops.length > 0) summary += `dropped or skipped: ${drops.join(', ')}\n`;
   return line(header) + rows.map(line).join('') + '\n' + summary;
+}
+
+/** "1 node", "3 nodes". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -15,7 +15,7 @@ import { blockFromJson, type RpcBlockResult } from '../support/block-json.js';
 import { BlockServer, copyBlock } from '../support/block-server.js';
 import { spawnCli, tmp2p, type CliProcess } from '../support/cli.js';
 import { CometBFTNode, cometBFTOrSkip } from './support/cometbft.js';
-import { rpcBlock, submitTx } from './support/block-rpc.js';
+import { rpcBlock, submitTx } from './support/chain-rpc.js';
 import { pollUntil } from './support/poll.js';
 import { describeEvent } from './support/tmp2p-node.js';
 

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { crawl } from '../../crawl/index.js';
-import { DEFAULT_CRAWL_OPTIONS as D } from '../../crawl/options.js';
+import { DEFAULT_CRAWL_OPTIONS as D, resolveCrawlOptions } from '../../crawl/options.js';
 import { formatCrawlTable } from '../../crawl/table.js';
 import type { PrivateAddressPolicy } from '../../../reactors/pex/options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
@@ -64,24 +64,23 @@ export function registerCrawl(program: Command): void {
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
+      const options = {
+        seeds: flags.seeds,
+        network: flags.network,
+        durationMs: Math.max(1, Math.round(flags.duration * 1000)),
+        concurrency: flags.concurrency,
+        maxNodes: flags.maxNodes,
+        maxAddressesPerResponse: flags.maxAddresses,
+        dialTimeoutMs: flags.dialTimeout,
+        handshakeTimeoutMs: flags.handshakeTimeout,
+        pexTimeoutMs: flags.pexTimeout,
+        privateAddresses: flags.privateAddresses,
+        moniker: flags.moniker,
+        logger: loggerFromFlags(flags, 'warn'),
+      };
+      resolveCrawlOptions(options); // a bad seed is refused before anything is printed
       if (!flags.json) process.stdout.write(`crawling ${flags.network} from ${flags.seeds.length} seed(s) for up to ${flags.duration} s …\n`);
-      const result = await crawl(
-        {
-          seeds: flags.seeds,
-          network: flags.network,
-          durationMs: Math.max(1, Math.round(flags.duration * 1000)),
-          concurrency: flags.concurrency,
-          maxNodes: flags.maxNodes,
-          maxAddressesPerResponse: flags.maxAddresses,
-          dialTimeoutMs: flags.dialTimeout,
-          handshakeTimeoutMs: flags.handshakeTimeout,
-          pexTimeoutMs: flags.pexTimeout,
-          privateAddresses: flags.privateAddresses,
-          moniker: flags.moniker,
-          logger: loggerFromFlags(flags, 'warn'),
-        },
-        { signal: abort.signal },
-      );
+      const result = await crawl(options, { signal: abort.signal });
       process.stdout.write(flags.json ? JSON.stringify(result) + '\n' : formatCrawlTable(result));
       if (!result.nodes.some((n) => n.status === 'reachable')) {
         process.stderr.write('tmp2p: no node could be reached (see each seed\'s error)\n');

@@ -1,9 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { isErrorNamed } from '../../../framework/errors/base.js';
-import { parseDuration } from '../../../framework/util/duration.js';
 import { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS } from '../../follow/follow.js';
 import type { FollowedBlock } from '../../follow/block-stream.js';
-import { intOption } from '../options.js';
+import { durationFlag, durationOption, intOption } from '../options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
 interface FollowFlags extends LogFlags {
@@ -25,15 +24,8 @@ export function blockJson(block: FollowedBlock): string {
   return JSON.stringify({ height: block.height, hash: block.hash, txs: block.txs.length, time: block.time });
 }
 
-function durationFlag(flag: string) {
-  return (value: string): number => {
-    try {
-      return parseDuration(value);
-    } catch {
-      throw new InvalidArgumentError(`${flag} must be a duration such as "30s" or milliseconds, got "${value}"`);
-    }
-  };
-}
+/** A day: longer is surely a typo. */
+const MAX_CONNECT_TIMEOUT_MS = 86_400_000;
 
 /**
  * `tmp2p follow`: downloads and verifies blocks from one peer and prints a
@@ -48,7 +40,7 @@ export function registerFollow(program: Command): void {
     .requiredOption('--network <chain-id>', "the peer's chain id")
     .option('--from <height>', "first height to download (default: the peer's base, the lowest block it keeps)", intOption('--from', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'one JSON object per line: {"height","hash","txs","time"}')
-    .option('--connect-timeout <duration>', 'how long the peer may take to connect (0 = no limit)', durationFlag('--connect-timeout'), DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS)
+    .addOption(durationFlag('--connect-timeout <duration>', 'how long the peer may take to connect ("30s", "2m", or milliseconds; 0 = no limit)', durationOption('--connect-timeout', MAX_CONNECT_TIMEOUT_MS), DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS))
     .option('--max-block-bytes <bytes>', 'largest block accepted (default 4194304; CometBFT allows 104857600)', intOption('--max-block-bytes', 1024, 104_857_600));
   addLogOptions(command, 'warn').action(async (flags: FollowFlags) => {
     const stop = new AbortController();

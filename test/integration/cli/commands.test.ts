@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../node/config/loader.js';
-import { tmp2p, startCli, stopCli } from '../../support/cli.js';
+import { tmp2p, spawnCli, startCli, stopCli, waitForOutput } from '../../support/cli.js';
 
 describe('tmp2p command line', function () {
   this.timeout(60_000);
@@ -31,7 +31,7 @@ describe('tmp2p command line', function () {
     assert.equal(shown.stdout.trim(), id);
     const again = await tmp2p(['init', '--home', home]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /NodeKeyExistsError/);
+    assert.equal(again.stderr, `tmp2p: HomeExistsError: ${home} is already initialised: it has a node key (${join(home, 'config', 'node_key.json')}), which init never replaces; nothing was changed\n`);
     assert.equal((await tmp2p(['show-node-id', '--home', home])).stdout.trim(), id, 'the key was not replaced');
   });
 
@@ -66,6 +66,15 @@ describe('tmp2p command line', function () {
     assert.match(node.output(), /shutting down/);
   });
 
+  it('stops cleanly when the reader of its output goes away (tmp2p demo | head -1)', async () => {
+    const demo = spawnCli(['demo', '--nodes', '2', '--duration', '0', '--transport', 'memory']);
+    await waitForOutput(demo, /peer up/, 'the first line');
+    const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
+    demo.child.stdout.destroy(); // as `head -1` exits: the next write fails with EPIPE
+    assert.equal(await exited, 0, demo.stderr());
+    assert.equal(demo.stderr(), '', 'no stack trace, no error');
+  });
+
   it('demo --json ends with one JSON summary line', async () => {
     const result = await tmp2p(['demo', '--nodes', '3', '--duration', '1', '--ping-interval', '100ms', '--json']);
     assert.equal(result.code, 0, result.stderr);
@@ -84,7 +93,7 @@ describe('tmp2p command line', function () {
     assert.match(nodes.stderr, /--nodes must be an integer from 2 to 500, got "lots"/);
     const set = await tmp2p(['start', '--home', home, '--set', 'p2p.max_connections=zero']);
     assert.equal(set.code, 1);
-    assert.match(set.stderr, /ConfigError: --set p2p\.max_connections: config key "p2p\.max_connections" = "zero" is invalid: expected a number/);
+    assert.match(set.stderr, /ConfigError: --set p2p\.max_connections: config key "p2p\.max_connections" = "zero" is invalid: expected an integer ≥ 1/);
     const missing = await tmp2p(['show-node-id', '--home', join(home, 'nothing-here')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /node_key\.json/);

@@ -18,7 +18,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'NodeStateError', 'OnMessage', 'OnPeerUpdate', 'P2PError', 'PROTOCOL_VERSION', 'PeerRejectedError', 'PeerStoreError',
       'PluginNotFoundError', 'ProtocolViolationError', 'Reactor', 'ReactorDefinitionError', 'SelfConnectionError', 'StartupError', 'TMP2P_VERSION',
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
-      'crawl', 'createLogger', 'createNode', 'defineChannel', 'formatCrawlTable', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
+      'crawl', 'createLogger', 'createNode', 'createPrometheusRegistry', 'defineChannel', 'formatCrawlTable', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
       // send-tx
       'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',

@@ -21,4 +21,24 @@ describe('tmp2p commands', () => {
     assert.equal(set('peers')!.description, set('start')!.description);
     assert.equal(set('peers')!.parseArg, set('start')!.parseArg);
   });
+
+  it('help shows every default as the flag takes it: durations as durations, no empty ones', () => {
+    for (const command of buildProgram().commands) {
+      const help = command.helpInformation();
+      assert.doesNotMatch(help, /\(default: \{\}\)/, `${command.name()}: an empty default shown`);
+      for (const option of command.options.filter((o) => o.flags.includes('<duration>') && o.defaultValue !== undefined)) {
+        const shown = option.defaultValueDescription ?? (typeof option.defaultValue === 'string' ? option.defaultValue : `${option.defaultValue} (milliseconds)`);
+        assert.match(shown, /^(0|\d+(ms|s))$/, `${command.name()} ${option.long}: default shown as "${shown}"`);
+      }
+    }
+    const simulate = buildProgram().commands.find((c) => c.name() === 'simulate')!.helpInformation();
+    assert.match(simulate, /--churn-downtime <duration>\s+how long a churned node stays away \(default: 5s\)/);
+  });
+
+  it('every --home says where the home is without it', () => {
+    for (const command of buildProgram().commands) {
+      const home = command.options.find((o) => o.long === '--home');
+      if (home) assert.match(home.description, /\$TMP2P_HOME, else ~\/\.tmp2p/, command.name());
+    }
+  });
 });

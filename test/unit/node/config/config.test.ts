@@ -75,7 +75,7 @@ describe('configuration', () => {
     assert.match((await configError(loadConfig({ set: { 'p2p.nope': '1' } }))).message, /--set p2p\.nope: unknown config key "p2p\.nope"/);
     assert.match(
       (await configError(loadConfig({ env: { TMP2P_P2P_SEND_RATE: 'fast' } }))).message,
-      /environment variable TMP2P_P2P_SEND_RATE: config key "p2p\.send_rate" = "fast" is invalid: expected a number/,
+      /environment variable TMP2P_P2P_SEND_RATE: config key "p2p\.send_rate" = "fast" is invalid: expected an integer ≥ 0/,
     );
   });
 
@@ -92,6 +92,22 @@ describe('configuration', () => {
     const tooBig = await configError(loadConfig({ set: { 'reactors.blocksync.max_block_bytes': '200000000' } }));
     assert.match(tooBig.message, /"reactors\.blocksync\.max_block_bytes" = 200000000 is invalid: expected an integer from 1024 to 104857600/);
     assert.match((await configError(loadConfig({ set: { 'reactors.consensus-state.typo': '1' } }))).message, /unknown config key "reactors\.consensus-state\.typo"/);
+  });
+
+  it('has the echo, pex and flood tables, with their keys checked at load', async () => {
+    const config = await loadConfig({ set: { 'reactors.pex.seeds': `${'ab'.repeat(20)}@seed.example.com:26656`, 'reactors.echo.ping_interval': '1s' } });
+    assert.deepEqual(config.reactors.options['pex']?.['seeds'], [`${'ab'.repeat(20)}@seed.example.com:26656`]);
+    assert.equal(config.reactors.options['echo']?.['pingInterval'], '1s');
+    const typo = await configError(loadConfig({ values: { reactors: { pex: { seedz: [] } } } }));
+    assert.match(typo.message, /config key "reactors\.pex\.seedz" = \[\] is invalid: unknown key; allowed keys here: request_interval_ms, /);
+    const seed = await configError(loadConfig({ set: { 'reactors.pex.seeds': 'not-an-address' } }));
+    assert.match(seed.message, /config key "reactors\.pex\.seeds\.0" = "not-an-address" is invalid: invalid node address/);
+    const interval = await configError(loadConfig({ values: { reactors: { echo: { ping_interval: 'often' } } } }));
+    assert.match(interval.message, /config key "reactors\.echo\.ping_interval" = "often" is invalid: expected a duration such as "250ms"/);
+    const hops = await configError(loadConfig({ set: { 'reactors.flood.max_hops': '0' } }));
+    assert.match(hops.message, /"reactors\.flood\.max_hops" = 0 is invalid: expected an integer from 1 to 1000/);
+    const policy = await configError(loadConfig({ set: { 'reactors.pex.private_addresses': 'some' } }));
+    assert.match(policy.message, /"reactors\.pex\.private_addresses" = "some" is invalid: expected "from-private-peers", "accept" or "reject"/);
   });
 
   it('reports a missing config file', async () => {

@@ -50,12 +50,15 @@ describe('config overrides (--set and TMP2P_* variables)', () => {
 
   it('still type-checks every value against the schema, naming the key', async () => {
     const wrongType = await configError(loadConfig({ set: { 'p2p.max_connections': '"20"' } }));
-    assert.match(wrongType.message, /--set p2p\.max_connections: config key "p2p\.max_connections" = "\\"20\\"" is invalid: expected a number/);
+    assert.match(wrongType.message, /--set p2p\.max_connections: config key "p2p\.max_connections" = "20" is invalid: expected an integer ≥ 1/);
     assert.equal(wrongType.key, 'p2p.max_connections');
     const notBoolean = await configError(loadConfig({ set: { 'instrumentation.prometheus': 'yes' } }));
-    assert.match(notBoolean.message, /expected true or false/);
+    assert.match(notBoolean.message, /^--set instrumentation\.prometheus: config key "instrumentation\.prometheus" = "yes" is invalid: expected true or false$/);
+    const outOfRange = await configError(loadConfig({ set: { 'p2p.max_connections': '0' } }));
+    assert.equal(outOfRange.message, '--set p2p.max_connections: config key "p2p.max_connections" = 0 is invalid: expected an integer ≥ 1');
     const badElement = await configError(loadConfig({ set: { 'reactors.enabled': '[1, 2]' } }));
     assert.equal(badElement.key, 'reactors.enabled.0');
+    assert.match(badElement.message, /^--set reactors\.enabled: config key "reactors\.enabled\.0" = 1 is invalid/);
     const table = await configError(loadConfig({ set: { 'gating.cidr': '{ allow = [] }' } }));
     assert.match(table.message, /"gating\.cidr" is a table; set its keys one by one \(e\.g\. gating\.cidr\.allow=…\)/);
   });

@@ -77,6 +77,11 @@ describe('formatCrawlTable', () => {
     assert.ok(text.split('\n')[1]!.length < 250, 'long fields are truncated');
   });
 
+  it('counts in the singular when there is one', () => {
+    const text = formatCrawlTable(result([{ nodeId: B, status: 'unreachable', seed: true, addresses: ['127.0.0.2:26656'], address: '127.0.0.2:26656', error: { kind: 'refused', message: 'ECONNREFUSED' } }]));
+    assert.match(text, /^1 node: 0 reachable, 1 unreachable, 0 skipped, 0 not dialed; \d+ edges?; \d+ dials?; /m);
+  });
+
   it('lists every drop in the summary', () => {
     const text = formatCrawlTable(result([], { droppedOverResponseLimit: 850, droppedOverNodeLimit: 3, invalidAddresses: 2, ignoredMessages: 1 }));
     assert.match(text, /dropped or skipped: 850 addresses over the per-answer limit, 3 addresses of nodes over the node limit, 2 malformed addresses, 1 unexpected messages/);

@@ -14,6 +14,8 @@ import { SealedFrameReader } from '../../../../../../plugins/transports/mconn/se
 import type { FrameAeadBackend } from '../../../../../../plugins/transports/mconn/secret-connection/aead/frame-aead.js';
 import { nodeCryptoFrameAead } from '../../../../../../plugins/transports/mconn/secret-connection/aead/node-crypto.js';
 import { loadLibsodiumFrameAead } from '../../../../../../plugins/transports/mconn/secret-connection/aead/libsodium.js';
+import { sodiumNativeFrameAead } from '../../../../../../plugins/transports/mconn/secret-connection/aead/sodium-native.js';
+import { checkedFrameCalls, sodiumNative } from '../../../../../../framework/crypto/sodium-native.js';
 import { currentFrameAead, frameAeadReady, frameAeadStatus } from '../../../../../../plugins/transports/mconn/secret-connection/aead/select.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -38,14 +40,17 @@ function payloadOf(plain: Buffer): Buffer {
 }
 
 const backends: Array<{ name: string; load: () => Promise<FrameAeadBackend> }> = [
+  { name: 'sodium-native', load: async () => sodiumNativeFrameAead() },
+  // What the backend uses where the addon's unchecked calls fail their test at load.
+  { name: 'sodium-native, checked calls', load: async () => sodiumNativeFrameAead(checkedFrameCalls(sodiumNative()!)) },
   { name: 'libsodium', load: loadLibsodiumFrameAead },
   { name: 'node:crypto', load: async () => nodeCryptoFrameAead },
 ];
 
 describe('secret-connection: frame AEAD selection', () => {
-  it('picks libsodium by default, after checking it against node:crypto', async () => {
-    assert.equal((await frameAeadReady).name, 'libsodium');
-    assert.equal(currentFrameAead().name, 'libsodium');
+  it('picks sodium-native by default, after checking it against node:crypto', async () => {
+    assert.equal((await frameAeadReady).name, 'sodium-native');
+    assert.equal(currentFrameAead().name, 'sodium-native');
     assert.equal(frameAeadStatus().fallbackReason, undefined);
   });
 });
@@ -205,6 +210,49 @@ for (const backend of backends) describe(`secret-connection: frames (${backend.n
     assert.throws(() => opener(KEY).openFrames(out, SEALED_FRAME_SIZE, 3), InvalidArgumentError);
   });
 
+  it('opens frames in place: payloads joined at the front of the region, a view of the source', () => {
+    const data = randomBytes(5 * 1024 + 300);
+    const s = sealer(KEY);
+    const wire = Buffer.concat([Buffer.alloc(7, 0xaa), s.seal(data.subarray(0, 2000)), s.seal(data.subarray(2000))]);
+    const frames = (wire.length - 7) / SEALED_FRAME_SIZE;
+    assert.equal(frames, 6); // 2 + 4, the last of each write short
+    const opened = opener(KEY).openFramesInPlace(wire, 7, frames);
+    assert.equal(opened.buffer, wire.buffer);
+    assert.equal(opened.byteOffset, wire.byteOffset + 7);
+    assert.deepEqual(opened, data);
+    assert.deepEqual(wire.subarray(0, 7), Buffer.alloc(7, 0xaa));
+  });
+
+  it('opens in place what plain node:crypto sealed, frame for frame, with empty and short frames', () => {
+    const lengths = [0, 1024, 5, 0, 1023];
+    const wire = Buffer.concat(lengths.map((length, i) => {
+      const plain = Buffer.alloc(TOTAL_FRAME_SIZE, 0x55); // non-zero padding is ignored
+      plain.writeUInt32LE(length, 0);
+      plain.fill(i + 1, 4, 4 + length);
+      return nativeSeal(KEY, plain, BigInt(i));
+    }));
+    const opened = opener(KEY).openFramesInPlace(wire, 0, lengths.length);
+    assert.deepEqual(opened, Buffer.concat(lengths.map((length, i) => Buffer.alloc(length, i + 1))));
+    assert.equal(opener(KEY).openFramesInPlace(nativeSeal(KEY, Buffer.alloc(TOTAL_FRAME_SIZE), 0n), 0, 1).length, 0);
+  });
+
+  it('names the frame that fails in place, and the length field too large', () => {
+    const sealed = Buffer.from(sealer(KEY).seal(randomBytes(10 * 1024)));
+    sealed[6 * SEALED_FRAME_SIZE + 1030] ^= 1; // inside frame 6's tag
+    const o = opener(KEY);
+    assert.throws(() => o.openFramesInPlace(sealed, 0, 10), (err: unknown) => err instanceof FrameDecryptionError && /frame 6 /.test((err as Error).message));
+    assert.equal(o.counter, 6n);
+    const s = sealer(KEY);
+    const out = Buffer.alloc(3 * SEALED_FRAME_SIZE);
+    const plain = Buffer.alloc(TOTAL_FRAME_SIZE);
+    for (const [i, length] of [10, 1025, 1].entries()) {
+      plain.writeUInt32LE(length, 0);
+      s.sealFrame(plain, out, i * SEALED_FRAME_SIZE);
+    }
+    assert.throws(() => opener(KEY).openFramesInPlace(out, 0, 3), (err: unknown) => err instanceof FrameLengthError && /frame 1 declares 1025/.test((err as Error).message));
+    assert.throws(() => opener(KEY).openFramesInPlace(out, 1, 3), InvalidArgumentError);
+  });
+
   it('validates keys and frame sizes', () => {
     assert.throws(() => sealer(new Uint8Array(16)), InvalidArgumentError);
     assert.throws(() => opener(KEY).open(new Uint8Array(1043)), InvalidArgumentError);
@@ -231,6 +279,41 @@ for (const backend of backends) describe(`secret-connection: frames (${backend.n
         }),
         { numRuns: 50 },
       );
+    });
+
+    it('reassembles frames from arbitrary chunk boundaries when it owns the chunks, at most two payloads per chunk (property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 5 }), fc.array(fc.nat(), { maxLength: 20 }), (writes, rawCuts) => {
+          const s = sealer(KEY);
+          const wire = Buffer.concat(writes.map((w) => s.seal(w)));
+          const cuts = [...new Set(rawCuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+          const reader = new SealedFrameReader(opener(KEY), { ownsChunks: true });
+          const got: Buffer[] = [];
+          let prev = 0;
+          for (const c of [...cuts, wire.length]) {
+            // Each chunk is fresh memory, as a socket's are.
+            const chunk = Buffer.from(wire.subarray(prev, c));
+            let calls = 0;
+            reader.read(chunk, (payload) => {
+              calls++;
+              assert.ok(payload.length > 0);
+              got.push(payload);
+            });
+            assert.ok(calls <= 2);
+            prev = c;
+          }
+          assert.equal(reader.pendingBytes, 0);
+          assert.deepEqual(Buffer.concat(got), Buffer.concat(writes));
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it('leaves chunks it does not own untouched', () => {
+      const wire = sealer(KEY).seal(randomBytes(3000));
+      const copy = Buffer.from(wire);
+      new SealedFrameReader(opener(KEY)).push(wire);
+      assert.deepEqual(wire, copy);
     });
 
     it('keeps a partial frame and reports its size', () => {

@@ -11,8 +11,13 @@ import {
   generateEphemeralKeyPair,
   keyPairFromScalar,
   sortEphemeralKeys,
+  wipeEphemeralKeyPair,
+  x25519Backend,
   x25519PublicDerivation,
+  type X25519Backend,
 } from '../../../../../../plugins/transports/mconn/secret-connection/keys.js';
+
+const BACKENDS: readonly X25519Backend[] = ['sodium-native', 'node:crypto'];
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
@@ -41,9 +46,11 @@ const EMBEDDED_ROWS = [
 ];
 
 function checkRow(row: GoldenRow): void {
-  const { recvKey, sendKey } = deriveSecrets(unhex(row.dh), row.locIsLeast);
-  assert.equal(hex(recvKey), row.recv, `recv key for dh ${row.dh}`);
-  assert.equal(hex(sendKey), row.send, `send key for dh ${row.dh}`);
+  for (const backend of ['sodium-native', 'node:crypto'] as const) {
+    const { recvKey, sendKey } = deriveSecrets(unhex(row.dh), row.locIsLeast, backend);
+    assert.equal(hex(recvKey), row.recv, `recv key for dh ${row.dh} (${backend})`);
+    assert.equal(hex(sendKey), row.send, `send key for dh ${row.dh} (${backend})`);
+  }
 }
 
 describe('secret-connection: keys', () => {
@@ -73,17 +80,21 @@ describe('secret-connection: keys', () => {
     });
   });
 
-  describe('X25519', () => {
+  it('uses sodium-native for handshakes where it loads', () => {
+    assert.equal(x25519Backend, 'sodium-native');
+  });
+
+  for (const backend of BACKENDS) describe(`X25519 (${backend})`, () => {
     it('exports raw keys that agree with an independent implementation', () => {
       const priv = unhex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'); // RFC 7748 §6.1 Alice
-      const pair = ephemeralKeyPairFromPrivate(priv);
+      const pair = keyPairFromScalar(priv, backend);
       assert.equal(hex(pair.publicKey), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
       assert.deepEqual(pair.publicKey, x25519.getPublicKey(priv));
     });
 
     it('computes the RFC 7748 shared secret and the same one from both sides', () => {
-      const alice = ephemeralKeyPairFromPrivate(unhex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
-      const bob = ephemeralKeyPairFromPrivate(unhex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'));
+      const alice = keyPairFromScalar(unhex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'), backend);
+      const bob = keyPairFromScalar(unhex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'), backend);
       const expected = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
       assert.equal(hex(computeSharedSecret(alice, bob.publicKey)), expected);
       assert.equal(hex(computeSharedSecret(bob, alice.publicKey)), expected);
@@ -97,26 +108,32 @@ describe('secret-connection: keys', () => {
         const viaJavaScript = keyPairFromScalar(scalar, 'javascript');
         assert.deepEqual(viaJavaScript.publicKey, viaNode.publicKey);
         assert.deepEqual(viaNode.publicKey, x25519.getPublicKey(scalar));
-        const peer = generateEphemeralKeyPair();
+        const peer = generateEphemeralKeyPair(backend);
         assert.deepEqual(computeSharedSecret(viaJavaScript, peer.publicKey), computeSharedSecret(viaNode, peer.publicKey));
+        const viaBackend = keyPairFromScalar(scalar, backend);
+        assert.deepEqual(viaBackend.publicKey, viaNode.publicKey);
+        assert.deepEqual(computeSharedSecret(viaBackend, peer.publicKey), computeSharedSecret(viaNode, peer.publicKey));
       }
     });
 
     it('generates distinct random key pairs whose DH agrees', () => {
-      const a = generateEphemeralKeyPair();
-      const b = generateEphemeralKeyPair();
+      const a = generateEphemeralKeyPair(backend);
+      const b = generateEphemeralKeyPair(backend === 'sodium-native' ? 'node:crypto' : 'sodium-native');
       assert.equal(a.publicKey.length, 32);
       assert.notDeepEqual(a.publicKey, b.publicKey);
       assert.deepEqual(computeSharedSecret(a, b.publicKey), computeSharedSecret(b, a.publicKey));
     });
 
     it('rejects low-order remote points with LowOrderPointError', () => {
-      const local = generateEphemeralKeyPair();
+      const local = generateEphemeralKeyPair(backend);
       const lowOrder = [
         '0000000000000000000000000000000000000000000000000000000000000000',
         '0100000000000000000000000000000000000000000000000000000000000000',
         'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
         'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // p - 1
+        'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // p, i.e. 0 again
+        '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', // order 8
+        '0000000000000000000000000000000000000000000000000000000000000080', // 0 with the top bit set (ignored)
       ];
       for (const point of lowOrder) {
         assert.throws(() => computeSharedSecret(local, unhex(point)), (err: unknown) => err instanceof LowOrderPointError && (err as Error).message.includes(point), point);
@@ -124,8 +141,16 @@ describe('secret-connection: keys', () => {
     });
 
     it('rejects keys of the wrong length', () => {
-      assert.throws(() => computeSharedSecret(generateEphemeralKeyPair(), new Uint8Array(31)), InvalidArgumentError);
+      assert.throws(() => computeSharedSecret(generateEphemeralKeyPair(backend), new Uint8Array(31)), InvalidArgumentError);
+      assert.throws(() => keyPairFromScalar(new Uint8Array(33), backend), InvalidArgumentError);
       assert.throws(() => ephemeralKeyPairFromPrivate(new Uint8Array(33)), InvalidArgumentError);
+    });
+
+    it('wipes the scalar it can hold once the handshake is done with it', () => {
+      const pair = generateEphemeralKeyPair(backend);
+      wipeEphemeralKeyPair(pair);
+      if (pair.privateKey instanceof Uint8Array) assert.ok(pair.privateKey.every((b) => b === 0));
+      else assert.equal(backend, 'node:crypto');
     });
   });
 
