@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../framework/errors/base.js';
 import type { NodeKey } from '../../framework/identity/node-key.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { PrivateAddressPolicy } from '../../reactors/pex/options.js';
+import { optionChecks } from '../../framework/util/option-checks.js';
 
 /** A crawl option is malformed; the message names the option, its value and what is allowed. */
 export class CrawlOptionsError extends InvalidArgumentError {
@@ -101,23 +102,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** CometBFT's rule for a NodeInfo moniker: printable ASCII, not only spaces. */
 const MONIKER_RE = /^(?=.*[^ ])[\x20-\x7e]+$/;
 
-function shown(value: unknown): string {
-  try {
-    const text = typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
-    return text.length > 120 ? `${text.slice(0, 120)}…` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-function fail(option: string, value: unknown, rule: string): never {
-  throw new CrawlOptionsError(`crawl option "${option}" is ${shown(value)}; ${rule}`);
-}
-
-function integer(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(option, value, `expected an integer from ${min} to ${max}`);
-  return value;
-}
+const { fail, integer } = optionChecks('crawl', (message) => new CrawlOptionsError(message));
 
 function seedAddress(value: unknown): NodeAddress {
   if (value instanceof NodeAddress) return value;
@@ -138,12 +123,12 @@ function seedAddress(value: unknown): NodeAddress {
  * the defaults. Throws CrawlOptionsError naming the option.
  */
 export function resolveCrawlOptions(input: CrawlOptions): ResolvedCrawlOptions {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('(options)', input, 'expected an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('(options)', input, 'expected an object');
   for (const key of Object.keys(input)) {
     if (!KNOWN.has(key)) fail(key, (input as unknown as Record<string, unknown>)[key], `unknown option; known options: ${[...KNOWN].join(', ')}`);
   }
   const o = { ...DEFAULT_CRAWL_OPTIONS, ...input };
-  if (!Array.isArray(o.seeds) || o.seeds.length === 0) fail('seeds', o.seeds, 'expected at least one seed address');
+  if (!Array.isArray(o.seeds) || o.seeds.length === 0) return fail('seeds', o.seeds, 'expected at least one seed address');
   const seeds = o.seeds.map(seedAddress);
   if (typeof o.network !== 'string' || o.network === '') fail('network', o.network, 'expected the chain ID, a non-empty string');
   if (!POLICIES.includes(o.privateAddresses)) fail('privateAddresses', o.privateAddresses, `expected one of ${POLICIES.join(', ')}`);

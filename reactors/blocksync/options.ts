@@ -1,6 +1,8 @@
-import { parseDuration } from '../../framework/util/duration.js';
+import { optionChecks } from '../../framework/util/option-checks.js';
 import { DEFAULT_BLOCKSYNC_MAX_BLOCK_BYTES } from './blocksync-channel.js';
 import { BlocksyncOptionsError } from './errors.js';
+
+const { fail, integer, duration, table } = optionChecks('blocksync', (message) => new BlocksyncOptionsError(message));
 
 /** CometBFT's largest possible block (`MaxBlockSizeBytes`); no limit above it is useful. */
 export const MAX_BLOCK_SIZE_BYTES = 104_857_600;
@@ -71,26 +73,8 @@ export const DEFAULT_BLOCKSYNC_OPTIONS: Readonly<BlocksyncOptions> = Object.free
   statusIntervalMs: 1_000,
 });
 
-function fail(option: string, value: unknown, rule: string): never {
-  throw new BlocksyncOptionsError(`blocksync option "${option}" is ${JSON.stringify(value) ?? String(value)}; ${rule}`);
-}
 
-function integer(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) fail(option, value, `expected an integer from ${min} to ${max}`);
-  return value;
-}
 
-function duration(option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' && typeof value !== 'string') fail(option, value, 'expected milliseconds or a duration string such as "15s"');
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (cause) {
-    return fail(option, value, (cause as Error).message);
-  }
-  if (ms < min) fail(option, value, `must be at least ${min} ms`);
-  return ms;
-}
 
 function startHeight(value: unknown): StartHeight {
   if (value === 'latest' || value === 'base') return value;
@@ -102,12 +86,7 @@ function startHeight(value: unknown): StartHeight {
 
 /** Validates options (unknown keys included, to catch typos) and fills in defaults. Throws BlocksyncOptionsError. */
 export function resolveBlocksyncOptions(input: Partial<BlocksyncOptions> | undefined): ResolvedBlocksyncOptions {
-  const raw = input ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(table)', raw, 'expected a table of options');
-  const known = Object.keys(DEFAULT_BLOCKSYNC_OPTIONS);
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) fail(key, (raw as Record<string, unknown>)[key], `unknown option; known options: ${known.join(', ')}`);
-  }
+  const raw = table(input ?? {}, Object.keys(DEFAULT_BLOCKSYNC_OPTIONS)) as Partial<BlocksyncOptions>;
   const o = { ...DEFAULT_BLOCKSYNC_OPTIONS, ...raw };
   return {
     startHeight: startHeight(o.startHeight),

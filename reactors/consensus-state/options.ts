@@ -1,5 +1,7 @@
-import { parseDuration } from '../../framework/util/duration.js';
+import { optionChecks } from '../../framework/util/option-checks.js';
 import { ConsensusStateOptionsError } from './errors.js';
+
+const { integer, duration, boolean, table } = optionChecks('consensus-state', (message) => new ConsensusStateOptionsError(message));
 
 /**
  * Options of the consensus-state listener, from `[reactors.consensus-state]`
@@ -41,29 +43,14 @@ export const DEFAULT_CONSENSUS_STATE_OPTIONS: Readonly<ConsensusStateOptions> = 
   minAnnounceIntervalMs: 200,
 });
 
-function fail(option: string, value: unknown, rule: string): never {
-  throw new ConsensusStateOptionsError(`consensus-state option "${option}" is ${JSON.stringify(value) ?? String(value)}; ${rule}`);
-}
 
 /** Validates options (unknown keys included, to catch typos) and fills in defaults. Throws ConsensusStateOptionsError. */
 export function resolveConsensusStateOptions(input: Partial<ConsensusStateOptions> | undefined): ResolvedConsensusStateOptions {
-  const raw = input ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(table)', raw, 'expected a table of options');
-  const known = Object.keys(DEFAULT_CONSENSUS_STATE_OPTIONS);
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) fail(key, (raw as Record<string, unknown>)[key], `unknown option; known options: ${known.join(', ')}`);
-  }
+  const raw = table(input ?? {}, Object.keys(DEFAULT_CONSENSUS_STATE_OPTIONS)) as Partial<ConsensusStateOptions>;
   const o = { ...DEFAULT_CONSENSUS_STATE_OPTIONS, ...raw };
-  if (!Number.isSafeInteger(o.initialHeight) || o.initialHeight < 1) fail('initialHeight', o.initialHeight, 'expected an integer ≥ 1');
-  if (typeof o.announce !== 'boolean') fail('announce', o.announce, 'expected true or false');
-  if (typeof o.minAnnounceIntervalMs !== 'number' && typeof o.minAnnounceIntervalMs !== 'string') {
-    fail('minAnnounceIntervalMs', o.minAnnounceIntervalMs, 'expected milliseconds or a duration string such as "200ms"');
-  }
-  let interval: number;
-  try {
-    interval = parseDuration(o.minAnnounceIntervalMs);
-  } catch (cause) {
-    return fail('minAnnounceIntervalMs', o.minAnnounceIntervalMs, (cause as Error).message);
-  }
-  return { initialHeight: o.initialHeight, announce: o.announce, minAnnounceIntervalMs: interval };
+  return {
+    initialHeight: integer('initialHeight', o.initialHeight, 1),
+    announce: boolean('announce', o.announce),
+    minAnnounceIntervalMs: duration('minAnnounceIntervalMs', o.minAnnounceIntervalMs, 0),
+  };
 }

@@ -1,5 +1,7 @@
-import { parseDuration } from '../../framework/util/duration.js';
+import { optionChecks } from '../../framework/util/option-checks.js';
 import { MempoolOptionsError } from './errors.js';
+
+const { integer, duration, boolean, table } = optionChecks('mempool', (message) => new MempoolOptionsError(message));
 import { DEFAULT_MAX_TX_BYTES, MAX_TX_BYTES_LIMIT } from './mempool-channel.js';
 
 /**
@@ -62,45 +64,18 @@ export const DEFAULT_MEMPOOL_OPTIONS: Readonly<MempoolOptions> = Object.freeze({
 
 const KNOWN = Object.keys(DEFAULT_MEMPOOL_OPTIONS);
 
-function fail(option: string, value: unknown, rule: string): never {
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
-  }
-  throw new MempoolOptionsError(`mempool option "${option}" is ${shown}; ${rule}`);
-}
 
-function integer(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, value, `expected an integer from ${min} to ${max}`);
-  }
-  return value;
-}
 
 /** Validates options (unknown keys included, to catch typos) and fills in defaults. Throws MempoolOptionsError. */
 export function resolveMempoolOptions(input: Partial<MempoolOptions> | undefined): ResolvedMempoolOptions {
-  const raw = input ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(table)', raw, 'expected a table of options');
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN.includes(key)) fail(key, (raw as Record<string, unknown>)[key], `unknown option; known options: ${KNOWN.join(', ')}`);
-  }
+  const raw = table(input ?? {}, KNOWN) as Partial<MempoolOptions>;
   const o = { ...DEFAULT_MEMPOOL_OPTIONS, ...raw };
-  if (typeof o.relay !== 'boolean') fail('relay', o.relay, 'expected true or false');
-  let banDurationMs: number;
-  if (typeof o.banDurationMs !== 'number' && typeof o.banDurationMs !== 'string') {
-    fail('banDurationMs', o.banDurationMs, 'expected milliseconds or a duration string such as "10m"');
-  }
-  try {
-    banDurationMs = parseDuration(o.banDurationMs);
-  } catch (cause) {
-    return fail('banDurationMs', o.banDurationMs, (cause as Error).message);
-  }
+  const relay = boolean('relay', o.relay);
+  const banDurationMs = duration('banDurationMs', o.banDurationMs, 0);
   return {
     maxTxBytes: integer('maxTxBytes', o.maxTxBytes, 1, MAX_TX_BYTES_LIMIT),
     seenCacheSize: integer('seenCacheSize', o.seenCacheSize, 1, 10_000_000),
-    relay: o.relay,
+    relay,
     maxTxsPerSecond: integer('maxTxsPerSecond', o.maxTxsPerSecond, 1, 1_000_000),
     maxTxsBurst: integer('maxTxsBurst', o.maxTxsBurst, 1, 10_000_000),
     banDurationMs,
