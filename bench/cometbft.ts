@@ -4,7 +4,7 @@ import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { Ping } from '../reactors/echo/echo-channel.js';
 import { ensureGoPeer, goFigure, type GoFigure } from './go-peer.js';
 import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type Tmp2pPair } from './tmp2p-pair.js';
-import type { BenchRow, Scenario } from './harness.js';
+import { coldAndSteady, type BenchRow, type Scenario } from './harness.js';
 
 /*
  * tmp2p against CometBFT v0.38.17's own Go stack, in one run: the Go program
@@ -18,8 +18,6 @@ import type { BenchRow, Scenario } from './harness.js';
  * beyond what its program does itself.
  */
 const SCENARIO = 'cometbft';
-const MAX_ROUNDS = 8;
-const SETTLED = 0.05;
 const SETUP_DIALERS = 8;
 
 interface Measured {
@@ -31,17 +29,6 @@ interface Measured {
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
-}
-
-/** Runs `round` until two results in a row agree within SETTLED; returns the first (cold) and the last (steady). */
-async function coldAndSteady(round: () => Promise<Measured>): Promise<{ cold: Measured; steady: Measured; rounds: number }> {
-  const cold = await round();
-  let previous = cold;
-  for (let rounds = 2; ; rounds++) {
-    const current = await round();
-    if (Math.abs(current.value - previous.value) <= SETTLED * previous.value || rounds >= MAX_ROUNDS) return { cold, steady: current, rounds };
-    previous = current;
-  }
 }
 
 async function messages(pair: Tmp2pPair, size: number, count: number): Promise<Measured> {

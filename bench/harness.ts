@@ -39,3 +39,22 @@ export function formatNumber(n: number): string {
   if (n >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(n >= 10 ? 1 : 3);
 }
+
+/** Rounds repeated until two in a row agree within this fraction (of the earlier one). */
+export const SETTLED = 0.05;
+export const MAX_ROUNDS = 8;
+
+/**
+ * Runs `round` until two results in a row agree within SETTLED (at most
+ * MAX_ROUNDS); returns the first result (cold: V8 has not compiled that path
+ * yet) and the last (steady), and how many rounds it took.
+ */
+export async function coldAndSteady<T extends { readonly value: number }>(round: () => Promise<T>): Promise<{ cold: T; steady: T; rounds: number }> {
+  const cold = await round();
+  let previous = cold;
+  for (let rounds = 2; ; rounds++) {
+    const current = await round();
+    if (Math.abs(current.value - previous.value) <= SETTLED * previous.value || rounds >= MAX_ROUNDS) return { cold, steady: current, rounds };
+    previous = current;
+  }
+}

@@ -21,10 +21,12 @@ const node = await createNode(
         transports: ['mconn'],
         laddr: 'tcp://127.0.0.1:0',
         max_connections: connections + 64,
+        // No inbound budget below max_connections (the default keeps 40 slots for inbound peers).
+        max_inbound_connections: 0,
         // This node dials nobody: the bench measures what holding inbound connections costs.
         max_outgoing_connections: 1,
         persistent_peers: '',
-        max_peers: connections * 2,
+        max_peers: connections * 2 + 128,
         max_concurrent_inbound_handshakes: 256,
         handshake_timeout: '120s',
       },

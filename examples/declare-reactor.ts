@@ -2,10 +2,10 @@ import { Reactor, Channel, OnMessage, OnPeerUpdate, Every, TOKENS, defineChannel
          type ChannelHandle, type MessageContext, type PeerUpdate, type Logger } from 'tmp2p';
 import { EchoMessage, Ping, Pong } from 'tmp2p/reactors';
 
-// A channel of its own (0x71), so this reactor can run next to the built-in echo reactor (0x70).
+// A channel of its own (0x72), so this reactor can run next to the built-in echo (0x70) and flood (0x71) reactors.
 // It reuses tmp2p's echo messages; a channel of your own Protobuf types is declared the same way.
 export const HelloChannel = defineChannel({
-  id: 0x71,
+  id: 0x72,
   name: 'hello',
   messageType: EchoMessage,
   wrapper: oneofWrapper(EchoMessage, { ping: Ping, pong: Pong }),

@@ -86,6 +86,12 @@ export const TOKENS = {
   PexReactorOptions: Symbol.for('tmp2p.PexReactorOptions'),
   /** Options of the built-in flood reactor (`[reactors.flood]`). */
   FloodReactorOptions: Symbol.for('tmp2p.FloodReactorOptions'),
+  /** Options of the built-in blocksync reactor (`[reactors.blocksync]`). */
+  BlocksyncReactorOptions: Symbol.for('tmp2p.BlocksyncReactorOptions'),
+  /** Options of the built-in consensus-state listener (`[reactors.consensus-state]`). */
+  ConsensusStateReactorOptions: Symbol.for('tmp2p.ConsensusStateReactorOptions'),
+  /** Options of the built-in mempool reactor (`[reactors.mempool]`). */
+  MempoolReactorOptions: Symbol.for('tmp2p.MempoolReactorOptions'),
   /**
    * `[reactors.<name>]` tables of reactors that are not built in, keyed by
    * the reactor's name, with camelCased keys (`Readonly<Record<string, Record<string, unknown>>>`).

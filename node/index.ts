@@ -21,6 +21,44 @@ export { TOKENS } from '../framework/tokens.js';
 export { inject, injectable, optional, type Container } from 'inversify';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat, type LogLevel } from '../framework/logging/logger.js';
 
+// CometBFT chains: hand a tx to a node's mempool
+export {
+  sendTx,
+  DEFAULT_SEND_TX_TIMEOUT_MS,
+  SendTxError,
+  SendTxOptionsError,
+  SendTxPeerError,
+  SendTxTimeoutError,
+  TxNotDeliveredError,
+  type SendTxOptions,
+  type SendTxResult,
+  type SendTxPhase,
+  type BlockFollower,
+} from './send-tx/index.js';
+// Crawling a network through PEX (the crawler itself loads on the first crawl)
+export {
+  crawl,
+  formatCrawlTable,
+  CrawlOptionsError,
+  DEFAULT_CRAWL_OPTIONS,
+  type CrawlOptions,
+  type CrawlResult,
+  type CrawledNode,
+  type CrawledNodeInfo,
+  type CrawlEdge,
+  type CrawlErrorKind,
+  type CrawlNodeStatus,
+  type CrawlStats,
+  type PexOutcome,
+} from './crawl/index.js';
+// Following a chain
+export { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS, type FollowOptions } from './follow/follow.js';
+export type { FollowedBlock } from './follow/block-stream.js';
+export { FollowError, FollowOptionsError, FollowPeerError, FollowTimeoutError, BlockUnavailableError } from './follow/errors.js';
+// Types only: the classes are in tmp2p/reactors, and `import 'tmp2p'` loads no reactor (branch on `error.name`).
+export type { BlockVerificationError, BlockVerificationReason } from '../reactors/blocksync/errors.js';
+export type { BlockId } from '../reactors/blocksync/block-hash.js';
+
 // Reactors and channels
 export { Reactor, Channel, OnMessage, OnPeerUpdate, Every, type MessageContext, type ReactorLifecycle } from '../framework/reactor/decorators.js';
 export { reactorNameOf, type ReactorClass } from '../framework/reactor/metadata.js';
@@ -41,8 +79,11 @@ export type { NodeInfo, ProtocolVersion } from '../framework/identity/node-info.
 export { NodeAddress, type HostLookup } from '../framework/address/node-address.js';
 export type { Endpoint, Protocol } from '../framework/address/endpoint.js';
 export type { PeerUpdate, PeerStatus, PeerBehaviour, ConnectionDirection } from '../framework/peer/types.js';
-export type { PeerSnapshot, PeerState, PeerManagerMetrics } from '../framework/peer/snapshot.js';
+export type { PeerSnapshot, PeerManagerMetrics } from '../framework/peer/snapshot.js';
+export type { PeerState } from '../framework/peer/connections.js';
 export type { RouterMetricsSnapshot } from '../framework/router/metrics.js';
+// The Prometheus registry a node serves with [instrumentation] prometheus = true, for an application that serves metrics itself.
+export { createPrometheusRegistry, type MetricsSource, type PrometheusOptions } from './metrics/index.js';
 
 // Errors every application may meet
 export { P2PError, AbortError, InvalidArgumentError } from '../framework/errors/base.js';

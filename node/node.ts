@@ -127,6 +127,14 @@ export class Node {
 
   private async startParts(signal: AbortSignal): Promise<void> {
     const config = this.config;
+    if (config.p2p.transports.includes('mconn')) {
+      // A TMP2P_FRAME_AEAD that names no usable frame cipher would fail every SecretConnection
+      // handshake while the node looked healthy: it fails the start instead.
+      const { frameAeadReady } = await import('../plugins/transports/mconn/secret-connection/aead/select.js');
+      await frameAeadReady.catch((error: Error) => {
+        throw new StartupError(`starting the router (p2p.transports = ${JSON.stringify(config.p2p.transports)}) failed: ${error.name}: ${error.message}`, 'router', 'p2p.transports', { cause: error });
+      });
+    }
     await startPart('peer store', 'p2p.peer_store', config.p2p.peerStore, signal, () => this.peerManager.start(signal));
     await startPart('router', 'p2p.laddr', config.p2p.laddr, signal, () => this.router.start());
     this.reactorsStarted = true; // a reactor that fails in onStart is still stopped with the others

@@ -2,8 +2,6 @@ import { tendermint } from '../../proto/gen/messages.js';
 import { IncompatiblePeerError, InvalidNodeInfoError } from './errors.js';
 import { isNodeID, type NodeID } from './node-id.js';
 
-export { validatePeerHandshake, type PeerHandshakeCheck } from './handshake-checks.js';
-
 /** Protocol versions a node announces; only `block` is compared between peers. */
 export interface ProtocolVersion {
   p2p: number;

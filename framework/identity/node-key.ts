@@ -1,7 +1,7 @@
-import { createHash, randomBytes, sign as nativeSign, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { access, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH, privateKeyObjectFromSeed, rawPublicKey } from './ed25519.js';
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH, ed25519Signer, type Ed25519Signer } from './ed25519.js';
 import { InvalidNodeKeyError, NodeKeyExistsError, NodeKeyFileError } from './errors.js';
 import { nodeIdFromPublicKey, type NodeID } from './node-id.js';
 
@@ -55,19 +55,20 @@ async function linkNoClobber(tmp: string, path: string): Promise<void> {
 }
 
 /**
- * A node's ed25519 identity key. The native KeyObject is built once so that
- * signing (once per handshake) costs no key import.
+ * A node's ed25519 identity key. Its signer (libsodium's addon, else a
+ * node:crypto key object) is prepared once, so that signing (once per
+ * handshake) costs no key import.
  */
 export class NodeKey {
   readonly seed: Uint8Array;
   readonly publicKey: Uint8Array;
   readonly nodeId: NodeID;
-  readonly #privateKey: KeyObject;
+  readonly #signer: Ed25519Signer;
 
   private constructor(seed: Uint8Array) {
     this.seed = seed;
-    this.#privateKey = privateKeyObjectFromSeed(seed);
-    this.publicKey = rawPublicKey(this.#privateKey);
+    this.#signer = ed25519Signer(seed);
+    this.publicKey = this.#signer.publicKey;
     this.nodeId = nodeIdFromPublicKey(this.publicKey);
   }
 
@@ -188,7 +189,7 @@ export class NodeKey {
 
   /** Signs `message` (ed25519, RFC 8032); returns the 64-byte signature. */
   sign(message: Uint8Array): Uint8Array {
-    return new Uint8Array(nativeSign(null, message, this.#privateKey));
+    return this.#signer.sign(message);
   }
 
   /** CometBFT's node_key.json object. */

@@ -1,8 +1,15 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { PeerManagerOptions } from './options.js';
 import type { PeerEntry } from './peer-entry.js';
-import type { PeerState } from './snapshot.js';
 import type { ConnectionDirection } from './types.js';
+
+/**
+ * Lifecycle state of a known peer, most significant first:
+ * `evicting` (connected, eviction scheduled or under way) > `ready` >
+ * `connected-in`/`connected-out` (handshaken, not yet ready) > `dialing` >
+ * `banned` > `inactive` > `disconnected`.
+ */
+export type PeerState = 'disconnected' | 'dialing' | 'connected-in' | 'connected-out' | 'ready' | 'evicting' | 'banned' | 'inactive';
 
 /** What the peer manager records of one established connection (not the transport's Connection). */
 export interface ConnectionRecord {

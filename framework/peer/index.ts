@@ -15,7 +15,8 @@ export {
 } from './errors.js';
 export type { PeerAddressRecord, PeerRecord, PeerStore, PeerStoreHealth, PeerStoreState } from './peer-store.js';
 export { MAX_PEER_SCORE, MIN_PEER_SCORE, clampScore, type PeerScore, type PeerScoreInput, type ScoringStrategy } from './scoring.js';
-export type { PeerAddressSnapshot, PeerManagerMetrics, PeerSnapshot, PeerState } from './snapshot.js';
+export type { PeerAddressSnapshot, PeerManagerMetrics, PeerSnapshot } from './snapshot.js';
+export type { PeerState } from './connections.js';
 export type { AdvertiseContext } from './advertise.js';
 export { MAX_ADDRESSES_PER_PEER, MAX_BEHAVIOUR, type LearnedFrom } from './peer-entry.js';
 export { PENDING_WRITES_LIMIT } from './store-writer.js';

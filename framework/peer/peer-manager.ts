@@ -5,7 +5,7 @@ import { isNodeID, type NodeID } from '../identity/node-id.js';
 import { peerErrorFields } from '../logging/peer-faults.js';
 import type { NodeAddress } from '../address/node-address.js';
 import { advertiseCandidates, isVisibleTo, weightedSample, type AdvertiseContext } from './advertise.js';
-import { ConnectionTable, type ConnectionRecord } from './connections.js';
+import { ConnectionTable, type ConnectionRecord, type PeerState } from './connections.js';
 import { dialableAt, retryAt, shouldGiveUp } from './dial-policy.js';
 import { checkReport } from './behaviour.js';
 import { PeerManagerStateError, PeerRejectedError, PeerStoreError, type PeerRejectionReason } from './errors.js';
@@ -20,7 +20,7 @@ import type { ScoringStrategy } from './scoring.js';
 import { PeerScorer } from './peer-scorer.js';
 import { dialReachedSelf, SelfAddresses } from './self-addresses.js';
 import { chooseDial, evictionVictim } from './selection.js';
-import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot, type PeerState } from './snapshot.js';
+import { buildPeerSnapshot, type PeerManagerMetrics, type PeerSnapshot } from './snapshot.js';
 import { TOKENS } from '../tokens.js';
 import {
   mathRandom,

@@ -1,17 +1,9 @@
 import type { NodeID } from '../identity/node-id.js';
-import type { ConnectionRecord } from './connections.js';
+import type { ConnectionRecord, PeerState } from './connections.js';
 import type { PeerRejectionReason } from './errors.js';
 import { totalDialFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
 import type { PeerScore } from './scoring.js';
 import type { ConnectionDirection } from './types.js';
-
-/**
- * Lifecycle state of a known peer, most significant first:
- * `evicting` (connected, eviction scheduled or under way) > `ready` >
- * `connected-in`/`connected-out` (handshaken, not yet ready) > `dialing` >
- * `banned` > `inactive` > `disconnected`.
- */
-export type PeerState = 'disconnected' | 'dialing' | 'connected-in' | 'connected-out' | 'ready' | 'evicting' | 'banned' | 'inactive';
 
 /** One address of a peer in a snapshot. */
 export interface PeerAddressSnapshot {

@@ -6,7 +6,7 @@ import type { ConsumeOptions } from '../streams/bounded-consumer.js';
 import type { MessageClass } from '../router/message-type.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { PeerUpdate } from '../peer/types.js';
-import { META, appendMeta, type IntervalSpec, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
+import { META, appendMeta, type IntervalSpec, type ChannelMeta, type ChannelSpec, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
 
 /** Passed to every message handler next to the message. */
 export interface MessageContext<Inner = unknown> {
@@ -30,16 +30,22 @@ export function Reactor(name?: string): ClassDecorator {
 /**
  * Declares a channel the reactor uses; the scanner opens it at boot and
  * assigns its handle to the property, typed from the channel's messages.
+ * `definition` may be a function of the reactor instance, called once the
+ * reactor is constructed, so that a limit such as `recvMessageCapacity`
+ * can come from the reactor's options.
  * `consume` bounds how the reactor's handlers take its messages (default 64
  * async calls in flight, 1,024 waiting, then `block`: the channel stops
  * delivering and its senders are slowed); see ChannelHandle.consume.
  */
-export function Channel<Outer, Inner>(definition: ChannelDefinition<Outer, Inner>, options: { consume?: ConsumeOptions } = {}) {
+export function Channel<Outer, Inner>(
+  definition: ChannelDefinition<Outer, Inner> | ((reactor: any) => ChannelDefinition<Outer, Inner>),
+  options: { consume?: ConsumeOptions } = {},
+) {
   return <K extends string | symbol>(target: { [P in K]: ChannelHandle<Inner> }, property: K): void => {
     appendMeta<ChannelMeta>(META.channels, target.constructor, {
       property,
       consume: options.consume,
-      definition: definition as ChannelDefinition<unknown, unknown>,
+      definition: definition as ChannelSpec,
     });
   };
 }

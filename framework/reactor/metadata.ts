@@ -23,9 +23,12 @@ export interface ReactorMeta {
 /** A class decorated with `@Reactor`. */
 export type ReactorClass = abstract new (...args: never[]) => object;
 
+/** A channel definition, or a function of the reactor instance that returns one (to size the channel from the reactor's options). */
+export type ChannelSpec = ChannelDefinition<unknown, unknown> | ((reactor: any) => ChannelDefinition<unknown, unknown>);
+
 export interface ChannelMeta {
   readonly property: string | symbol;
-  readonly definition: ChannelDefinition<unknown, unknown>;
+  readonly definition: ChannelSpec;
   /** How the reactor's handlers consume the channel (concurrency, buffer, overflow); defaults when absent. */
   readonly consume?: ConsumeOptions;
 }

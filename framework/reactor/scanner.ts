@@ -5,6 +5,7 @@ import type { Router } from '../router/router.js';
 import type { ChannelRuntime } from '../router/channel.js';
 import type { InboundEnvelope } from '../router/envelope.js';
 import type { MessageClass } from '../router/message-type.js';
+import { validateChannelDefinition, type ChannelDefinition } from '../router/channel-definition.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { parseDuration } from '../util/duration.js';
 import { META, readMeta, reactorMeta, type ReactorClass, type ChannelMeta, type MessageHandlerMeta, type TimerMeta } from './metadata.js';
@@ -19,6 +20,8 @@ export class ReactorDefinitionError extends P2PError {
 export class UnhandledMessageError extends P2PError {
   override name = 'UnhandledMessageError';
 }
+
+type ResolvedChannelMeta = ChannelMeta & { readonly definition: ChannelDefinition<unknown, unknown> };
 
 interface WiredReactor {
   readonly name: string;
@@ -58,15 +61,22 @@ export class ReactorScanner {
     this.log = logger.child({ component: 'reactors' });
   }
 
-  /** Instantiates each reactor through the container and opens its channels. */
+  /**
+   * Instantiates each reactor through the container and opens its channels.
+   * Every class is bound before any is built, so a reactor may take another
+   * reactor of the node as a constructor dependency (`@inject(OtherReactor)
+   * @optional()` is undefined when that one does not run).
+   */
   wire(classes: readonly ReactorClass[]): object[] {
-    for (const cls of classes) {
-      const meta = reactorMeta(cls);
-      if (!meta) throw new ReactorDefinitionError(`${cls.name} is not decorated with @Reactor()`);
+    const newables = classes.map((cls) => {
+      if (!reactorMeta(cls)) throw new ReactorDefinitionError(`${cls.name} is not decorated with @Reactor()`);
       const newable = cls as unknown as new (...args: any[]) => object & ReactorLifecycle;
       if (!this.container.isBound(newable)) this.container.bind(newable).toSelf().inSingletonScope();
-      const instance = this.container.get(newable) as object & ReactorLifecycle;
-      this.wired.push(this.wireOne(meta.name, instance, cls));
+      return newable;
+    });
+    for (const [index, cls] of classes.entries()) {
+      const instance = this.container.get(newables[index]!) as object & ReactorLifecycle;
+      this.wired.push(this.wireOne(reactorMeta(cls)!.name, instance, cls));
     }
     return this.wired.map((w) => w.instance);
   }
@@ -99,7 +109,7 @@ export class ReactorScanner {
   }
 
   private wireOne(name: string, instance: object & ReactorLifecycle, cls: ReactorClass): WiredReactor {
-    const channelMetas = readMeta<ChannelMeta>(META.channels, cls);
+    const channelMetas = readMeta<ChannelMeta>(META.channels, cls).map((meta) => this.resolveChannel(name, instance, meta));
     const handlers = readMeta<MessageHandlerMeta>(META.messageHandlers, cls);
     const reactor: WiredReactor = {
       name,
@@ -143,7 +153,20 @@ export class ReactorScanner {
     return reactor;
   }
 
-  private checkHandlers(name: string, channels: readonly ChannelMeta[], handlers: readonly MessageHandlerMeta[]): void {
+  /** A channel declared as a function of the reactor gets its definition now, from the built instance. */
+  private resolveChannel(name: string, instance: object, meta: ChannelMeta): ResolvedChannelMeta {
+    if (typeof meta.definition !== 'function') return { ...meta, definition: meta.definition };
+    let definition: ChannelDefinition<unknown, unknown>;
+    try {
+      definition = meta.definition(instance);
+      validateChannelDefinition(definition);
+    } catch (error) {
+      throw new ReactorDefinitionError(`${name}.${String(meta.property)}: ${toError(error).message}`, { cause: error });
+    }
+    return { ...meta, definition };
+  }
+
+  private checkHandlers(name: string, channels: readonly ResolvedChannelMeta[], handlers: readonly MessageHandlerMeta[]): void {
     for (const handler of handlers) {
       if (handler.type === undefined) continue;
       const carriers = channels.filter(

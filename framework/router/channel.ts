@@ -6,8 +6,13 @@ import type { ChannelDefinition } from './channel-definition.js';
 import type { InboundEnvelope, OutboundEnvelope, PeerError } from './envelope.js';
 import { MessageDecodeError } from './message-type.js';
 import { DropCounter } from './drop-counter.js';
-import type { MessageSender } from './peer-connection.js';
 import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../streams/bounded-consumer.js';
+
+/** What a channel needs to know of the peer a message came from. */
+export interface MessageSender {
+  /** True once the peer caused a fatal error: its messages not yet handled are discarded. */
+  readonly faulted: boolean;
+}
 
 /** Why an outbound message was not queued for a peer. */
 export type SendOutcome = 'queued' | 'unknown-peer' | 'peer-lacks-channel' | 'peer-queue-full' | 'channel-closed';

@@ -32,13 +32,6 @@ export interface PeerRouting {
   peerError(error: PeerError): void;
 }
 
-/** What a channel needs to know of the peer a message came from. */
-export interface MessageSender {
-  /** True once the peer caused a fatal error: its messages not yet handled are discarded. */
-  readonly faulted: boolean;
-}
-
-
 /**
  * One routed peer: its connection, its bounded outbound queue, and the two
  * loops that move messages between them and the channels. Whichever loop ends

@@ -100,6 +100,8 @@ export class Router {
   private readonly log: Logger;
   private readonly faultLog: PeerFaultLog;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  /** What handshakeNodeInfo() returns until a channel opens or the transports bind. */
+  private presentedNodeInfo: NodeInfo | undefined;
 
   /** Lifecycle and routing events, for logging, metrics and tests. */
   readonly events$: Observable<RouterEvent> = this.eventSubject.asObservable();
@@ -127,6 +129,15 @@ export class Router {
     return { ...this.nodeInfoTemplate, listenAddr: this.listenAddr(), channels: Uint8Array.from(this.channels.keys()) };
   }
 
+  /**
+   * nodeInfo() for handshakes: one object until a channel opens or the
+   * transports bind, so a transport can keep its encoding (every handshake
+   * sends it). Never handed to users, who get a fresh copy from nodeInfo().
+   */
+  private handshakeNodeInfo(): NodeInfo {
+    return (this.presentedNodeInfo ??= this.nodeInfo());
+  }
+
   /** A configured port 0 means "any free port": advertise the one the transport actually got. */
   private listenAddr(): string {
     const configured = this.nodeInfoTemplate.listenAddr;
@@ -149,6 +160,7 @@ export class Router {
       this.loopError(`channel:${definition.name}`, error),
     );
     this.channels.set(definition.id, channel as ChannelRuntime<unknown, unknown>);
+    this.presentedNodeInfo = undefined;
     // Peers already routed built their outbound queue without this channel; give it its priority there.
     for (const peer of this.peers.values()) peer.queue.declareChannel?.({ id: channel.id, priority: definition.priority });
     if (this.state === 'running') channel.start();
@@ -168,6 +180,8 @@ export class Router {
     );
     for (const channel of this.channels.values()) channel.start();
     for (const transport of this.transports) await transport.listen(this.abort.signal);
+    // The listen address may name the ports just bound.
+    this.presentedNodeInfo = undefined;
     this.loops.push(this.dialLoop(), this.evictLoop(), ...this.transports.map((t) => this.acceptLoop(t)));
     this.log.info({ nodeId: this.nodeKey.nodeId, endpoints: this.endpoints().map(endpointToString) }, 'router started');
   }
@@ -448,7 +462,7 @@ export class Router {
       () => new HandshakeTimeoutError(`handshake did not finish within ${this.options.handshakeTimeoutMs} ms`),
     );
     try {
-      const local = this.nodeInfo();
+      const local = this.handshakeNodeInfo();
       const remote = await connection.handshake(local, this.nodeKey, {
         signal: deadline.signal,
         channels: [...this.channels.values()].map((c) => c.definition),

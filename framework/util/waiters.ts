@@ -1,4 +1,4 @@
-import { AbortError } from '../errors/base.js';
+import { AbortError, withoutStack } from '../errors/base.js';
 
 /**
  * A set of parked promises woken together. Used wherever a loop must wait
@@ -31,7 +31,8 @@ export class Waiters {
         const onAbort = () => {
           const i = this.pending.indexOf(entry);
           if (i >= 0) this.pending.splice(i, 1);
-          entry.reject(new AbortError(undefined, { cause: signal.reason }));
+          // Every waiter of a closing connection ends here; the stack would only show this line.
+          entry.reject(withoutStack(() => new AbortError(undefined, { cause: signal.reason })));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         entry.cleanup = () => signal.removeEventListener('abort', onAbort);

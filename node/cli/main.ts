@@ -10,6 +10,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   await buildProgram().parseAsync(argv);
 }
 
+stopWhenOutputCloses();
+
 main().then(
   () => {
     process.exitCode ??= 0;
@@ -40,4 +42,24 @@ function describeFailure(error: Error): string {
  */
 function exitSoon(): void {
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}
+
+/**
+ * A reader that goes away (`tmp2p follow | head -3`) closes stdout, and the
+ * next write fails with EPIPE. That ends the command as Ctrl-C would — every
+ * long-running command stops cleanly on SIGINT — instead of crashing on an
+ * unhandled 'error' event; a command without a SIGINT handler just exits.
+ */
+function stopWhenOutputCloses(): void {
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (closed) return;
+    closed = true;
+    if (error.code !== 'EPIPE') {
+      process.stderr.write(`tmp2p: cannot write the output: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+    if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT');
+    else exitSoon();
+  });
 }

@@ -53,6 +53,9 @@ export interface ComponentOptions {
   readonly echoReactor: Table;
   readonly pexReactor: Table;
   readonly floodReactor: Table;
+  readonly blocksyncReactor: Table;
+  readonly consensusStateReactor: Table;
+  readonly mempoolReactor: Table;
   /** `[reactors.<name>]` tables of every reactor, built in or not. */
   readonly reactorTables: Readonly<Record<string, Table>>;
 }
@@ -110,6 +113,9 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
     echoReactor: reactors['echo'] ?? {},
     pexReactor: reactors['pex'] ?? {},
     floodReactor: reactors['flood'] ?? {},
+    blocksyncReactor: reactors['blocksync'] ?? {},
+    consensusStateReactor: reactors['consensus-state'] ?? {},
+    mempoolReactor: reactors['mempool'] ?? {},
     reactorTables: reactors,
   };
 }
@@ -135,6 +141,9 @@ export function bindComponentOptions(container: Container, options: ComponentOpt
     [TOKENS.EchoReactorOptions, options.echoReactor],
     [TOKENS.PexReactorOptions, options.pexReactor],
     [TOKENS.FloodReactorOptions, options.floodReactor],
+    [TOKENS.BlocksyncReactorOptions, options.blocksyncReactor],
+    [TOKENS.ConsensusStateReactorOptions, options.consensusStateReactor],
+    [TOKENS.MempoolReactorOptions, options.mempoolReactor],
     [TOKENS.ReactorTables, options.reactorTables],
   ];
   for (const [token, value] of bindings) container.bind(token).toConstantValue(value);

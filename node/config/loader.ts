@@ -7,7 +7,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import { rawConfigSchema, type RawConfig } from './schema.js';
 import { toNodeConfig, type NodeConfig } from './node-config.js';
-import { applyEnv, getByPath, setOverride } from './overrides.js';
+import { applyEnv, getByPath, setOverride, type OverrideSources } from './overrides.js';
 
 type Table = Record<string, unknown>;
 
@@ -77,12 +77,18 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<NodeC
   }
   if (options.toml) deepMerge(merged, parseTomlText(options.toml, 'inline TOML'));
   if (options.values) deepMerge(merged, structuredClone(options.values));
-  if (options.env) applyEnv(merged, options.env, defaultRawConfig());
-  for (const [key, value] of Object.entries(options.set ?? {})) setOverride(merged, key, value, `--set ${key}`, defaultRawConfig());
-  return toNodeConfig(validateRaw(merged), options.home, options.baseDir ?? (options.file ? dirname(resolvePath(options.file)) : process.cwd()));
+  const sources: OverrideSources = new Map();
+  if (options.env) applyEnv(merged, options.env, defaultRawConfig(), sources);
+  for (const [key, value] of Object.entries(options.set ?? {})) setOverride(merged, key, value, `--set ${key}`, defaultRawConfig(), sources);
+  return toNodeConfig(validateRaw(merged, sources), options.home, options.baseDir ?? (options.file ? dirname(resolvePath(options.file)) : process.cwd()));
 }
 
-export function validateRaw(raw: Table): RawConfig {
+/**
+ * Checks raw config against the schema; the first problem is a ConfigError
+ * naming the key, the value and the rule, prefixed with where the value came
+ * from when `sources` knows (`--set p2p.max_connections: …`).
+ */
+export function validateRaw(raw: Table, sources?: OverrideSources): RawConfig {
   const result = rawConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -94,7 +100,9 @@ export function validateRaw(raw: Table): RawConfig {
   }
   const key = path.join('.');
   const value = getByPath(raw, path);
-  throw new ConfigError(`config key "${key}" = ${JSON.stringify(value)} is invalid: ${detail}`, key);
+  // The override that set this key, or the table or list it is in (reactors.enabled.0 → reactors.enabled).
+  const source = path.map((_, i) => sources?.get(path.slice(0, path.length - i).join('.'))).find((s) => s !== undefined);
+  throw new ConfigError(`${source === undefined ? '' : `${source}: `}config key "${key}" = ${JSON.stringify(value)} is invalid: ${detail}`, key);
 }
 
 function parseTomlText(text: string, source: string): Table {

@@ -15,6 +15,7 @@ export const ENV_PREFIX = 'TMP2P_';
 export const NON_CONFIG_ENV_VARS: ReadonlySet<string> = new Set([
   'TMP2P_HOME',
   'TMP2P_FRAME_AEAD',
+  'TMP2P_SODIUM_NATIVE',
   'TMP2P_TEST_MONGO',
   'TMP2P_REQUIRE_MONGODB',
   'TMP2P_KEEP_COMETBFT_HOME',
@@ -32,13 +33,13 @@ export function envName(path: readonly string[]): string {
  * that is neither such a key nor in NON_CONFIG_ENV_VARS is a ConfigError
  * naming the closest key, so a misspelt override is never silently ignored.
  */
-export function applyEnv(target: Table, env: NodeJS.ProcessEnv, defaults: Table): void {
+export function applyEnv(target: Table, env: NodeJS.ProcessEnv, defaults: Table, sources?: OverrideSources): void {
   const keys = new Map(leafPaths(defaults).map((path) => [envName(path), path.join('.')]));
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const key = keys.get(name);
     if (key !== undefined) {
-      setOverride(target, key, value, `environment variable ${name}`, defaults);
+      setOverride(target, key, value, `environment variable ${name}`, defaults, sources);
     } else if (!NON_CONFIG_ENV_VARS.has(name)) {
       const closest = closestKey(name, [...keys.keys()]);
       const hint = closest === undefined ? '' : `; did you mean ${closest} (${keys.get(closest)})?`;
@@ -47,14 +48,19 @@ export function applyEnv(target: Table, env: NodeJS.ProcessEnv, defaults: Table)
   }
 }
 
+/** Where each overridden key's value came from ("--set p2p.laddr", "environment variable TMP2P_…"), for error messages. */
+export type OverrideSources = Map<string, string>;
+
 /**
  * Sets one override (`--set key=value`, an environment variable) at a dotted
  * path. The value is read as a TOML value when it is one — `["echo","pex"]`,
  * `20`, `true`, `"quoted text"` — else as plain text, so
- * `p2p.laddr=tcp://0.0.0.0:26656` needs no quotes. It must then fit the type
- * the defaults have at that key; the schema checks the rest.
+ * `p2p.laddr=tcp://0.0.0.0:26656` needs no quotes. A string key keeps the
+ * text as typed. The schema then checks it, so a value of the wrong type is
+ * refused with the key's own rule ("expected an integer ≥ 1"); `sources`
+ * records where it came from, for that message.
  */
-export function setOverride(target: Table, dotted: string, value: string, source: string, defaults: Table): void {
+export function setOverride(target: Table, dotted: string, value: string, source: string, defaults: Table, sources?: OverrideSources): void {
   const path = dotted.split('.');
   const template = getByPath(defaults, path);
   if (template === undefined) throw new ConfigError(`${source}: unknown config key "${dotted}"`, dotted);
@@ -64,12 +70,9 @@ export function setOverride(target: Table, dotted: string, value: string, source
   let converted: unknown;
   if (typeof template === 'string') {
     converted = typeof parsed === 'string' ? parsed : value;
-  } else if (typeof template === 'number') {
-    if (typeof parsed !== 'number' || !Number.isFinite(parsed)) throw invalid('expected a number');
-    converted = parsed;
-  } else if (typeof template === 'boolean') {
-    if (typeof parsed !== 'boolean') throw invalid('expected true or false');
-    converted = parsed;
+  } else if (typeof template === 'number' || typeof template === 'boolean') {
+    // Not a number (or boolean): left as typed for the schema to refuse with the key's rule.
+    converted = parsed ?? value;
   } else if (Array.isArray(template)) {
     // A TOML array, else the older comma-separated form ("echo,pex").
     converted = Array.isArray(parsed) ? parsed : value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -83,6 +86,7 @@ export function setOverride(target: Table, dotted: string, value: string, source
     node = node[part] as Table;
   }
   node[path[path.length - 1]!] = converted;
+  sources?.set(dotted, source);
 }
 
 /** The TOML value `text` spells, or undefined when it is not one (bare words, URLs, durations like 5s). */

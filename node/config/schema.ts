@@ -3,6 +3,7 @@ import { parseDuration } from '../../framework/util/duration.js';
 import { parseHostPort, parseListenHostPort } from '../../framework/address/host-port.js';
 import { parseCidr } from '../../framework/gating/cidr.js';
 import { parseNodeID } from '../../framework/identity/node-id.js';
+import { NodeAddress } from '../../framework/address/node-address.js';
 
 const duration = z.string({ error: 'expected a duration string such as "250ms", "5s" or "1m"' }).refine(
   (v) => {
@@ -65,6 +66,89 @@ const parsedBy = (parse: (value: string) => unknown, expected: string) =>
 const cidrList = z.array(parsedBy(parseCidr, 'a CIDR block such as "10.0.0.0/8" or "2001:db8::/32"'), { error: 'expected a list of CIDR blocks' });
 const nodeIdList = z.array(parsedBy(parseNodeID, 'a node ID (40 lowercase hex characters)'), { error: 'expected a list of node IDs' });
 const uniqueRefs = z.array(pluginRef).refine((refs) => new Set(refs).size === refs.length, { error: 'expected each gater at most once' });
+
+/** A reactor's duration option: a duration string, or milliseconds as a number; at least `minMs`. */
+const reactorDuration = (minMs: number) =>
+  z
+    .union([duration, z.number({ error: 'expected milliseconds or a duration string such as "15s"' })], { error: 'expected milliseconds or a duration string such as "15s"' })
+    .refine((v) => (typeof v === 'number' ? v : durationMs(v)) >= minMs, { error: `expected a duration of at least ${minMs}ms` });
+const int = (min: number, max: number) =>
+  z.int({ error: `expected an integer from ${min} to ${max}` }).min(min, { error: `expected an integer from ${min} to ${max}` }).max(max, { error: `expected an integer from ${min} to ${max}` });
+
+/** `[reactors.blocksync]` (reactors/blocksync/options.ts documents each key and checks it again). */
+const blocksyncTable = z
+  .object({
+    // A height may come as text: --set and TMP2P_* keep the default's type, and the default is "latest".
+    start_height: z.union([z.enum(['latest', 'base']), int(1, Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9]\d{0,15}$/)], {
+      error: 'expected "latest", "base" or a height ≥ 1',
+    }),
+    max_block_bytes: int(1024, 104_857_600),
+    max_requests_in_flight: int(1, 1000),
+    request_timeout_ms: reactorDuration(1),
+    status_interval_ms: reactorDuration(1),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.consensus-state]` (reactors/consensus-state/options.ts documents each key and checks it again). */
+const consensusStateTable = z
+  .object({
+    initial_height: int(1, Number.MAX_SAFE_INTEGER),
+    announce: z.boolean({ error: 'expected true or false' }),
+    min_announce_interval_ms: reactorDuration(0),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.mempool]` (reactors/mempool/options.ts documents each key and checks it again). */
+const mempoolTable = z
+  .object({
+    max_tx_bytes: int(1, 104_857_600),
+    seen_cache_size: int(1, 10_000_000),
+    relay: z.boolean({ error: 'expected true or false' }),
+    max_txs_per_second: int(1, 1_000_000),
+    max_txs_burst: int(1, 10_000_000),
+    ban_duration_ms: reactorDuration(0),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.echo]` (reactors/echo/echo-reactor.ts documents each key). */
+const echoTable = z
+  .object({
+    ping_interval: reactorDuration(1),
+    content: z.string({ error: 'expected a string' }),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.pex]` (reactors/pex/options.ts documents each key and checks it again). */
+const pexTable = z
+  .object({
+    request_interval_ms: reactorDuration(1),
+    need_address_threshold: count(0),
+    max_addresses_accepted: count(1),
+    max_addresses_sent: count(0),
+    seed_mode: z.boolean({ error: 'expected true or false' }),
+    seeds: z.array(parsedBy((value) => NodeAddress.parse(value), 'a node address such as "<id>@host:26656"'), { error: 'expected a list of node addresses' }),
+    ban_duration_ms: reactorDuration(0),
+    seed_disconnect_delay_ms: reactorDuration(0),
+    seed_cooldown_ms: reactorDuration(0),
+    resolve_timeout_ms: reactorDuration(1),
+    private_addresses: z.enum(['from-private-peers', 'accept', 'reject'], { error: 'expected "from-private-peers", "accept" or "reject"' }),
+    learn_inbound_listen_addr: z.boolean({ error: 'expected true or false' }),
+  })
+  .partial()
+  .strict();
+
+/** `[reactors.flood]` (reactors/flood/flood-reactor.ts documents each key and checks it again). */
+const floodTable = z
+  .object({
+    seen_capacity: int(1, 1_000_000),
+    max_hops: int(1, 1_000),
+  })
+  .partial()
+  .strict();
 
 /** The TOML file's shape (snake_case keys), validated strictly: unknown keys are errors. */
 export const rawConfigSchema = z
@@ -159,7 +243,15 @@ export const rawConfigSchema = z
       })
       .strict(),
     reactors: z
-      .object({ enabled: z.array(pluginRef) })
+      .object({
+        enabled: z.array(pluginRef),
+        echo: echoTable.optional(),
+        pex: pexTable.optional(),
+        flood: floodTable.optional(),
+        blocksync: blocksyncTable.optional(),
+        'consensus-state': consensusStateTable.optional(),
+        mempool: mempoolTable.optional(),
+      })
       .catchall(z.record(z.string(), z.unknown(), { error: 'expected a table of reactor options' })),
     plugins: z.object({ modules: z.array(pluginRef) }).strict(),
   })

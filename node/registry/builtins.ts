@@ -37,4 +37,7 @@ export const BUILTIN_REACTORS: readonly Builtin<ReactorClass>[] = Object.freeze(
   { name: 'echo', load: async () => (await import('../../reactors/echo/echo-reactor.js')).EchoReactor },
   { name: 'pex', load: async () => (await import('../../reactors/pex/pex-reactor.js')).PexReactor },
   { name: 'flood', load: async () => (await import('../../reactors/flood/flood-reactor.js')).FloodReactor },
+  { name: 'blocksync', load: async () => (await import('../../reactors/blocksync/blocksync-reactor.js')).BlocksyncReactor },
+  { name: 'consensus-state', load: async () => (await import('../../reactors/consensus-state/consensus-state-reactor.js')).ConsensusStateReactor },
+  { name: 'mempool', load: async () => (await import('../../reactors/mempool/mempool-reactor.js')).MempoolReactor },
 ] satisfies Builtin<ReactorClass>[]);

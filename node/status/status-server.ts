@@ -1,9 +1,23 @@
 import type { Server } from 'node:http';
 import type { Logger } from '../../framework/logging/logger.js';
-import type { Node } from '../node.js';
 import { InvalidArgumentError } from '../../framework/errors/base.js';
 import { closeHttp, createBoundedServer, listenHttp, type HttpEndpointLimits } from '../http-endpoint.js';
 import { parseListenHostPort } from '../../framework/address/host-port.js';
+import type { NodeAddress } from '../../framework/address/node-address.js';
+import type { NodeInfo } from '../../framework/identity/node-info.js';
+import type { PeerManager } from '../../framework/peer/peer-manager.js';
+import type { Router } from '../../framework/router/router.js';
+
+/** What the status endpoint reads of a running node (a Node satisfies it). */
+export interface StatusSource {
+  readonly nodeId: string;
+  readonly config: { readonly moniker: string; readonly network: string };
+  readonly nodeInfo: Pick<NodeInfo, 'channels'>;
+  readonly peerManager: Pick<PeerManager, 'storeHealth' | 'snapshot' | 'metrics'>;
+  readonly router: Pick<Router, 'metrics'>;
+  addresses(): readonly NodeAddress[];
+  peers(): readonly unknown[];
+}
 
 /**
  * A read-only JSON endpoint for operators: who the node is, every peer the
@@ -21,7 +35,7 @@ export class StatusServer {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly node: Node,
+    private readonly node: StatusSource,
     private readonly logger: Logger,
     private readonly limits: HttpEndpointLimits,
   ) {}

@@ -96,12 +96,20 @@ export class TestNetwork {
   /**
    * Tells node `from` every address node `to` listens on (`memory:<id>`,
    * `mconn://<id>@127.0.0.1:<port>`, …); its PeerManager dials when it sees fit.
+   * When both have a virtual IP (`p2p.memory_virtual_address`), only `to`'s
+   * virtual address: the connection then runs between the two IPs, as on a
+   * real network (link conditions by IP, IP-based gating and PEX rules apply).
    */
   connect(from: number, to: number): void {
     const target = this.node(to);
-    const addresses = target.addresses();
+    let addresses = target.addresses();
     if (addresses.length === 0) throw new RangeError(`node ${to} listens on no address; check p2p.laddr and p2p.transports`);
+    if (this.hasVirtualAddress(from) && this.hasVirtualAddress(to)) addresses = addresses.filter((address) => address.protocol !== 'memory');
     for (const address of addresses) this.node(from).addPeer(address);
+  }
+
+  private hasVirtualAddress(index: number): boolean {
+    return (this.configs[index]?.p2p.memoryVirtualAddress ?? '') !== '';
   }
 
   /** Adds and starts one more node (not connected to anyone yet). */

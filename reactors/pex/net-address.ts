@@ -1,10 +1,12 @@
 import { isIP } from 'node:net';
-import { canonicalIP } from '../../framework/address/ip.js';
+import { canonicalIP, isScopeVisibleTo, type IPScope } from '../../framework/address/ip.js';
+import { hostScope } from '../../framework/peer/advertise.js';
 import { NodeAddress, type HostLookup } from '../../framework/address/node-address.js';
 import { isNetworked } from '../../framework/address/endpoint.js';
 import { DEFAULT_PROTOCOL } from '../../framework/address/node-address.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import { NetAddress } from './pex-channel.js';
+import type { PrivateAddressPolicy } from './options.js';
 
 /**
  * Protocols a CometBFT v0.38 peer can dial from a `NetAddress` (it has no
@@ -153,4 +155,19 @@ export function listenAddress(nodeId: NodeID, listenAddr: string, remoteIp?: str
     hostname = remote;
   }
   return new NodeAddress({ nodeId, protocol: DEFAULT_PROTOCOL, hostname, port: parsed.port });
+}
+
+/**
+ * Whether an address on `host` (IP or DNS name) learned from a peer whose
+ * own IP has scope `peerScope` may be kept under `policy`. Unroutable IPs
+ * never; public ones always; loopback, link-local and private ones per the
+ * policy — with "from-private-peers" only when they mean the same host to us
+ * as to the peer (a 10.x address from a peer on a 10.x or loopback IP,
+ * 127.0.0.1 only from a peer on loopback).
+ */
+export function privateAddressAllowed(policy: PrivateAddressPolicy, host: string, peerScope: IPScope): boolean {
+  const scope = hostScope(host);
+  if (scope === 'unroutable') return false;
+  if (policy === 'accept' || scope === 'public') return true;
+  return policy === 'from-private-peers' && isScopeVisibleTo(scope, peerScope);
 }

@@ -1,6 +1,8 @@
 import { NodeAddress, type HostLookup } from '../../framework/address/node-address.js';
-import { parseDuration } from '../../framework/util/duration.js';
+import { optionChecks } from '../../framework/util/option-checks.js';
 import { PexOptionsError } from './errors.js';
+
+const { fail, integer, duration, boolean, table } = optionChecks('pex', (message) => new PexOptionsError(message));
 
 /** Which received addresses in private ranges (RFC 1918, loopback, link-local, ULA, CGNAT) are kept. */
 export type PrivateAddressPolicy = 'accept' | 'from-private-peers' | 'reject';
@@ -106,37 +108,9 @@ export const DEFAULT_PEX_OPTIONS: Readonly<Omit<PexOptions, 'needAddressThreshol
 const KNOWN = new Set([...Object.keys(DEFAULT_PEX_OPTIONS), 'needAddressThreshold', 'lookup']);
 const POLICIES: readonly PrivateAddressPolicy[] = ['accept', 'from-private-peers', 'reject'];
 
-function fail(option: string, value: unknown, rule: string): never {
-  let shown: string;
-  try {
-    shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
-  }
-  throw new PexOptionsError(`pex option "${option}" is ${shown}; ${rule}`);
-}
 
-function duration(option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' && typeof value !== 'string') fail(option, value, 'expected milliseconds or a duration string such as "30s"');
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (cause) {
-    return fail(option, value, (cause as Error).message);
-  }
-  if (ms < min) fail(option, value, `must be at least ${min} ms`);
-  return ms;
-}
 
-function integer(option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(option, value, `expected an integer ≥ ${min}`);
-  return value;
-}
 
-function boolean(option: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(option, value, 'expected true or false');
-  return value;
-}
 
 /**
  * Validates options (unknown keys included, to catch typos) and fills in
@@ -144,17 +118,13 @@ function boolean(option: string, value: unknown): boolean {
  * cap the default `needAddressThreshold`. Throws PexOptionsError.
  */
 export function resolvePexOptions(input: Partial<PexOptions> | undefined, maxPeers = 0): ResolvedPexOptions {
-  const raw = input ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(table)', raw, 'expected a table of options');
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN.has(key)) fail(key, (raw as Record<string, unknown>)[key], `unknown option; known options: ${[...KNOWN].join(', ')}`);
-  }
+  const raw = table(input ?? {}, [...KNOWN]) as Partial<PexOptions>;
   const o = { ...DEFAULT_PEX_OPTIONS, ...raw };
 
   const seedsRaw: unknown = o.seeds;
-  if (!Array.isArray(seedsRaw)) fail('seeds', seedsRaw, 'expected a list of node addresses');
+  if (!Array.isArray(seedsRaw)) return fail('seeds', seedsRaw, 'expected a list of node addresses');
   const seeds = seedsRaw.map((s: unknown) => {
-    if (typeof s !== 'string') fail('seeds', s, 'each seed must be an address string such as "<id>@host:26656"');
+    if (typeof s !== 'string') return fail('seeds', s, 'each seed must be an address string such as "<id>@host:26656"');
     try {
       return NodeAddress.parse(s);
     } catch (cause) {

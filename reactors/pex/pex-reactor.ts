@@ -1,11 +1,11 @@
 import { inject, optional } from 'inversify';
 import { isNetworked, type Endpoint } from '../../framework/address/endpoint.js';
-import { ipScope, isScopeVisibleTo, type IPScope } from '../../framework/address/ip.js';
+import { ipScope, type IPScope } from '../../framework/address/ip.js';
 import type { HostLookup } from '../../framework/address/node-address.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import type { Logger } from '../../framework/logging/logger.js';
 import type { PeerManager } from '../../framework/peer/peer-manager.js';
-import { hostScope, type AdvertiseContext } from '../../framework/peer/advertise.js';
+import type { AdvertiseContext } from '../../framework/peer/advertise.js';
 import type { LearnedFrom } from '../../framework/peer/peer-entry.js';
 import { mathRandom, systemClock, type Clock, type ConnectionDirection, type PeerUpdate, type RandomSource } from '../../framework/peer/types.js';
 import { Channel, Every, OnMessage, OnPeerUpdate, Reactor, type MessageContext, type ReactorLifecycle } from '../../framework/reactor/decorators.js';
@@ -20,7 +20,7 @@ import {
   PexTooManyAddressesError,
   PexUnsolicitedAddrsError,
 } from './errors.js';
-import { listenAddress, parseNetAddress, toNetAddresses } from './net-address.js';
+import { listenAddress, parseNetAddress, privateAddressAllowed, toNetAddresses } from './net-address.js';
 import { resolvePexOptions, type PexOptions, type ResolvedPexOptions } from './options.js';
 import { PEX_CHANNEL_ID, PexAddrs, PexChannel, PexRequest, type NetAddress, type PexMessage } from './pex-channel.js';
 import { MIN_REQUEST_INTERVAL_MS, PexPeerState } from './peer-state.js';
@@ -327,19 +327,9 @@ export class PexReactor implements ReactorLifecycle {
     return isNetworked(remote) ? (ipScope(remote.ip as string) ?? 'public') : 'loopback';
   }
 
-  /**
-   * Whether an address on `host` (IP or DNS name) may be taken from this
-   * peer. Unroutable IPs never; public ones always; loopback, link-local and
-   * private ones per the policy — by default only when they mean the same
-   * host to us as to the peer (a 10.x address from a peer on a 10.x or
-   * loopback IP, 127.0.0.1 only from a peer on loopback).
-   */
+  /** Whether an address on `host` may be taken from this peer (see privateAddressAllowed). */
   private privateAllowed(state: PexPeerState, host: string): boolean {
-    const scope = hostScope(host);
-    if (scope === 'unroutable') return false;
-    const policy = this.options.privateAddresses;
-    if (policy === 'accept' || scope === 'public') return true;
-    return policy === 'from-private-peers' && isScopeVisibleTo(scope, this.peerScope(state));
+    return privateAddressAllowed(this.options.privateAddresses, host, this.peerScope(state));
   }
 
   /**

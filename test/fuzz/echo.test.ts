@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { ChannelRuntime } from '../../framework/router/channel.js';
 import { FifoQueueFactory } from '../../plugins/queues/fifo.js';
 import { EchoChannel, EchoMessage, Ping, Pong } from '../../reactors/echo/echo-channel.js';
-import { nid } from '../unit/pex/helpers.js';
-import { RecordingRoutes } from '../unit/router/helpers.js';
+import { nid } from '../unit/reactors/pex/helpers.js';
+import { RecordingRoutes } from '../unit/framework/router/helpers.js';
 import { bytes, fuzzParameters, hostileText, typedOrResult } from './fuzz-kit.js';
 
 describe('fuzz: echo messages (reactors/echo, the router channel decode)', () => {

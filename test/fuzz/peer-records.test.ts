@@ -6,7 +6,7 @@ import { MemoryPeerStore } from '../../plugins/peer-stores/memory.js';
 import { decodeRecordJSON } from '../../plugins/peer-stores/record-codec.js';
 import { DefaultScoringStrategy } from '../../plugins/scoring/default.js';
 import { FakeClock, FixedRandom } from '../support/fakes.js';
-import { nid } from '../unit/pex/helpers.js';
+import { nid } from '../unit/reactors/pex/helpers.js';
 import { fuzzParameters, hostileText, typedOrResolved } from './fuzz-kit.js';
 
 const ID = nid('stored');

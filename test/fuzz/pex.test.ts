@@ -5,8 +5,8 @@ import { ChannelRuntime } from '../../framework/router/channel.js';
 import { FifoQueueFactory } from '../../plugins/queues/fifo.js';
 import { listenAddress, parseNetAddress } from '../../reactors/pex/net-address.js';
 import { NetAddress, PexAddrs, PexChannel, PexRequest, PexWireMessage } from '../../reactors/pex/pex-channel.js';
-import { harness, nid } from '../unit/pex/helpers.js';
-import { RecordingRoutes } from '../unit/router/helpers.js';
+import { harness, nid } from '../unit/reactors/pex/helpers.js';
+import { RecordingRoutes } from '../unit/framework/router/helpers.js';
 import { bytes, fuzzParameters, hostileText, typedOrResult } from './fuzz-kit.js';
 
 const PEER = nid('fuzz peer');

@@ -204,5 +204,11 @@ describe('the npm package, installed into a new project', function () {
       assert.equal(result.code, 0, shown(result));
       assert.match(result.stdout, /2 passing/);
     });
+
+    it('lossy-links.test: the mocha example over slow, lossy links between virtual IPs passes', async () => {
+      const result = await run(join(project, 'node_modules', '.bin', 'mocha'), ['dist/lossy-links.test.js'], { cwd: project });
+      assert.equal(result.code, 0, shown(result));
+      assert.match(result.stdout, /1 passing/);
+    });
   });
 });

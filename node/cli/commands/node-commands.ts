@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/loader.js';
 import { LOOPBACK_TESTNET_SETTINGS } from '../../config/loopback-testnet.js';
 import { createNode } from '../../create-node.js';
 import type { Node } from '../../node.js';
-import { nodeHome, collectSet, MissingNodeKeyError, SET_HELP, type NodeHome } from '../home.js';
+import { nodeHome, collectSet, HOME_HELP, HomeExistsError, MissingNodeKeyError, SET_HELP, type NodeHome } from '../home.js';
 import { addLogOptions, logOverrides, noteLogLevel, type LogFlags } from '../log-flags.js';
 
 /** `tmp2p init`, `tmp2p show-node-id`, `tmp2p start`: one node from its home directory. */
@@ -18,7 +18,7 @@ export function registerNodeCommands(program: Command): void {
     program
       .command('init')
       .description('create a node home: config/config.toml (free loopback ports for P2P and status) and a CometBFT-compatible config/node_key.json')
-      .option('--home <dir>', 'node home directory (default $TMP2P_HOME or ~/.tmp2p)')
+      .option('--home <dir>', HOME_HELP)
       .option('--moniker <name>', 'node name written into the config')
       .option('--network <chain-id>', 'chain ID written into the config')
       .option('--loopback-testnet', 'write the loopback testnet settings (no per-IP limits), for several nodes on one host; never for a node other hosts can reach'),
@@ -26,7 +26,12 @@ export function registerNodeCommands(program: Command): void {
     const home = nodeHome(opts.home);
     const key = NodeKey.generate();
     // save() refuses to overwrite: an existing identity must never be replaced by accident.
-    await key.save(home.nodeKeyFile);
+    try {
+      await key.save(home.nodeKeyFile);
+    } catch (error) {
+      if (!isErrorNamed(error, 'NodeKeyExistsError')) throw error;
+      throw new HomeExistsError(`${home.root} is already initialised: it has a node key (${home.nodeKeyFile}), which init never replaces; nothing was changed`, { cause: error });
+    }
     await mkdir(home.dataDir, { recursive: true });
     if (existsSync(home.configFile)) {
       process.stdout.write(`kept existing ${home.configFile}\n`);
@@ -53,7 +58,7 @@ export function registerNodeCommands(program: Command): void {
     program
       .command('show-node-id')
       .description("print the node's ID (from config/node_key.json)")
-      .option('--home <dir>', 'node home directory'),
+      .option('--home <dir>', HOME_HELP),
   ).action(async (opts: { home?: string }) => {
     const key = await NodeKey.load(nodeHome(opts.home).nodeKeyFile);
     process.stdout.write(`${key.nodeId}\n`);
@@ -63,10 +68,10 @@ export function registerNodeCommands(program: Command): void {
     program
       .command('start')
       .description('run one node from its home directory until SIGINT/SIGTERM (a second signal exits at once)')
-      .option('--home <dir>', 'node home directory (made by `tmp2p init`)')
+      .option('--home <dir>', HOME_HELP)
       .option('--create-key', 'create config/node_key.json when the home has none (default: refuse, as the home was not initialised)')
-      .option('--set <key=value>', SET_HELP, collectSet, {}),
-  ).action(async (opts: { home?: string; createKey?: boolean; set: Record<string, string> } & LogFlags) => {
+      .option('--set <key=value>', SET_HELP, collectSet),
+  ).action(async (opts: { home?: string; createKey?: boolean; set?: Record<string, string> } & LogFlags) => {
     // Listen for the signals before anything else: one that arrives while the node boots must stop
     // what already started and exit cleanly, not be ignored until boot ends; a second one exits at once.
     const stop = new AbortController();

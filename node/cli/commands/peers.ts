@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/loader.js';
 import type { PeerSnapshot } from '../../../framework/peer/snapshot.js';
-import { collectSet, nodeHome, SET_HELP } from '../home.js';
+import { collectSet, HOME_HELP, nodeHome, SET_HELP } from '../home.js';
 import { addLogOptions } from '../log-flags.js';
 
 /** `tmp2p peers`: a running node's peers, from its status endpoint. */
@@ -12,11 +12,11 @@ export function registerPeersCommand(program: Command): void {
     program
       .command('peers')
       .description("show every peer a running node knows: state, score, failures (reads the node's status endpoint)")
-      .option('--home <dir>', 'node home directory: the address its running node wrote to data/status.addr, else its config\'s status.laddr')
+      .option('--home <dir>', `${HOME_HELP}: the address its running node wrote to data/status.addr, else its config's status.laddr`)
       .option('--status <host:port>', 'status endpoint address (overrides the home)')
-      .option('--set <key=value>', SET_HELP, collectSet, {})
+      .option('--set <key=value>', SET_HELP, collectSet)
       .option('--json', 'print the raw snapshot as JSON'),
-  ).action(async (opts: { home?: string; status?: string; set: Record<string, string>; json?: boolean }) => {
+  ).action(async (opts: { home?: string; status?: string; set?: Record<string, string>; json?: boolean }) => {
     const address = await statusAddress(opts);
     const url = `http://${address.replace(/^tcp:\/\//, '')}/peers`;
     let response: Response;
@@ -39,15 +39,18 @@ export function registerPeersCommand(program: Command): void {
  * else what the home's running node wrote (its port may have been chosen at
  * start), else the home's config as `start` would load it (file, TMP2P_*, --set).
  */
-async function statusAddress(opts: { home?: string; status?: string; set: Record<string, string> }): Promise<string> {
+async function statusAddress(opts: { home?: string; status?: string; set?: Record<string, string> }): Promise<string> {
   if (opts.status) return opts.status;
   const home = nodeHome(opts.home);
   const config = await loadConfig({ file: existsSync(home.configFile) ? home.configFile : undefined, env: process.env, set: opts.set, home: home.root });
-  if (opts.set['status.laddr'] === undefined && existsSync(home.statusAddressFile)) {
+  if (opts.set?.['status.laddr'] === undefined && existsSync(home.statusAddressFile)) {
     return (await readFile(home.statusAddressFile, 'utf8')).trim();
   }
   const address = config.status.laddr;
-  if (!address) throw new Error('no status endpoint: set [status] laddr in the node config or pass --status host:port');
+  if (!address) {
+    if (!existsSync(home.configFile)) throw new Error(`no status endpoint: ${home.root} has no config file (${home.configFile}); pass the --home of a node made by \`tmp2p init\`, or --status host:port`);
+    throw new Error(`no status endpoint: status.laddr is empty in ${home.configFile}; set it (then restart the node), or pass --status host:port`);
+  }
   if (/:0$/.test(address)) throw new Error(`status.laddr ${address} picks its port at start, and ${home.statusAddressFile} does not exist: is the node running? (or pass --status host:port)`);
   return address;
 }

@@ -1,10 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runSimulation } from '../../simulation/run-simulation.js';
-import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES } from '../../simulation/options.js';
+import { DEFAULT_SIMULATION_OPTIONS as D, MAX_SIMULATION_NODES, resolveSimulationOptions } from '../../simulation/options.js';
 import type { GraphReport, SimulationSummary } from '../../simulation/summary.js';
-import { parseDuration } from '../../../framework/util/duration.js';
 import { collectSet } from '../home.js';
-import { intOption } from '../options.js';
+import { durationFlag, durationOption, intOption, numberOption } from '../options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 
 interface SimulateFlags extends LogFlags {
@@ -20,33 +19,8 @@ interface SimulateFlags extends LogFlags {
   loss: number;
   pexInterval: number;
   diameterSamples: number;
-  set: Record<string, string>;
+  set?: Record<string, string>;
   json?: boolean;
-}
-
-/** A commander parser for a number (fractions allowed) within [min, max], naming the flag. */
-function numberOption(flag: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-/** A commander parser for a duration ("200ms", "2s", or plain milliseconds). */
-function durationOption(flag: string, maxMs: number) {
-  return (value: string): number => {
-    let ms: number;
-    try {
-      ms = parseDuration(value);
-    } catch {
-      throw new InvalidArgumentError(`${flag} must be a duration such as "50ms" or "2s", got "${value}"`);
-    }
-    if (ms > maxMs) throw new InvalidArgumentError(`${flag} must be at most ${maxMs} ms, got "${value}"`);
-    return ms;
-  };
 }
 
 /**
@@ -64,15 +38,15 @@ export function registerSimulate(program: Command): void {
     .option('--seeds <n>', 'seed nodes (PEX seed mode); every node knows only these at start', intOption('--seeds', 1, MAX_SIMULATION_NODES - 1), D.seeds)
     .option('-d, --duration <seconds>', 'seconds of operation from the start of the nodes', numberOption('--duration', 1, 86_400), D.durationS)
     .option('--churn <percent>', 'percent of the non-seed nodes that leave and rejoin each minute, after convergence', numberOption('--churn', 0, 100), D.churnPercent)
-    .option('--churn-downtime <duration>', 'how long a churned node stays away', durationOption('--churn-downtime', 3_600_000), D.churnDowntimeMs)
+    .addOption(durationFlag('--churn-downtime <duration>', 'how long a churned node stays away', durationOption('--churn-downtime', 3_600_000), D.churnDowntimeMs))
     .option('--outbound <n>', 'outbound slots per node (p2p.max_outgoing_connections)', intOption('--outbound', 1, 1_000), D.outbound)
     .option('--inbound <n>', 'inbound slots per node (p2p.max_inbound_connections; p2p.max_connections = outbound + inbound)', intOption('--inbound', 0, 10_000), D.inbound)
-    .option('--latency <duration>', 'one-way latency of every link', durationOption('--latency', 60_000), D.latencyMs)
-    .option('--jitter <duration>', 'extra random latency per message, up to this much (order is kept)', durationOption('--jitter', 60_000), D.jitterMs)
+    .addOption(durationFlag('--latency <duration>', 'one-way latency of every link', durationOption('--latency', 60_000), D.latencyMs))
+    .addOption(durationFlag('--jitter <duration>', 'extra random latency per message, up to this much (order is kept)', durationOption('--jitter', 60_000), D.jitterMs))
     .option('--loss <percent>', 'percent of messages lost (handshakes and closes are not)', numberOption('--loss', 0, 100), D.lossPercent)
-    .option('--pex-interval <duration>', "PEX request interval (CometBFT's 30s by default; the 10 s per-peer pacing holds regardless)", durationOption('--pex-interval', 3_600_000), D.pexIntervalMs)
+    .addOption(durationFlag('--pex-interval <duration>', "PEX request interval (CometBFT's ensurePeersPeriod; the 10 s per-peer pacing holds regardless)", durationOption('--pex-interval', 3_600_000), D.pexIntervalMs))
     .option('--diameter-samples <n>', 'BFS sources for the diameter estimate', intOption('--diameter-samples', 1, MAX_SIMULATION_NODES), D.diameterSamples)
-    .option('--set <key=value>', 'config override for every node (repeatable, values as TOML or text), e.g. --set p2p.min_retry_time=100ms', collectSet, {})
+    .option('--set <key=value>', 'config override for every node (repeatable, values as TOML or text), e.g. --set p2p.min_retry_time=100ms', collectSet)
     .option('--json', 'print the summary as one JSON object on the last line');
   // Silent unless asked: thousands of nodes' lines would drown the report.
   addLogOptions(command, 'silent').action(async (flags: SimulateFlags) => {
@@ -84,8 +58,7 @@ export function registerSimulate(program: Command): void {
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
-      say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
-      const summary = await runSimulation({
+      const options = {
         nodes: flags.nodes,
         seeds: flags.seeds,
         durationS: flags.duration,
@@ -98,11 +71,14 @@ export function registerSimulate(program: Command): void {
         lossPercent: flags.loss,
         pexIntervalMs: flags.pexInterval,
         diameterSamples: flags.diameterSamples,
-        set: flags.set,
+        set: flags.set ?? {},
         progress: say,
         signal: abort.signal,
         logger: loggerFromFlags(flags, 'silent'),
-      });
+      };
+      resolveSimulationOptions(options); // a bad combination is refused before anything is printed
+      say(`simulating ${flags.nodes} nodes (${flags.seeds} seeds) for ${flags.duration} s …`);
+      const summary = await runSimulation(options);
       if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(describe(summary));
     } finally {

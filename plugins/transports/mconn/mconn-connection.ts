@@ -19,7 +19,7 @@ import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
-import { exchangeNodeInfo } from './node-info-exchange.js';
+import { encodeNodeInfoMessage, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
 
 /**
@@ -66,7 +66,6 @@ export interface MConnConnectionStats {
 export class MConnConnection implements Connection {
   readonly closed: Promise<Error | undefined>;
 
-  private readonly lifetime = new AbortController();
   private readonly inbox = new RingBuffer<ConnectionMessage>();
   private inboxBytes = 0;
   private readingPaused = false;
@@ -106,28 +105,25 @@ export class MConnConnection implements Connection {
     if (this.handshakeState !== 'none') throw new HandshakeError('handshake already performed on this connection');
     if (this.closeReason !== undefined) throw new HandshakeError('connection closed before the handshake', { cause: this.closeReason });
     this.handshakeState = 'running';
-    const external = options.signal;
-    // The caller's signal aborts the connection's own (AbortSignal.any costs a composite signal
-    // with weak references per handshake; a failed handshake closes the connection anyway).
-    const onExternalAbort = (): void => this.lifetime.abort(reasonOf(external!));
-    if (external?.aborted) onExternalAbort();
-    else external?.addEventListener('abort', onExternalAbort, { once: true });
-    const signal = this.lifetime.signal;
+    // The caller's signal aborts the phases; close() aborts them by destroying the socket, which
+    // fails the phase under way (no signal of our own: a connection costs one AbortController less).
+    const signal = options.signal;
     const timeoutMs = this.options.handshakePhaseTimeoutMs;
     try {
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs });
+      // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
+      // after the handshake, one write less); NodeInfo is what any peer that connects may see.
+      const ours = encodeNodeInfoMessage(nodeInfo);
+      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours });
       this.secret = secret;
-      const { nodeInfo: remote, rest } = await exchangeNodeInfo(secret, nodeInfo, { signal, timeoutMs });
+      const { nodeInfo: remote, rest } = await receiveNodeInfo(secret, { signal, timeoutMs });
       this.startMConnection(secret, options.channels, remote, rest);
       this.handshakeState = 'done';
       this.ready.wakeAll();
       return { nodeInfo: remote, publicKey: secret.remotePublicKey };
     } catch (err) {
-      const error = this.handshakeFailure(err, external);
+      const error = this.handshakeFailure(err, signal);
       this.close(error);
       throw error;
-    } finally {
-      external?.removeEventListener('abort', onExternalAbort);
     }
   }
 
@@ -175,7 +171,6 @@ export class MConnConnection implements Connection {
     // Receivers first, so a receive loop learns the real reason before a send loop sees "closed".
     this.readable.wakeAll();
     this.ready.wakeAll();
-    this.lifetime.abort(this.closeReason);
     if (this.mconn !== undefined) this.mconn.close(reason);
     else {
       this.secret?.destroy();
@@ -250,7 +245,6 @@ export class MConnConnection implements Connection {
     this.closedWith = error;
     this.readable.wakeAll();
     this.ready.wakeAll();
-    this.lifetime.abort(error);
     this.settleClosed();
   };
 
@@ -273,7 +267,7 @@ export class MConnConnection implements Connection {
 
   private handshakeFailure(err: unknown, external: AbortSignal | undefined): Error {
     if (external?.aborted) return reasonOf(external);
-    if (this.lifetime.signal.aborted) {
+    if (this.closeReason !== undefined) {
       return new HandshakeError('connection closed during the handshake', { cause: this.closeReason });
     }
     if (err instanceof P2PError) return err;

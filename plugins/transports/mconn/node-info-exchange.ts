@@ -27,6 +27,23 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(chunks);
 }
 
+/** Encodings of the NodeInfo objects handshakes were given; a router hands every handshake the same object. */
+const encodedNodeInfos = new WeakMap<NodeInfo, Uint8Array>();
+
+/**
+ * Our NodeInfo as it goes on the wire: uvarint-delimited protobuf. Throws if
+ * it cannot be encoded (our bug, not the peer's fault). The encoding of an
+ * object is kept while the object lives: NodeInfo is read-only.
+ */
+export function encodeNodeInfoMessage(local: NodeInfo): Uint8Array {
+  let encoded = encodedNodeInfos.get(local);
+  if (encoded === undefined) {
+    encoded = encodeDelimited(encodeNodeInfo(local));
+    encodedNodeInfos.set(local, encoded);
+  }
+  return encoded;
+}
+
 /**
  * The NodeInfo exchange inside the encrypted stream (wire-protocol §3.2):
  * write ours uvarint-delimited at once, read theirs concurrently with a
@@ -42,14 +59,23 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
  * FrameDecryptionError), or the signal's reason.
  */
 export function exchangeNodeInfo(stream: Duplex, local: NodeInfo, options: NodeInfoExchangeOptions): Promise<NodeInfoExchangeResult> {
-  const { signal, timeoutMs } = options;
   // Encode first: a NodeInfo we cannot send is our bug and must not look like the peer's fault.
   let ours: Uint8Array;
   try {
-    ours = encodeDelimited(encodeNodeInfo(local));
+    ours = encodeNodeInfoMessage(local);
   } catch (err) {
     return Promise.reject(err);
   }
+  return receiveNodeInfo(stream, options, ours);
+}
+
+/**
+ * The reading half of exchangeNodeInfo, for a caller whose NodeInfo already
+ * went out (MConnConnection sends it with the SecretConnection's
+ * AuthSigMessage); `ours`, when given, is written first. Same results and errors.
+ */
+export function receiveNodeInfo(stream: Duplex, options: NodeInfoExchangeOptions, ours?: Uint8Array): Promise<NodeInfoExchangeResult> {
+  const { signal, timeoutMs } = options;
   if (signal?.aborted) return Promise.reject(reasonOf(signal));
   if (stream.destroyed || stream.readableEnded) {
     return Promise.reject(new HandshakeError('unexpected EOF: the connection was already closed when the NodeInfo exchange started'));
@@ -116,7 +142,7 @@ export function exchangeNodeInfo(stream: Duplex, local: NodeInfo, options: NodeI
     stream.on('end', onEnd);
     stream.on('close', onClose);
     stream.on('error', onError);
-    stream.write(ours);
+    if (ours !== undefined) stream.write(ours);
     stream.on('data', onData);
     if (stream.isPaused()) stream.resume();
   });

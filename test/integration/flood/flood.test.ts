@@ -4,6 +4,7 @@ import type { RouterEvent } from '../../../framework/router/events.js';
 import { FloodReactor } from '../../../reactors/flood/flood-reactor.js';
 import { Flood, FloodChannel, FLOOD_CHANNEL_ID } from '../../../reactors/flood/flood-channel.js';
 import { connectRogue } from '../../support/rogue-peer.js';
+import { NodeKey } from '../../../framework/identity/node-key.js';
 
 describe('flood reactor', function () {
   this.timeout(20_000);
@@ -60,14 +61,17 @@ describe('flood reactor', function () {
     assert.equal(net.node(0).reactor(FloodReactor).stats.forwarded, 0);
   });
 
-  it('rejects bad options with FloodOptionsError', async () => {
+  it('rejects bad options: a ConfigError naming the key from config, a FloodOptionsError from code', async () => {
     await assert.rejects(createTestNetwork({ nodes: 1, reactors: [FloodReactor], config: { reactors: { flood: { max_hops: 0 } } } }), {
-      name: 'FloodOptionsError',
-      message: /"maxHops" is 0; expected an integer from 1 to 1000/,
+      name: 'ConfigError',
+      message: /config key "reactors\.flood\.max_hops" = 0 is invalid: expected an integer from 1 to 1000/,
     });
     await assert.rejects(createTestNetwork({ nodes: 1, reactors: [FloodReactor], config: { reactors: { flood: { seen: 5 } } } }), {
-      name: 'FloodOptionsError',
-      message: /flood option "seen" is unknown/,
+      name: 'ConfigError',
+      message: /config key "reactors\.flood\.seen" = 5 is invalid: unknown key; allowed keys here: seen_capacity, max_hops/,
     });
+    const key = NodeKey.generate();
+    assert.throws(() => new FloodReactor(key, { maxHops: 0 }), { name: 'FloodOptionsError', message: /"maxHops" is 0; expected an integer from 1 to 1000/ });
+    assert.throws(() => new FloodReactor(key, { seen: 5 } as object), { name: 'FloodOptionsError', message: /flood option "seen" is unknown/ });
   });
 });

@@ -31,6 +31,9 @@ class IdleSocketFlood {
         this.opened++;
         if (this.stopped) return socket.destroy();
         this.sockets.add(socket);
+        // Drop the node's first handshake bytes unread: a paused socket with unread data never
+        // sees the node's close, and the holder must reopen every socket the node closes.
+        socket.resume();
         socket.once('close', () => {
           this.sockets.delete(socket);
           setImmediate(() => this.open());

@@ -4,7 +4,7 @@ import { PeerManager } from '../../../framework/peer/peer-manager.js';
 import { resolvePeerManagerOptions } from '../../../framework/peer/options.js';
 import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-store.js';
 import { DefaultScoringStrategy } from '../../../plugins/scoring/default.js';
-import { addressOf, byId, fullRecord, minimalRecord, nid } from '../../unit/peer-stores/fixtures.js';
+import { addressOf, byId, fullRecord, minimalRecord, nid } from '../../unit/plugins/peer-stores/fixtures.js';
 import { useMongo } from './mongo-server-hooks.js';
 
 interface LogLine {

@@ -4,8 +4,8 @@ import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { PeerRecord } from '../../../framework/peer/peer-store.js';
 import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-store.js';
 import type { MongoPeerStoreOptions } from '../../../plugins/peer-stores/mongodb/options.js';
-import { peerStoreCompliance } from '../../unit/peer-stores/compliance.js';
-import { addressOf, fullRecord, minimalRecord, nid } from '../../unit/peer-stores/fixtures.js';
+import { peerStoreCompliance } from '../../unit/plugins/peer-stores/compliance.js';
+import { addressOf, fullRecord, minimalRecord, nid } from '../../unit/plugins/peer-stores/fixtures.js';
 import { useMongo } from './mongo-server-hooks.js';
 
 /** A document as a test writes it straight into the collection, bypassing the store. */

@@ -8,7 +8,7 @@ import { createTestNetwork, type TestNetwork } from '../../../node/testing/test-
 import { NetAddress, PexAddrs, PexChannel, PexRequest, PEX_CHANNEL_ID } from '../../../reactors/pex/pex-channel.js';
 import { PexReactor } from '../../../reactors/pex/pex-reactor.js';
 import { connectRogue } from '../../support/rogue-peer.js';
-import { nid } from '../../unit/pex/helpers.js';
+import { nid } from '../../unit/reactors/pex/helpers.js';
 
 type Entry = [string, string, number];
 

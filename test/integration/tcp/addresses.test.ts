@@ -8,7 +8,7 @@ import { silentLogger } from '../../../framework/logging/logger.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import { resolveRouterOptions } from '../../../framework/router/options.js';
 import { TOKENS } from '../../../framework/tokens.js';
-import { nid } from '../../unit/peer/ids.js';
+import { nid } from '../../unit/framework/peer/ids.js';
 import { handshakeFrom } from '../../support/loopback-peer.js';
 import { MemoryNetwork } from '../../../plugins/transports/memory/memory-network.js';
 

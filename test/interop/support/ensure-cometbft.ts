@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findAncestorWith } from '../../support/repo-root.js';
 import { AbortError } from '../../../framework/errors/base.js';
 import { trackChild } from './child-reaper.js';
 import { CometBFTInstallError } from './errors.js';
@@ -58,12 +59,9 @@ export async function ensureCometBFT(options: EnsureCometBFTOptions = {}): Promi
 
 /** The repository root: the nearest ancestor holding the install script (works from src and dist). */
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, SCRIPT_RELATIVE))) return dir;
-    if (dirname(dir) === dir) {
-      throw new CometBFTInstallError(`cannot find ${SCRIPT_RELATIVE} in ${start} or any parent directory`);
-    }
-  }
+  const root = findAncestorWith(SCRIPT_RELATIVE, start);
+  if (root === undefined) throw new CometBFTInstallError(`cannot find ${SCRIPT_RELATIVE} in ${start} or any parent directory`);
+  return root;
 }
 
 function runInstallScript(options: EnsureCometBFTOptions): Promise<string> {

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findAncestorWith } from '../repo-root.js';
 import { AbortError } from '../../../framework/errors/base.js';
 import { MongoServerStartError, MongoUnavailableError } from './errors.js';
 import { TailBuffer, freePort, reapOnExit, waitForPort } from './processes.js';
@@ -14,10 +15,9 @@ const START_TIMEOUT_MS = 30_000;
 
 /** The repository root: the nearest ancestor holding the install script (from source or dist). */
 export function repoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, SCRIPT))) return dir;
-    if (dirname(dir) === dir) throw new MongoServerStartError(`cannot find ${SCRIPT} above ${start}`);
-  }
+  const root = findAncestorWith(SCRIPT, start);
+  if (root === undefined) throw new MongoServerStartError(`cannot find ${SCRIPT} above ${start}`);
+  return root;
 }
 
 let binary: Promise<string> | undefined;

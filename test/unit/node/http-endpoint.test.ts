@@ -4,11 +4,16 @@ import type { Server } from 'node:http';
 import { closeHttp, createBoundedServer, listenHttp } from '../../../node/http-endpoint.js';
 import { AbortError } from '../../../framework/errors/base.js';
 
-/** Connects and resolves with the socket once connected. */
+/**
+ * Connects and resolves with the socket once connected. The socket reads and discards what the
+ * server sends: a server that gives up on a client answers 408 before it closes, and a paused
+ * socket with unread data never sees the close that follows it.
+ */
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => resolve(socket));
     socket.once('error', reject);
+    socket.resume();
   });
 }
 

@@ -25,12 +25,15 @@ async function modulesLoadedBy(body: string): Promise<string[]> {
     register(${JSON.stringify(HOOK)});
     const tmp2p = await import(${JSON.stringify(ENTRY)});
     ${body}
+    // require() (how native addons load) does not pass through the resolve hook: list CommonJS modules too.
+    const { createRequire } = await import('node:module');
+    for (const file of Object.keys(createRequire(import.meta.url).cache)) process.stderr.write('loaded file://' + file + '\\n');
   `;
   const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
   return stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice('loaded '.length));
 }
 
-const NATIVE_OR_HEAVY = /\/node_modules\/(mongodb|classic-level|libsodium)\//;
+const NATIVE_OR_HEAVY = /\/node_modules\/(mongodb|classic-level|libsodium|sodium-native)\/|\.node$/;
 
 describe("built-in plugins load lazily: what a node's configuration does not name is never imported", function () {
   this.timeout(60_000);

@@ -10,7 +10,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
     module: () => import('../../../node/index.js'),
     names: [
       'AbortError', 'AddressResolutionError', 'Channel', 'ChannelAlreadyOpenError', 'ConfigError', 'ConnectionClosedError',
-      'ConnectionDeniedError', 'DEFAULT_CONFIG_PATH', 'DialError', 'DialedIdMismatchError', 'Every', 'HandshakeError',
+      'ConnectionDeniedError', 'CrawlOptionsError', 'DEFAULT_CONFIG_PATH', 'DEFAULT_CRAWL_OPTIONS', 'DialError', 'DialedIdMismatchError', 'Every', 'HandshakeError',
       'HandshakeTimeoutError', 'IncompatiblePeerError', 'InvalidArgumentError', 'InvalidConsumeOptionsError', 'InvalidEndpointError',
       'InvalidNodeAddressError', 'InvalidNodeIDError', 'InvalidNodeInfoError', 'InvalidNodeKeyError', 'InvalidPeerNodeInfoError',
       'InvalidVarintError', 'ListenAddressError', 'MessageDecodeError', 'MessageTooLargeError', 'Node', 'NodeAddress', 'NodeIdMismatchError', 'NodeKey',
@@ -18,8 +18,13 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'NodeStateError', 'OnMessage', 'OnPeerUpdate', 'P2PError', 'PROTOCOL_VERSION', 'PeerRejectedError', 'PeerStoreError',
       'PluginNotFoundError', 'ProtocolViolationError', 'Reactor', 'ReactorDefinitionError', 'SelfConnectionError', 'StartupError', 'TMP2P_VERSION',
       'TOKENS', 'TransportClosedError', 'UnhandledMessageError', 'UnknownReactorError', 'UnwrapError', 'consumeBounded',
-      'createLogger', 'createNode', 'defineChannel', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
+      'crawl', 'createLogger', 'createNode', 'createPrometheusRegistry', 'defineChannel', 'formatCrawlTable', 'inject', 'injectable', 'isNodeID', 'loadConfig', 'oneofWrapper', 'optional',
       'parseNodeID', 'reactorNameOf', 'silentLogger',
+      // send-tx
+      'DEFAULT_SEND_TX_TIMEOUT_MS', 'SendTxError', 'SendTxOptionsError', 'SendTxPeerError', 'SendTxTimeoutError', 'TxNotDeliveredError', 'sendTx',
+      // follow
+      'BlockUnavailableError', 'DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS', 'FollowError', 'FollowOptionsError', 'FollowPeerError', 'FollowTimeoutError',
+      'follow',
     ],
   },
   'tmp2p/testing': {
@@ -58,8 +63,25 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'FloodReactor', 'MIN_REQUEST_INTERVAL_MS', 'NetAddress', 'PEX_CHANNEL_ID', 'PEX_RECV_MESSAGE_CAPACITY', 'PexAddrs', 'PexChannel',
       'PexInvalidAddressError', 'PexOptionsError', 'PexPeerState', 'PexProtocolError', 'PexReactor', 'PexRequest',
       'PexRequestTooFrequentError', 'PexSeedDisconnect', 'PexTooManyAddressesError', 'PexUnsolicitedAddrsError', 'PexWireMessage',
-      'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'resolvePexOptions', 'selectionSize',
+      'Ping', 'Pong', 'WIRE_PROTOCOLS', 'isUndialableIP', 'listenAddress', 'parseNetAddress', 'privateAddressAllowed', 'resolvePexOptions', 'selectionSize',
       'toNetAddresses', 'wireIP',
+      // blocksync and block verification
+      'BLOCKSYNC_CHANNEL_ID', 'BLOCK_PART_SIZE_BYTES', 'BLOCK_RESPONSE_OVERHEAD_BYTES', 'BlockEncodingError', 'BlockRequest',
+      'BlockRequestTimeoutError', 'BlockResponse', 'BlockVerificationError', 'BlocksyncChannel', 'BlocksyncOptionsError',
+      'BlocksyncProtocolError', 'BlocksyncReactor', 'BlocksyncWireMessage', 'DEFAULT_BLOCKSYNC_MAX_BLOCK_BYTES', 'DEFAULT_BLOCKSYNC_OPTIONS',
+      'MAX_BLOCK_SIZE_BYTES', 'NoBlockResponse', 'StatusRequest', 'StatusResponse', 'blockIdOf', 'blocksyncChannel', 'dataHash',
+      'evidenceHash', 'formatBlockTime', 'hashHex', 'headerHash', 'lastCommitHash', 'merkleRoot', 'partSetHeaderOf',
+      'resolveBlocksyncOptions', 'verifyBlock', 'verifyLink',
+      // consensus-state listener
+      'BlockPart', 'CONSENSUS_RECV_MESSAGE_CAPACITY', 'CONSENSUS_STATE_CHANNEL_ID', 'ConsensusProposal', 'ConsensusStateChannel',
+      'ConsensusStateOptionsError', 'ConsensusStateReactor', 'ConsensusVote', 'ConsensusWireMessage', 'DEFAULT_CONSENSUS_STATE_OPTIONS',
+      'HasVote', 'InvalidConsensusMessageError', 'NewRoundStep', 'NewValidBlock', 'ProposalPOL', 'ROUND_STEPS', 'STEP_NEW_HEIGHT',
+      'VoteSetBits', 'VoteSetMaj23', 'resolveConsensusStateOptions', 'roundStepName',
+      // mempool (channel 0x30)
+      'DEFAULT_MAX_TX_BYTES', 'DEFAULT_MEMPOOL_OPTIONS', 'InvalidTxError', 'MEMPOOL_CHANNEL_ID', 'MEMPOOL_RECV_MESSAGE_CAPACITY',
+      'MempoolChannel', 'MempoolFloodError', 'MempoolInvalidTxsError', 'MempoolOptionsError', 'MempoolProtocolError', 'MempoolReactor',
+      'MempoolStoppedError', 'MempoolWireMessage', 'Txs', 'resolveMempoolOptions', 'txHash', 'txsMessageSize',
+      'MAX_TX_BYTES_LIMIT', 'mempoolChannel',
     ],
   },
   // The generated protobufjs classes: applications' declarations name tmp2p's message types through this entry.

@@ -131,6 +131,8 @@ export class ChannelState {
     if (message === undefined) {
       const wasFull = this.queue.length >= this.sendQueueCapacity;
       message = this.queue.shift() as Uint8Array;
+      // A message split into packets is viewed once per packet: a plain Uint8Array's subarray() is cheaper than a Buffer's.
+      if (message.length > this.chunkSize && message.constructor !== Uint8Array) message = new Uint8Array(message.buffer, message.byteOffset, message.length);
       this.sending = message;
       this.sendingOffset = 0;
       if (wasFull) this.slotFreed = true;

@@ -22,6 +22,22 @@ import { ReadGate } from './read-gate.js';
 import { SendScheduler } from './scheduler.js';
 import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
 
+/**
+ * Calls `done` once a destroyed stream has closed. finished() would do, but
+ * it builds a stack-traced ERR_STREAM_PREMATURE_CLOSE for every stream
+ * destroyed before its end — every connection we close — and nobody reads it.
+ */
+function whenClosed(stream: Duplex, done: () => void): void {
+  const state = stream as Duplex & { _readableState?: { emitClose?: boolean }; _writableState?: { emitClose?: boolean } };
+  if (state._readableState?.emitClose === false || state._writableState?.emitClose === false) {
+    finished(stream, () => done());
+  } else if (stream.closed) {
+    queueMicrotask(done);
+  } else {
+    stream.once('close', done);
+  }
+}
+
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
 /**
@@ -267,7 +283,7 @@ export class MConnection {
     for (const waiters of this.channelWritable.values()) waiters.wakeAll();
     this.drained.wakeAll();
     this.stream.destroy();
-    finished(this.stream, () => this.resolveClosed(reason));
+    whenClosed(this.stream, () => this.resolveClosed(reason));
   }
 
   stats(): MConnectionStats {
@@ -280,7 +296,7 @@ export class MConnection {
       pingsReceived: this.pingsReceived,
       pongsSent: this.pongsSent,
       pongsReceived: this.pongsReceived,
-      sendWindow: { size: this.window.size, inFlight: this.window.inFlight },
+      sendWindow: { size: this.window.size, inFlight: this.window.inFlight, written: this.window.writtenBytes, acknowledged: this.window.acknowledgedBytes },
       channels: this.channelList.map((c) => c.stats()),
     };
   }
@@ -428,7 +444,8 @@ export class MConnection {
       return;
     }
     this.bytesReceived += chunk.length;
-    this.reader.push(chunk);
+    // Packets and their data are views of the chunk, two per packet: a plain Uint8Array's subarray() is cheaper than a Buffer's.
+    this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.processFrames();
     this.readGate.received(chunk.length);
   }

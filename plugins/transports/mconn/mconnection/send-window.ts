@@ -94,6 +94,16 @@ export class SendWindow {
     return this.enabled ? this.windowBytes : 0;
   }
 
+  /** Bytes written since the connection opened. */
+  get writtenBytes(): number {
+    return this.written;
+  }
+
+  /** Of those, the first this many are acknowledged: a pong came for a ping written after them. */
+  get acknowledgedBytes(): number {
+    return this.acked;
+  }
+
   /** Bytes written and not yet acknowledged by a pong. */
   get inFlight(): number {
     return this.written - this.acked;

@@ -31,7 +31,14 @@ export interface MConnectionStats {
   readonly pingsReceived: number;
   readonly pongsSent: number;
   readonly pongsReceived: number;
-  /** The send window now (0 when off) and the bytes written that no pong has acknowledged yet. */
-  readonly sendWindow: { readonly size: number; readonly inFlight: number };
+  /**
+   * The send window now (0 when off), the bytes written that no pong has
+   * acknowledged yet, and the running totals behind it: bytes `written`
+   * since the connection opened, of which the first `acknowledged` were
+   * read by the peer (a pong answered a ping written after them). A caller
+   * that notes `written` after queuing something knows it was read once
+   * `acknowledged` reaches that mark, however busy the connection stays.
+   */
+  readonly sendWindow: { readonly size: number; readonly inFlight: number; readonly written: number; readonly acknowledged: number };
   readonly channels: readonly MConnChannelStats[];
 }

@@ -16,15 +16,15 @@ export {
 } from './frame-layout.js';
 
 const EMPTY = Buffer.alloc(0);
-/** Plaintext frames assembled before one call into the AEAD (64 KiB). */
+/** Frames opened per call into the AEAD when they are opened into the staging region. */
 const STAGED_FRAMES = 64;
 /*
- * One staging region per thread for all connections, each direction: sealing
- * and opening run to completion synchronously, so no two calls ever share it
- * at once, and a connection costs no 64 KiB buffers of its own (5,000 idle
- * connections would otherwise hold 660 MB of them, and each setup zeroed 130 KB).
+ * One staging region per thread for all connections: opening runs to
+ * completion synchronously, so no two calls ever share it at once, and a
+ * connection costs no 64 KiB buffer of its own (5,000 idle connections would
+ * otherwise hold 330 MB of them). Sealing needs none: frames are laid out
+ * and sealed in place in the output buffer.
  */
-const sealStaging = Buffer.alloc(STAGED_FRAMES * TOTAL_FRAME_SIZE);
 const openStaging = Buffer.alloc(STAGED_FRAMES * TOTAL_FRAME_SIZE);
 
 export interface FrameCipherOptions {
@@ -118,44 +118,44 @@ export class FrameSealer extends FrameCipherBase {
 
   /**
    * seal() into a caller's buffer, which must hold sealedLength() of the
-   * chunks' total; returns the bytes written there.
+   * chunks' total; returns the bytes written there. Each frame's plaintext
+   * is laid out where its ciphertext goes and sealed in place, so the
+   * payload is copied once, from the chunks into `out`.
    */
   sealInto(list: readonly Uint8Array[], out: Uint8Array): number {
     let remaining = totalLength(list);
     if (remaining === 0) return 0;
-    const sealedLength = FrameSealer.sealedLength(remaining);
+    const frames = Math.ceil(remaining / DATA_MAX_SIZE);
+    const sealedLength = frames * SEALED_FRAME_SIZE;
     if (out.length < sealedLength) throw new InvalidArgumentError(`sealing ${remaining} bytes needs a ${sealedLength}-byte buffer, got ${out.length} bytes`);
-    this.reserve(Math.ceil(remaining / DATA_MAX_SIZE));
-    const staged = sealStaging;
+    this.reserve(frames);
     let ci = 0;
     let coff = 0;
-    let outOffset = 0;
-    while (remaining > 0) {
-      let frames = 0;
-      for (; frames < STAGED_FRAMES && remaining > 0; frames++) {
-        const base = frames * TOTAL_FRAME_SIZE;
-        const n = remaining < DATA_MAX_SIZE ? remaining : DATA_MAX_SIZE;
-        staged.writeUInt32LE(n, base);
-        let filled = 0;
-        while (filled < n) {
-          const c = list[ci];
-          const part = Math.min(c.length - coff, n - filled);
-          staged.set(part === c.length ? c : c.subarray(coff, coff + part), base + DATA_LEN_SIZE + filled);
-          filled += part;
-          coff += part;
-          if (coff === c.length) {
-            ci++;
-            coff = 0;
-          }
+    for (let base = 0; remaining > 0; base += SEALED_FRAME_SIZE) {
+      const n = remaining < DATA_MAX_SIZE ? remaining : DATA_MAX_SIZE;
+      // The length field, little-endian (n < 2^16).
+      out[base] = n & 0xff;
+      out[base + 1] = n >>> 8;
+      out[base + 2] = 0;
+      out[base + 3] = 0;
+      let filled = 0;
+      while (filled < n) {
+        const c = list[ci];
+        const part = Math.min(c.length - coff, n - filled);
+        out.set(part === c.length ? c : c.subarray(coff, coff + part), base + DATA_LEN_SIZE + filled);
+        filled += part;
+        coff += part;
+        if (coff === c.length) {
+          ci++;
+          coff = 0;
         }
-        // Padding is ignored by receivers; zeroing it keeps earlier payload out of later frames.
-        if (n < DATA_MAX_SIZE) staged.fill(0, base + DATA_LEN_SIZE + n, base + TOTAL_FRAME_SIZE);
-        remaining -= n;
       }
-      this.key.sealFrames(staged, frames, this.lo, this.hi, out, outOffset);
-      this.advance(frames);
-      outOffset += frames * SEALED_FRAME_SIZE;
+      // Padding is ignored by receivers; zeroing it keeps earlier bytes of `out` off the wire.
+      if (n < DATA_MAX_SIZE) out.fill(0, base + DATA_LEN_SIZE + n, base + TOTAL_FRAME_SIZE);
+      remaining -= n;
     }
+    this.key.sealFrames(out, 0, frames, this.lo, this.hi);
+    this.advance(frames);
     return sealedLength;
   }
 
@@ -172,7 +172,8 @@ export class FrameSealer extends FrameCipherBase {
       throw new InvalidArgumentError(`a sealed frame needs ${SEALED_FRAME_SIZE} bytes at offset ${offset} of a ${out.length}-byte buffer`);
     }
     this.reserve(1);
-    this.key.sealFrames(plaintext, 1, this.lo, this.hi, out, offset);
+    out.set(plaintext, offset);
+    this.key.sealFrames(out, offset, 1, this.lo, this.hi);
     this.advance(1);
   }
 }
@@ -196,13 +197,11 @@ export class FrameOpener extends FrameCipherBase {
   /**
    * Opens `count` consecutive sealed frames of `source` from `offset` and
    * returns their payloads joined in one buffer (one allocation; frames carry
-   * no message boundaries anyway).
+   * no message boundaries anyway). `source` is left as it was.
    * @throws FrameDecryptionError / FrameLengthError naming the frame; the stream is unusable afterwards
    */
   openFrames(source: Uint8Array, offset: number, count: number): Buffer {
-    if (!(offset >= 0 && count >= 0 && offset + count * SEALED_FRAME_SIZE <= source.length)) {
-      throw new InvalidArgumentError(`${count} sealed frames at offset ${offset} do not fit a ${source.length}-byte buffer`);
-    }
+    this.checkRange(source, offset, count);
     this.reserve(count);
     if (count <= STAGED_FRAMES) return this.openStaged(source, offset, count);
     const parts: Buffer[] = [];
@@ -210,6 +209,29 @@ export class FrameOpener extends FrameCipherBase {
       parts.push(this.openStaged(source, offset + done * SEALED_FRAME_SIZE, Math.min(STAGED_FRAMES, count - done)));
     }
     return Buffer.concat(parts);
+  }
+
+  /**
+   * openFrames() without a copy: the frames are decrypted where they lie in
+   * `source` and their payloads moved together to the front of the region,
+   * which is returned as a view of `source`. For buffers nobody else reads
+   * (a socket's chunks); the region's bytes are overwritten.
+   * @throws FrameDecryptionError / FrameLengthError naming the frame; the stream is unusable afterwards
+   */
+  openFramesInPlace(source: Buffer, offset: number, count: number): Buffer {
+    this.checkRange(source, offset, count);
+    this.reserve(count);
+    this.decrypt(source, offset, count, source, offset, SEALED_FRAME_SIZE);
+    this.checkLengths(source, offset, count, SEALED_FRAME_SIZE);
+    let at = offset;
+    for (let i = 0; i < count; i++) {
+      const base = offset + i * SEALED_FRAME_SIZE + DATA_LEN_SIZE;
+      const length = source.readUInt32LE(base - DATA_LEN_SIZE);
+      // Payloads only move towards the front (at <= base), so copyWithin never reads what it already overwrote.
+      if (at !== base) source.copyWithin(at, base, base + length);
+      at += length;
+    }
+    return at === offset ? EMPTY : source.subarray(offset, at);
   }
 
   /**
@@ -221,21 +243,14 @@ export class FrameOpener extends FrameCipherBase {
       throw new InvalidArgumentError(`a sealed frame is ${SEALED_FRAME_SIZE} bytes, got ${sealed.length}`);
     }
     this.reserve(1);
-    this.decrypt(sealed, 0, 1);
+    this.decrypt(sealed, 0, 1, openStaging, 0, TOTAL_FRAME_SIZE);
     return Buffer.from(openStaging.subarray(0, TOTAL_FRAME_SIZE));
   }
 
   private openStaged(source: Uint8Array, offset: number, count: number): Buffer {
-    this.decrypt(source, offset, count);
+    this.decrypt(source, offset, count, openStaging, 0, TOTAL_FRAME_SIZE);
     const opened = openStaging;
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const length = opened.readUInt32LE(i * TOTAL_FRAME_SIZE);
-      if (length > DATA_MAX_SIZE) {
-        throw new FrameLengthError(`chunkLength is greater than dataMaxSize: frame ${this.counter - BigInt(count - i)} declares ${length} payload bytes, at most ${DATA_MAX_SIZE} are allowed`);
-      }
-      total += length;
-    }
+    const total = this.checkLengths(opened, 0, count, TOTAL_FRAME_SIZE);
     if (total === 0) return EMPTY;
     const payloads = Buffer.allocUnsafe(total);
     let at = 0;
@@ -248,9 +263,32 @@ export class FrameOpener extends FrameCipherBase {
     return payloads;
   }
 
-  /** Decrypts into `opened` and advances the counter past them, or throws naming the frame that failed. */
-  private decrypt(source: Uint8Array, offset: number, count: number): void {
-    const ok = this.key.openFrames(source, offset, count, this.lo, this.hi, openStaging);
+  private checkRange(source: Uint8Array, offset: number, count: number): void {
+    if (!(offset >= 0 && count >= 0 && offset + count * SEALED_FRAME_SIZE <= source.length)) {
+      throw new InvalidArgumentError(`${count} sealed frames at offset ${offset} do not fit a ${source.length}-byte buffer`);
+    }
+  }
+
+  /**
+   * Checks the length field of `count` opened frames (at `stride` from
+   * `offset` in `opened`) and returns their payload total.
+   * @throws FrameLengthError naming the first frame that declares more than a frame carries
+   */
+  private checkLengths(opened: Buffer, offset: number, count: number, stride: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const length = opened.readUInt32LE(offset + i * stride);
+      if (length > DATA_MAX_SIZE) {
+        throw new FrameLengthError(`chunkLength is greater than dataMaxSize: frame ${this.counter - BigInt(count - i)} declares ${length} payload bytes, at most ${DATA_MAX_SIZE} are allowed`);
+      }
+      total += length;
+    }
+    return total;
+  }
+
+  /** Decrypts into `plain` (see FrameKey.openFrames) and advances the counter past them, or throws naming the frame that failed. */
+  private decrypt(source: Uint8Array, offset: number, count: number, plain: Uint8Array, plainOffset: number, plainStride: number): void {
+    const ok = this.key.openFrames(source, offset, count, this.lo, this.hi, plain, plainOffset, plainStride);
     if (ok < count) {
       this.advance(ok);
       throw new FrameDecryptionError(`failed to decrypt SecretConnection: frame ${this.counter} failed ChaCha20-Poly1305 authentication (tampered, out of order, or wrong key)`);

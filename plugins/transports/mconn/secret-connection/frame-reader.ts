@@ -2,6 +2,16 @@ import { SEALED_FRAME_SIZE, type FrameOpener } from './frame-cipher.js';
 
 const EMPTY = Buffer.alloc(0);
 
+export interface SealedFrameReaderOptions {
+  /**
+   * The chunks pushed belong to the reader (a socket's 'data' chunks: fresh
+   * memory that nobody else reads), so whole frames are decrypted where they
+   * lie and their payloads returned as views of the chunk — no allocation
+   * and no copy. Default false: chunks are left untouched and payloads copied.
+   */
+  readonly ownsChunks?: boolean;
+}
+
 /**
  * Cuts the incoming byte stream into sealed frames and opens them. The whole
  * frames inside a socket chunk are opened straight from it in one batch;
@@ -11,8 +21,14 @@ const EMPTY = Buffer.alloc(0);
 export class SealedFrameReader {
   private readonly partial = Buffer.allocUnsafe(SEALED_FRAME_SIZE);
   private partialLength = 0;
+  private readonly ownsChunks: boolean;
 
-  constructor(private readonly opener: FrameOpener) {}
+  constructor(
+    private readonly opener: FrameOpener,
+    options: SealedFrameReaderOptions = {},
+  ) {
+    this.ownsChunks = options.ownsChunks ?? false;
+  }
 
   /** Bytes of an incomplete frame waiting for the rest of it (0 at a frame boundary). */
   get pendingBytes(): number {
@@ -20,31 +36,42 @@ export class SealedFrameReader {
   }
 
   /**
-   * Opens every frame completed by `chunk` and returns their payloads joined,
-   * in order, in one buffer (empty when no frame completed or all were empty).
+   * Opens every frame completed by `chunk` and hands their payloads to
+   * `deliver`, in order: at most twice per chunk (the frame that an earlier
+   * chunk began, then the whole frames of this one), never with an empty buffer.
    * @throws FrameDecryptionError / FrameLengthError from the opener; the
    *   stream is unusable afterwards.
    */
-  push(chunk: Uint8Array): Buffer {
+  read(chunk: Uint8Array, deliver: (payload: Buffer) => void): void {
     let pos = 0;
-    let head: Buffer = EMPTY;
     if (this.partialLength > 0) {
       const part = Math.min(SEALED_FRAME_SIZE - this.partialLength, chunk.length);
       this.partial.set(part === chunk.length ? chunk : chunk.subarray(0, part), this.partialLength);
       this.partialLength += part;
       pos = part;
-      if (this.partialLength < SEALED_FRAME_SIZE) return EMPTY;
+      if (this.partialLength < SEALED_FRAME_SIZE) return;
       this.partialLength = 0;
-      head = this.opener.openFrames(this.partial, 0, 1);
+      // A copy: `partial` is reused for the next frame while the payload may still be queued downstream.
+      const head = this.opener.openFrames(this.partial, 0, 1);
+      if (head.length > 0) deliver(head);
     }
     const whole = Math.floor((chunk.length - pos) / SEALED_FRAME_SIZE);
-    const body = whole > 0 ? this.opener.openFrames(chunk, pos, whole) : EMPTY;
+    if (whole > 0) {
+      const body = this.ownsChunks && Buffer.isBuffer(chunk) ? this.opener.openFramesInPlace(chunk, pos, whole) : this.opener.openFrames(chunk, pos, whole);
+      if (body.length > 0) deliver(body);
+    }
     pos += whole * SEALED_FRAME_SIZE;
     if (pos < chunk.length) {
       this.partial.set(chunk.subarray(pos), 0);
       this.partialLength = chunk.length - pos;
     }
-    if (head.length === 0) return body;
-    return body.length === 0 ? head : Buffer.concat([head, body]);
+  }
+
+  /** read(), with the payloads joined in one buffer (empty when no frame completed or all were empty). */
+  push(chunk: Uint8Array): Buffer {
+    const parts: Buffer[] = [];
+    this.read(chunk, (payload) => parts.push(payload));
+    if (parts.length === 0) return EMPTY;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 }

@@ -31,11 +31,14 @@ export const EPHEMERAL_KEY_MESSAGE_MAX_SIZE = 2 + X25519_KEY_LENGTH;
  */
 export const AUTH_SIG_MESSAGE_MAX_SIZE = 2 + (2 + 33) + 2 + ED25519_SIGNATURE_LENGTH;
 
+const encoder = new TextEncoder();
 const TRANSCRIPT_LABEL = 'TENDERMINT_SECRET_CONNECTION_TRANSCRIPT_HASH';
-const LABEL_LOWER_KEY = 'EPHEMERAL_LOWER_PUBLIC_KEY';
-const LABEL_UPPER_KEY = 'EPHEMERAL_UPPER_PUBLIC_KEY';
-const LABEL_DH_SECRET = 'DH_SECRET';
-const LABEL_MAC = 'SECRET_CONNECTION_MAC';
+const LABEL_LOWER_KEY = encoder.encode('EPHEMERAL_LOWER_PUBLIC_KEY');
+const LABEL_UPPER_KEY = encoder.encode('EPHEMERAL_UPPER_PUBLIC_KEY');
+const LABEL_DH_SECRET = encoder.encode('DH_SECRET');
+const LABEL_MAC = encoder.encode('SECRET_CONNECTION_MAC');
+/** Every handshake's transcript starts from this state (Merlin's setup and the domain label), so each clones it instead of absorbing that again. */
+const TRANSCRIPT_START = new Transcript(TRANSCRIPT_LABEL);
 
 /** The plaintext first message: delimited `BytesValue{value = key}`, 35 bytes `22 0a 20 <key>`. */
 export function encodeEphemeralKeyMessage(publicKey: Uint8Array): Uint8Array {
@@ -141,7 +144,7 @@ export interface HandshakeSecrets {
  */
 export function computeHandshakeSecrets(local: EphemeralKeyPair, remotePublicKey: Uint8Array): HandshakeSecrets {
   const { lo, hi, locIsLeast } = sortEphemeralKeys(local.publicKey, remotePublicKey);
-  const transcript = new Transcript(TRANSCRIPT_LABEL);
+  const transcript = TRANSCRIPT_START.clone();
   transcript.appendMessage(LABEL_LOWER_KEY, lo);
   transcript.appendMessage(LABEL_UPPER_KEY, hi);
   const dh = computeSharedSecret(local, remotePublicKey);

@@ -1,4 +1,5 @@
 import { ED25519_PUBLIC_KEY_LENGTH } from '../../../../framework/identity/ed25519.js';
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { AbortError, InvalidArgumentError, P2PError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '../../../../framework/transport/errors.js';
@@ -17,7 +18,7 @@ import {
   EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
   verifyAuthSigMessage,
 } from './handshake.js';
-import { generateEphemeralKeyPair } from './keys.js';
+import { generateEphemeralKeyPair, wipeEphemeralKeyPair } from './keys.js';
 
 /** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
@@ -42,8 +43,17 @@ export interface SecretConnectionOptions {
   readonly signal?: AbortSignal;
   /** Handshake deadline in ms; the socket is destroyed when it passes. Default 3000; Infinity disables it. */
   readonly timeoutMs?: number;
-  /** ChaCha20-Poly1305 implementation for the frames. Default: the one frameAeadReady resolves with (libsodium, else node:crypto). */
+  /** ChaCha20-Poly1305 implementation for the frames. Default: the one frameAeadReady resolves with (sodium-native, else libsodium, else node:crypto). */
   readonly aead?: FrameAeadBackend;
+  /**
+   * Plaintext to send right behind our AuthSigMessage, in the same socket
+   * write: sealed into frames of its own, exactly as a write() on the
+   * finished SecretConnection would seal it, so the bytes on the wire are
+   * the same and one write (and one wake-up of the peer) is saved. It goes
+   * out before the remote's signature is verified, so it must be something
+   * any peer may see (the NodeInfo). Default: nothing.
+   */
+  readonly sendWithAuthSig?: Uint8Array;
 }
 
 interface SecretConnectionState {
@@ -98,15 +108,17 @@ export class SecretConnection extends Duplex {
 
   readonly #onData = (chunk: Uint8Array): void => {
     if (this.destroyed) return;
-    let data: Buffer;
     try {
-      // One buffer per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
-      data = this.#frames.push(chunk);
+      // At most two buffers per socket chunk: downstream parsers see few large chunks, not one per 1 KiB frame.
+      this.#frames.read(chunk, this.#deliver);
     } catch (err) {
       this.destroy(err as Error);
-      return;
     }
-    if (data.length === 0) return;
+  };
+
+  readonly #deliver = (data: Buffer): void => {
+    // A reader of the first payload may have destroyed us (a protocol violation) before the second.
+    if (this.destroyed) return;
     if (!this.push(data) && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#socket.pause();
@@ -228,10 +240,14 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || (Number.isFinite(timeoutMs) && timeoutMs > MAX_TIMER_MS)) {
     return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of milliseconds in (0, ${MAX_TIMER_MS}] or Infinity, got ${String(timeoutMs)}`));
   }
-  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead);
+  const extra = options.sendWithAuthSig;
+  if (extra !== undefined && !(extra instanceof Uint8Array)) {
+    return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
+  }
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
-    (aead) => handshake(socket, localKey, timeoutMs, signal, aead),
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra),
     (error: unknown) => {
       socket.destroy();
       throw error;
@@ -239,7 +255,14 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   );
 }
 
-function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: number, signal: AbortSignal | undefined, aead: FrameAeadBackend): Promise<SecretConnection> {
+function handshake(
+  socket: Duplex,
+  localKey: SecretConnectionKey,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  aead: FrameAeadBackend,
+  sendWithAuthSig: Uint8Array | undefined,
+): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
     return Promise.reject(new AbortError('SecretConnection handshake aborted before it started', { cause: signal.reason }));
@@ -260,6 +283,7 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
     const waitingFor = (): string => (keys ? 'AuthSigMessage' : 'ephemeral key');
     const cleanup = (): void => {
       settled = true;
+      wipeEphemeralKeyPair(ephemeral);
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.off('data', onData);
@@ -278,10 +302,20 @@ function handshake(socket: Duplex, localKey: SecretConnectionKey, timeoutMs: num
     const onEphemeralKey = (body: Uint8Array): void => {
       const remoteEphemeral = decodeEphemeralKey(body);
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
+      wipeEphemeralKeyPair(ephemeral);
       const sealer = new FrameSealer(secrets.sendKey, { aead });
-      keys = { sealer, frames: new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead })), challenge: secrets.challenge };
+      // A net.Socket's chunks are fresh memory read by us alone, so frames are opened where they lie.
+      const frames = new SealedFrameReader(new FrameOpener(secrets.recvKey, { aead }), { ownsChunks: socket instanceof Socket });
+      keys = { sealer, frames, challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
-      socket.write(sealer.seal(encodeAuthSigMessage(localKey.publicKey, signature)));
+      const authSig = encodeAuthSigMessage(localKey.publicKey, signature);
+      const authSigLength = FrameSealer.sealedLength(authSig.length);
+      const extraLength = sendWithAuthSig === undefined ? 0 : FrameSealer.sealedLength(sendWithAuthSig.length);
+      const out = Buffer.allocUnsafe(authSigLength + extraLength);
+      sealer.sealInto([authSig], out);
+      // Sealed separately (the AuthSigMessage alone in its frame, as CometBFT sends it), written together.
+      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(authSigLength));
+      socket.write(out);
     };
 
     const onEncrypted = (chunk: Uint8Array): void => {

@@ -51,40 +51,43 @@ class LibsodiumFrameKey implements FrameKey {
     this.keyBytes = Uint8Array.from(key);
   }
 
-  sealFrames(plain: Uint8Array, count: number, lo: number, hi: number, out: Uint8Array, outOffset: number): void {
+  sealFrames(buf: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
     const { lib, scratch } = this;
     this.withKey((heap, view) => {
       for (let done = 0; done < count; ) {
         const n = Math.min(count - done, BATCH_FRAMES);
-        heap.set(plain.subarray(done * TOTAL_FRAME_SIZE, (done + n) * TOTAL_FRAME_SIZE), scratch.plain);
+        const from = offset + done * SEALED_FRAME_SIZE;
+        heap.set(buf.subarray(from, from + n * SEALED_FRAME_SIZE), scratch.sealed);
         for (let i = 0; i < n; i++) {
           writeFrameNonce(view, scratch.nonce, lo, hi, done + i);
           const c = scratch.sealed + i * SEALED_FRAME_SIZE;
-          lib._crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, c + TOTAL_FRAME_SIZE, 0, scratch.plain + i * TOTAL_FRAME_SIZE, TOTAL_FRAME_SIZE, 0, 0, 0, 0, 0, scratch.nonce, scratch.key);
+          lib._crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, c + TOTAL_FRAME_SIZE, 0, c, TOTAL_FRAME_SIZE, 0, 0, 0, 0, 0, scratch.nonce, scratch.key);
         }
-        out.set(heap.subarray(scratch.sealed, scratch.sealed + n * SEALED_FRAME_SIZE), outOffset + done * SEALED_FRAME_SIZE);
+        buf.set(heap.subarray(scratch.sealed, scratch.sealed + n * SEALED_FRAME_SIZE), from);
         done += n;
       }
     });
   }
 
-  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array): number {
+  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array, plainOffset: number, plainStride: number): number {
     const { lib, scratch } = this;
     return this.withKey((heap, view) => {
       for (let done = 0; done < count; ) {
         const n = Math.min(count - done, BATCH_FRAMES);
         const from = offset + done * SEALED_FRAME_SIZE;
         heap.set(sealed.subarray(from, from + n * SEALED_FRAME_SIZE), scratch.sealed);
-        for (let i = 0; i < n; i++) {
-          writeFrameNonce(view, scratch.nonce, lo, hi, done + i);
-          const c = scratch.sealed + i * SEALED_FRAME_SIZE;
-          const status = lib._crypto_aead_chacha20poly1305_ietf_decrypt_detached(scratch.plain + i * TOTAL_FRAME_SIZE, 0, c, TOTAL_FRAME_SIZE, 0, c + TOTAL_FRAME_SIZE, 0, 0, 0, scratch.nonce, scratch.key);
-          if (status !== 0) {
-            plain.set(heap.subarray(scratch.plain, scratch.plain + i * TOTAL_FRAME_SIZE), done * TOTAL_FRAME_SIZE);
-            return done + i;
-          }
+        let ok = 0;
+        for (; ok < n; ok++) {
+          writeFrameNonce(view, scratch.nonce, lo, hi, done + ok);
+          const c = scratch.sealed + ok * SEALED_FRAME_SIZE;
+          const status = lib._crypto_aead_chacha20poly1305_ietf_decrypt_detached(scratch.plain + ok * TOTAL_FRAME_SIZE, 0, c, TOTAL_FRAME_SIZE, 0, c + TOTAL_FRAME_SIZE, 0, 0, 0, scratch.nonce, scratch.key);
+          if (status !== 0) break;
         }
-        plain.set(heap.subarray(scratch.plain, scratch.plain + n * TOTAL_FRAME_SIZE), done * TOTAL_FRAME_SIZE);
+        for (let i = 0; i < ok; i++) {
+          const p = scratch.plain + i * TOTAL_FRAME_SIZE;
+          plain.set(heap.subarray(p, p + TOTAL_FRAME_SIZE), plainOffset + (done + i) * plainStride);
+        }
+        if (ok < n) return done + ok;
         done += n;
       }
       return count;

@@ -15,18 +15,18 @@ class NodeCryptoFrameKey implements FrameKey {
     this.key = createSecretKey(key);
   }
 
-  sealFrames(plain: Uint8Array, count: number, lo: number, hi: number, out: Uint8Array, outOffset: number): void {
+  sealFrames(buf: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
     for (let i = 0; i < count; i++) {
       writeFrameNonce(this.nonceView, 0, lo, hi, i);
-      const at = outOffset + i * SEALED_FRAME_SIZE;
+      const at = offset + i * SEALED_FRAME_SIZE;
       const cipher = createCipheriv(ALGORITHM, this.key, this.nonce, CIPHER_OPTIONS);
-      out.set(cipher.update(plain.subarray(i * TOTAL_FRAME_SIZE, (i + 1) * TOTAL_FRAME_SIZE)), at);
+      buf.set(cipher.update(buf.subarray(at, at + TOTAL_FRAME_SIZE)), at);
       cipher.final();
-      out.set(cipher.getAuthTag(), at + TOTAL_FRAME_SIZE);
+      buf.set(cipher.getAuthTag(), at + TOTAL_FRAME_SIZE);
     }
   }
 
-  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array): number {
+  openFrames(sealed: Uint8Array, offset: number, count: number, lo: number, hi: number, plain: Uint8Array, plainOffset: number, plainStride: number): number {
     for (let i = 0; i < count; i++) {
       writeFrameNonce(this.nonceView, 0, lo, hi, i);
       const at = offset + i * SEALED_FRAME_SIZE;
@@ -38,7 +38,7 @@ class NodeCryptoFrameKey implements FrameKey {
       } catch {
         return i;
       }
-      plain.set(opened, i * TOTAL_FRAME_SIZE);
+      plain.set(opened, plainOffset + i * plainStride);
     }
     return count;
   }

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type net from 'node:net';
+import { InvalidArgumentError } from '../../../../../../framework/errors/base.js';
+import { NodeKey } from '../../../../../../framework/identity/node-key.js';
+import { HandshakeError } from '../../../../../../framework/transport/errors.js';
+import { FrameSealer, SEALED_FRAME_SIZE } from '../../../../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
+import { encodeAuthSigMessage, verifyAuthSigMessage } from '../../../../../../plugins/transports/mconn/secret-connection/handshake.js';
+import {
+  makeSecretConnection,
+  READABLE_HIGH_WATER_MARK,
+  type SecretConnection,
+} from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { closed, rawHandshake, rawKeyExchange, readRawFrame, socketPair } from './helpers.js';
+
+/** Reads exactly `n` bytes from a readable stream (all of it for n = 0 is not meaningful, so n > 0). */
+async function readBytes(stream: SecretConnection, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk === null) {
+      if (stream.readableEnded || stream.destroyed) throw new Error(`stream ended after ${got} of ${n} bytes`);
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          stream.off('readable', wake).off('end', wake).off('close', wake);
+          resolve();
+        };
+        stream.on('readable', wake).on('end', wake).on('close', wake);
+      });
+      continue;
+    }
+    parts.push(chunk);
+    got += chunk.length;
+  }
+  const all = Buffer.concat(parts);
+  // Anything beyond n belongs to the next read.
+  if (all.length > n) stream.unshift(all.subarray(n));
+  return all.subarray(0, n);
+}
+
+async function connectedPair(): Promise<{ a: SecretConnection; b: SecretConnection; ka: NodeKey; kb: NodeKey; client: net.Socket; server: net.Socket; close: () => void }> {
+  const { client, server, close } = await socketPair();
+  const ka = NodeKey.generate();
+  const kb = NodeKey.generate();
+  const [a, b] = await Promise.all([makeSecretConnection(client, ka), makeSecretConnection(server, kb)]);
+  return {
+    a,
+    b,
+    ka,
+    kb,
+    client,
+    server,
+    close: () => {
+      a.destroy();
+      b.destroy();
+      close();
+    },
+  };
+}
+
+describe('secret-connection: SecretConnection over loopback TCP', function () {
+  this.timeout(20_000);
+  let cleanup: (() => void) | undefined;
+  afterEach(() => {
+    cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('authenticates both sides', async () => {
+    const p = await connectedPair();
+    cleanup = p.close;
+    assert.deepEqual(p.a.remotePublicKey, p.kb.publicKey);
+    assert.deepEqual(p.b.remotePublicKey, p.ka.publicKey);
+  });
+
+  for (const size of [1, 1023, 1024, 1025, 5 * 1024 * 1024]) {
+    it(`delivers ${size} bytes byte-exact in both directions`, async () => {
+      const p = await connectedPair();
+      cleanup = p.close;
+      const ab = randomBytes(size);
+      const ba = randomBytes(size);
+      p.a.write(ab);
+      p.b.write(ba);
+      const [gotB, gotA] = await Promise.all([readBytes(p.b, size), readBytes(p.a, size)]);
+      assert.ok(gotB.equals(ab));
+      assert.ok(gotA.equals(ba));
+    });
+  }
+
+  it('delivers many small writes in order', async () => {
+    const p = await connectedPair();
+    cleanup = p.close;
+    const parts = Array.from({ length: 2000 }, (_, i) => randomBytes(1 + (i % 1500)));
+    for (const part of parts) p.a.write(part);
+    const expected = Buffer.concat(parts);
+    assert.ok((await readBytes(p.b, expected.length)).equals(expected));
+  });
+
+  it('sends its key as 35 plaintext bytes, then the AuthSig as one frame whose length field is 103', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const local = NodeKey.generate();
+    const remote = NodeKey.generate();
+    const conn = makeSecretConnection(client, local);
+    const hs = await rawKeyExchange(server);
+    // rawKeyExchange read exactly one delimited message; nothing but sealed frames may follow.
+    const frame = await readRawFrame(hs);
+    assert.equal(frame.readUInt32LE(0), 103);
+    const auth = frame.subarray(4, 4 + 103);
+    assert.equal(auth[0], 0x66); // delimited length 102
+    assert.deepEqual(verifyAuthSigMessage(auth.subarray(1), hs.secrets.challenge), local.publicKey);
+    hs.peer.write(hs.sealer.seal(encodeAuthSigMessage(remote.publicKey, remote.sign(hs.secrets.challenge))));
+    const c = await conn;
+    assert.deepEqual(c.remotePublicKey, remote.publicKey);
+    c.destroy();
+  });
+
+  it('writes no frame for an empty write and coalesces corked writes into the fewest frames', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const remote = NodeKey.generate();
+    const [conn, hs] = await Promise.all([makeSecretConnection(client, NodeKey.generate()), rawHandshake(server, remote)]);
+    conn.write(Buffer.alloc(0));
+    conn.write(Buffer.from('x'));
+    const first = await readRawFrame(hs);
+    assert.equal(first.readUInt32LE(0), 1);
+    assert.equal(first[4], 0x78);
+    conn.cork();
+    conn.write(Buffer.alloc(600, 1));
+    conn.write(Buffer.alloc(600, 2));
+    conn.write(Buffer.alloc(10, 3));
+    process.nextTick(() => conn.uncork());
+    const f1 = await readRawFrame(hs);
+    const f2 = await readRawFrame(hs);
+    assert.equal(f1.readUInt32LE(0), 1024);
+    assert.equal(f2.readUInt32LE(0), 186);
+    assert.deepEqual(Buffer.concat([f1.subarray(4), f2.subarray(4, 4 + 186)]), Buffer.concat([Buffer.alloc(600, 1), Buffer.alloc(600, 2), Buffer.alloc(10, 3)]));
+    conn.destroy();
+  });
+
+  it('delivers data the remote sent right behind its AuthSig (same TCP segment)', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const remote = NodeKey.generate();
+    const connP = makeSecretConnection(client, NodeKey.generate());
+    const hs = await rawKeyExchange(server);
+    const sealer: FrameSealer = hs.sealer;
+    const auth = encodeAuthSigMessage(remote.publicKey, remote.sign(hs.secrets.challenge));
+    // AuthSig and application data share frames: 103 + 2000 bytes in one write.
+    const data = randomBytes(2000);
+    hs.peer.write(sealer.seal([auth, data]));
+    const conn = await connP;
+    assert.ok((await readBytes(conn, data.length)).equals(data));
+    conn.destroy();
+  });
+
+  it('ends the readable side when the remote ends cleanly, and end() closes the socket', async () => {
+    const p = await connectedPair();
+    cleanup = p.close;
+    p.a.end(Buffer.from('bye'));
+    assert.equal((await readBytes(p.b, 3)).toString(), 'bye');
+    p.b.resume();
+    await once(p.b, 'end');
+    await closed(p.client);
+  });
+
+  it('pauses the socket while the reader lags and delivers everything once it reads', async () => {
+    const p = await connectedPair();
+    cleanup = p.close;
+    const size = 4 * 1024 * 1024;
+    const data = randomBytes(size);
+    p.a.write(data);
+    // Wait (bounded) until the unread buffer is full; then the socket must be paused.
+    for (let i = 0; i < 500 && p.b.readableLength < READABLE_HIGH_WATER_MARK; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(p.b.readableLength >= READABLE_HIGH_WATER_MARK, `buffered ${p.b.readableLength}`);
+    assert.ok(p.server.isPaused(), 'socket paused under backpressure');
+    assert.ok(p.b.readableLength < READABLE_HIGH_WATER_MARK + 256 * 1024, `buffer bounded, got ${p.b.readableLength}`);
+    assert.ok((await readBytes(p.b, size)).equals(data));
+  });
+
+  it('rejects bad arguments without touching the socket', async () => {
+    const { client, close } = await socketPair();
+    cleanup = close;
+    await assert.rejects(makeSecretConnection(client, { publicKey: new Uint8Array(31), sign: () => new Uint8Array(64) }), InvalidArgumentError);
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate(), { timeoutMs: 0 }), InvalidArgumentError);
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate(), { timeoutMs: Number.NaN }), InvalidArgumentError);
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate(), { timeoutMs: 2 ** 31 }), InvalidArgumentError);
+    assert.equal(client.destroyed, false);
+  });
+
+  it('rejects with an EOF HandshakeError on an already closed socket', async () => {
+    const { client, close } = await socketPair();
+    cleanup = close;
+    client.destroy();
+    await assert.rejects(makeSecretConnection(client, NodeKey.generate()), (err: unknown) => err instanceof HandshakeError && /EOF/.test((err as Error).message));
+  });
+
+  it('sends only whole frames (wire length is a multiple of 1044 after the key)', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    let wire = 0;
+    server.on('data', (c: Buffer) => (wire += c.length));
+    const remote = NodeKey.generate();
+    const hsP = rawHandshake(server, remote);
+    const conn = await makeSecretConnection(client, NodeKey.generate());
+    await hsP;
+    conn.write(randomBytes(3000));
+    conn.end();
+    await closed(server);
+    assert.equal((wire - 35) % SEALED_FRAME_SIZE, 0);
+    assert.equal((wire - 35) / SEALED_FRAME_SIZE, 1 + 3);
+  });
+});
