@@ -6,8 +6,6 @@ export interface RouterMetricsSnapshot {
   readonly accepted: number;
   readonly evictions: number;
   readonly peerErrors: number;
-  /** Routed connections replaced by the one the lower node ID dialed, when both ends dialed each other at once. */
-  readonly duplicatesReplaced?: number;
   /** Peer errors counted without a log line: each connection logs its first only. */
   readonly peerErrorsNotLogged?: number;
   /** Failures by error name, e.g. { DialError: 3, HandshakeTimeoutError: 1 }. */
@@ -19,6 +17,13 @@ export interface RouterMetricsSnapshot {
   readonly loopErrors: Readonly<Record<string, number>>;
   /** Drops counted on peers that have since gone, by reason (e.g. "closed-discard": buffered messages not handled). */
   readonly departedPeerDrops: Readonly<Record<string, number>>;
+  /**
+   * Simultaneous dials (both ends dialed each other), by outcome: "held" (the
+   * new connection kept as a standby), "promoted" (a standby took the routed
+   * one's place), "replaced" (the routed one closed for the one the lower node
+   * ID dialed), "standby-closed-by-peer", "standby-refused" (grace ended).
+   */
+  readonly duplicateConnections?: Readonly<Record<string, number>>;
   /** Successful dial-to-routed durations (ms): count, mean, max. */
   readonly dialLatency: { readonly count: number; readonly meanMs: number; readonly maxMs: number };
   readonly peers?: number;
@@ -28,7 +33,7 @@ export interface RouterMetricsSnapshot {
   readonly gating?: GatingSnapshot;
 }
 
-type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors' | 'departedPeerDrops';
+type Keyed = 'dialFailures' | 'rejectedInbound' | 'rejectedOutbound' | 'loopErrors' | 'departedPeerDrops' | 'duplicateConnections';
 
 /** Plain counters the router bumps; exported as snapshots for operators. */
 export class RouterMetrics {
@@ -36,13 +41,13 @@ export class RouterMetrics {
   accepted = 0;
   evictions = 0;
   peerErrors = 0;
-  duplicatesReplaced = 0;
   private readonly keyed: Record<Keyed, Map<string, number>> = {
     dialFailures: new Map(),
     rejectedInbound: new Map(),
     rejectedOutbound: new Map(),
     loopErrors: new Map(),
     departedPeerDrops: new Map(),
+    duplicateConnections: new Map(),
   };
   private dialCount = 0;
   private dialTotalMs = 0;
@@ -65,12 +70,12 @@ export class RouterMetrics {
       accepted: this.accepted,
       evictions: this.evictions,
       peerErrors: this.peerErrors,
-      duplicatesReplaced: this.duplicatesReplaced,
       dialFailures: Object.fromEntries(this.keyed.dialFailures),
       rejectedInbound: Object.fromEntries(this.keyed.rejectedInbound),
       rejectedOutbound: Object.fromEntries(this.keyed.rejectedOutbound),
       loopErrors: Object.fromEntries(this.keyed.loopErrors),
       departedPeerDrops: Object.fromEntries(this.keyed.departedPeerDrops),
+      duplicateConnections: Object.fromEntries(this.keyed.duplicateConnections),
       dialLatency: {
         count: this.dialCount,
         meanMs: this.dialCount ? this.dialTotalMs / this.dialCount : 0,

@@ -18,6 +18,13 @@ export interface RouterOptions {
    * before it is disconnected as if the error were fatal. Default 100.
    */
   readonly maxPeerErrors: number;
+  /**
+   * When both ends dial each other at once, how long a second connection to a
+   * routed peer is held as a standby, waiting for the peer to close one of the
+   * two (see duplicate-connections.ts). Default 5000 ms; CometBFT closes its
+   * duplicate right after the handshake.
+   */
+  readonly duplicateGraceMs: number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
@@ -28,6 +35,7 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   peerQueueCapacity: 1024,
   peerQueueCapacityBytes: 8 * 1024 * 1024,
   maxPeerErrors: 100,
+  duplicateGraceMs: 5000,
 };
 
 export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): RouterOptions {

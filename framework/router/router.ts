@@ -23,7 +23,7 @@ import type { ConnectionGate } from '../gating/connection-gate.js';
 import type { ConnectionDeniedError } from '../gating/errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { Semaphore } from '../util/semaphore.js';
-import { deadlineSignal, raceSignal, reasonOf } from '../util/abort.js';
+import { deadlineSignal, reasonOf } from '../util/abort.js';
 import { ChannelRuntime, type ChannelRoutes, type SendOutcome } from './channel.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import { validateChannelDefinition } from './channel-definition.js';
@@ -34,6 +34,7 @@ import type { RouterOptions } from './options.js';
 import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
 import type { RouterEvent } from './events.js';
 import { ChannelAlreadyOpenError, DuplicateConnectionError, NoTransportForEndpointError, RouterStateError } from './errors.js';
+import { decideDuplicate, lowerIdDialed, sharesTieBreak, StandbyConnections, type Standby } from './duplicate-connections.js';
 
 /**
  * The Router is the only concurrent part of a node. It owns connections and
@@ -86,8 +87,8 @@ export class Router {
   private readonly channels = new Map<number, ChannelRuntime<unknown, unknown>>();
   private readonly peers = new Map<NodeID, PeerConnection>();
   private readonly peerRuns = new Set<Promise<void>>();
-  /** The run of each routed peer, to await its teardown when a duplicate replaces it. */
-  private readonly peerRunById = new Map<NodeID, Promise<void>>();
+  /** Connections of a simultaneous dial waiting to replace a routed one (see duplicate-connections.ts). */
+  private readonly standbys: StandbyConnections;
   private readonly loops: Promise<void>[] = [];
   private readonly tasks = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -122,6 +123,11 @@ export class Router {
     // Every dial, handshake and loop listens on this one signal; the default cap of 10 listeners would warn.
     setMaxListeners(0, this.abort.signal);
     this.dialSlots = new Semaphore(options.maxConcurrentDials);
+    this.standbys = new StandbyConnections(
+      options.duplicateGraceMs,
+      (standby) => this.standbyGraceEnded(standby),
+      () => this.counters.count('duplicateConnections', 'standby-closed-by-peer'),
+    );
   }
 
   /** The NodeInfo this node presents: the template plus every open channel. */
@@ -193,6 +199,7 @@ export class Router {
     this.state = 'stopping';
     this.abort.abort(new AbortError('router stopping'));
     await Promise.allSettled(this.transports.map((t) => t.close()));
+    this.standbys.closeAll();
     for (const peer of this.peers.values()) peer.close();
     await Promise.allSettled([...this.loops, ...this.tasks]);
     await Promise.allSettled([...this.peerRuns]);
@@ -384,10 +391,10 @@ export class Router {
       await this.gate.checkPeer({ direction: 'outbound', nodeId: address.nodeId }, this.abort.signal);
       connection = await this.connect(address);
       const remote = await this.handshake(connection, address.nodeId);
-      await this.admit(address.nodeId, 'outbound', () => this.peerManager.dialed(address));
+      const admitted = this.admit(connection, remote.nodeInfo, 'outbound', () => this.peerManager.dialed(address));
       this.counters.dials++;
       this.counters.observeDial(Date.now() - started);
-      this.routePeer(connection, remote.nodeInfo, 'outbound');
+      if (admitted) this.routePeer(connection, remote.nodeInfo, 'outbound');
     } catch (error) {
       const err = toError(error);
       connection?.close(err);
@@ -480,9 +487,9 @@ export class Router {
       await this.gate.admitInbound(connection, signal);
       const remote = await this.handshake(connection);
       await this.gate.checkPeer({ direction: 'inbound', nodeId: remote.nodeInfo.nodeId, ip: connection.remoteEndpoint.ip }, signal);
-      await this.admit(remote.nodeInfo.nodeId, 'inbound', () => this.peerManager.accepted(remote.nodeInfo.nodeId));
+      const admitted = this.admit(connection, remote.nodeInfo, 'inbound', () => this.peerManager.accepted(remote.nodeInfo.nodeId));
       this.counters.accepted++;
-      this.routePeer(connection, remote.nodeInfo, 'inbound');
+      if (admitted) this.routePeer(connection, remote.nodeInfo, 'inbound');
     } catch (error) {
       const err = toError(error);
       connection.close(err);
@@ -492,41 +499,68 @@ export class Router {
   }
 
   /**
-   * Asks the PeerManager to admit a handshaken connection (`admitPeer`
-   * throws PeerRejectedError when it must be closed). When both ends dialed
-   * each other at once, each would keep the connection it admitted first and
-   * refuse the other — and when their orders differ, each closes the one the
-   * other kept, both drop, and they redial into the same race. So between two
-   * connections of opposite directions to one peer, both ends keep the one the
-   * lower node ID dialed: a new connection that is that one replaces the
-   * routed one (closed with DuplicateConnectionError; its run is awaited, so
-   * the peer goes down and up once), any other is refused as before.
+   * Registers a handshaken connection with the PeerManager (`admitPeer`
+   * throws PeerRejectedError when it must be closed). Returns false when the
+   * connection was kept as the standby of a simultaneous dial instead of being
+   * routed now (see duplicate-connections.ts): it is routed when the routed
+   * connection to the same peer closes.
    */
-  private async admit(nodeId: NodeID, direction: ConnectionDirection, admitPeer: () => void): Promise<void> {
+  private admit(connection: Connection, nodeInfo: NodeInfo, direction: ConnectionDirection, admitPeer: () => void): boolean {
     try {
       admitPeer();
-      return;
+      return true;
     } catch (error) {
-      const existing = this.peers.get(nodeId);
-      const rejected = error instanceof PeerRejectedError && error.reason === 'already-connected';
-      if (!rejected || existing === undefined || existing.direction === direction || !this.dialerKept(nodeId, direction)) throw error;
-      this.counters.duplicatesReplaced++;
-      this.log.debug({ peer: nodeId, kept: direction }, 'both ends dialed; keeping the connection the lower node ID dialed');
-      existing.close(new DuplicateConnectionError(`replaced by the ${direction} connection: both ends dialed, and both keep the one node ${this.lowerId(nodeId)} dialed`));
-      const run = this.peerRunById.get(nodeId);
-      if (run !== undefined) await raceSignal(run, this.abort.signal);
-      admitPeer();
+      const nodeId = nodeInfo.nodeId;
+      const routed = this.peers.get(nodeId);
+      if (!(error instanceof PeerRejectedError && error.reason === 'already-connected') || routed === undefined) throw error;
+      const decision = decideDuplicate({
+        localId: this.nodeKey.nodeId,
+        remoteId: nodeId,
+        newDirection: direction,
+        routedDirection: routed.direction,
+        remoteSharesRule: sharesTieBreak(nodeInfo),
+        standbyHeld: this.standbys.has(nodeId),
+      });
+      if (decision === 'refuse') throw error;
+      this.counters.count('duplicateConnections', decision === 'replace' ? 'replaced' : 'held');
+      this.standbys.hold({ nodeId, connection, nodeInfo, direction, admit: admitPeer });
+      if (decision === 'replace') {
+        this.log.debug({ peer: nodeId, kept: direction }, 'both ends dialed; keeping the connection the lower node ID dialed');
+        routed.close(new DuplicateConnectionError(`replaced by the ${direction} connection: both ends dialed, and both keep the one the lower node ID dialed`));
+      }
+      return false;
     }
   }
 
-  /** Whether a connection of `direction` to `nodeId` is the one the lower node ID dialed. */
-  private dialerKept(nodeId: NodeID, direction: ConnectionDirection): boolean {
-    const dialer = direction === 'outbound' ? this.nodeKey.nodeId : nodeId;
-    return dialer === this.lowerId(nodeId);
+  /** A standby's grace period ended with both connections open: the shared rule decides. */
+  private standbyGraceEnded(standby: Standby): void {
+    const routed = this.peers.get(standby.nodeId);
+    if (routed !== undefined && lowerIdDialed(this.nodeKey.nodeId, standby.nodeId, standby.direction)) {
+      this.counters.count('duplicateConnections', 'replaced');
+      routed.close(new DuplicateConnectionError(`replaced by the ${standby.direction} connection: the peer kept both, and the lower node ID dialed this one`));
+      return;
+    }
+    this.standbys.take(standby.nodeId, standby.connection);
+    this.counters.count('duplicateConnections', 'standby-refused');
+    standby.connection.close(new DuplicateConnectionError(`the peer kept both connections; keeping the ${routed?.direction ?? 'routed'} one the lower node ID dialed`));
   }
 
-  private lowerId(nodeId: NodeID): NodeID {
-    return nodeId < this.nodeKey.nodeId ? nodeId : this.nodeKey.nodeId;
+  /** The routed connection is gone: its standby, if still open, takes its place. */
+  private promote(standby: Standby): void {
+    if (standby.connection.isClosed || this.state !== 'running') {
+      standby.connection.close();
+      return;
+    }
+    try {
+      standby.admit();
+    } catch (error) {
+      const err = toError(error);
+      standby.connection.close(err);
+      this.rejected(standby.direction, standby.nodeId, err);
+      return;
+    }
+    this.counters.count('duplicateConnections', 'promoted');
+    this.routePeer(standby.connection, standby.nodeInfo, standby.direction);
   }
 
   /** Counts (a gating denial by its reason, anything else by error name), logs and publishes a refused connection. */
@@ -562,19 +596,22 @@ export class Router {
       } finally {
         for (const [reason, n] of Object.entries(peer.drops.snapshot())) this.counters.count('departedPeerDrops', reason, n);
         this.peers.delete(nodeId);
+        // A peer we cut off (fault, eviction) does not come back through its standby.
+        const standby = this.standbys.take(nodeId);
+        const replaced = standby !== undefined && !standby.connection.isClosed && !peer.faulted && !(reason instanceof PeerEvictedError);
         try {
-          this.peerManager.disconnected(nodeId, { replaced: reason instanceof DuplicateConnectionError });
+          this.peerManager.disconnected(nodeId, { replaced });
         } catch (error) {
           this.loopError('peer', toError(error));
+        }
+        if (standby !== undefined) {
+          if (replaced) this.promote(standby);
+          else standby.connection.close(reason);
         }
       }
     })();
     this.peerRuns.add(run);
-    this.peerRunById.set(nodeId, run);
-    void run.finally(() => {
-      this.peerRuns.delete(run);
-      if (this.peerRunById.get(nodeId) === run) this.peerRunById.delete(nodeId);
-    });
+    void run.finally(() => this.peerRuns.delete(run));
   }
 
   // ---- helpers ----

@@ -22,7 +22,7 @@ import type { PerIpGaterOptions } from '../../plugins/gating/per-ip.js';
 import type { AttemptWindowGaterOptions } from '../../plugins/gating/attempt-window.js';
 import { ConfigError } from './errors.js';
 import type { NodeConfig } from './node-config.js';
-import { TMP2P_VERSION, PROTOCOL_VERSION } from '../version.js';
+import { NODE_INFO_VERSION, PROTOCOL_VERSION } from '../version.js';
 
 type Table = Readonly<Record<string, unknown>>;
 
@@ -155,7 +155,7 @@ function nodeInfoTemplate(config: NodeConfig, key: NodeKey): Omit<NodeInfo, 'cha
     nodeId: key.nodeId,
     listenAddr: advertisedListenAddr(config),
     network: config.network,
-    version: TMP2P_VERSION,
+    version: NODE_INFO_VERSION,
     moniker: config.moniker,
     other: { txIndex: 'off', rpcAddress: '' },
   };

@@ -8,7 +8,7 @@ import { peerText } from '../../framework/logging/peer-faults.js';
 import { Wakeup } from '../../framework/util/wakeup.js';
 import { MConnTransport } from '../../plugins/transports/mconn/mconn-transport.js';
 import { PEX_CHANNEL_ID } from '../../reactors/pex/pex-channel.js';
-import { PROTOCOL_VERSION, TMP2P_VERSION } from '../version.js';
+import { PROTOCOL_VERSION, NODE_INFO_VERSION } from '../version.js';
 import { CrawlGraph, type DialTarget } from './crawl-graph.js';
 import type { CrawlResult } from './crawl-result.js';
 import { resolveCrawlOptions, type CrawlOptions, type ResolvedCrawlOptions } from './options.js';
@@ -36,7 +36,7 @@ function crawlerNodeInfo(o: ResolvedCrawlOptions, key: NodeKey): NodeInfo {
     nodeId: key.nodeId,
     listenAddr: CRAWLER_LISTEN_ADDR,
     network: o.network,
-    version: TMP2P_VERSION,
+    version: NODE_INFO_VERSION,
     // PEX only: every CometBFT node with pex on shares it, and nobody sends us blocks, votes or txs.
     channels: Uint8Array.of(PEX_CHANNEL_ID),
     moniker: o.moniker,

@@ -27,13 +27,13 @@ export interface FakePeer {
 export const FAKE_NETWORK = 'fake-net';
 
 /** A new remote identity on the fake network sharing `channels` (default 0x70). */
-export function fakePeer(options: { channels?: number[]; network?: string; moniker?: string } = {}): FakePeer {
+export function fakePeer(options: { channels?: number[]; network?: string; moniker?: string; version?: string } = {}): FakePeer {
   const key = NodeKey.generate();
   const nodeInfo = makeNodeInfo({
     nodeId: key.nodeId,
     listenAddr: 'tcp://127.0.0.1:26656',
     network: options.network ?? FAKE_NETWORK,
-    version: 'fake',
+    version: options.version ?? 'fake',
     channels: Uint8Array.from(options.channels ?? [0x70]),
     moniker: options.moniker ?? 'fake-peer',
   });

@@ -212,7 +212,7 @@ export class SoakNodeHost {
 
   private accumulate(metrics: RouterMetricsSnapshot, into: Seen & typeof this.seenBefore = this.seenBefore): void {
     into.accepted += metrics.accepted;
-    into.duplicatesReplaced += metrics.duplicatesReplaced ?? 0;
+    into.duplicatesReplaced += (metrics.duplicateConnections?.['replaced'] ?? 0) + (metrics.duplicateConnections?.['promoted'] ?? 0);
     into.peerErrors += metrics.peerErrors;
     into.peerErrorsNotLogged += metrics.peerErrorsNotLogged ?? 0;
     addCounts(into.rejectedInbound, metrics.rejectedInbound);

@@ -196,9 +196,9 @@ describe('Router dial loop', () => {
 
   it('closes a dialed connection the PeerManager declines because the peer connected to us meanwhile (and its dial is the one both keep)', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    // The peer's ID sorts below ours, so both ends keep its connection (router-duplicates.test.ts has the other order).
-    let peer = fakePeer();
-    while (peer.nodeId > rig.key.nodeId) peer = fakePeer();
+    // A peer that shares the rule, whose ID sorts below ours, so both ends keep its connection (router-duplicates.test.ts has the other cases).
+    let peer = fakePeer({ version: 'tmp2p/0.0.0' });
+    while (peer.nodeId > rig.key.nodeId) peer = fakePeer({ version: 'tmp2p/0.0.0' });
     let finishDial: (() => void) | undefined;
     const dialed = new FakeConnection({ remote: peer });
     rig.transport.onNextDial(peer.nodeId, () => new Promise((resolve) => (finishDial = () => resolve(dialed))));

@@ -1,27 +1,35 @@
 import assert from 'node:assert/strict';
-import { EchoChannel } from '../../../../reactors/echo/echo-channel.js';
+import { EchoChannel, ECHO_CHANNEL_ID } from '../../../../reactors/echo/echo-channel.js';
+import { MessageDecodeError } from '../../../../framework/router/message-type.js';
 import { FakeConnection, fakePeer, type FakePeer } from '../../../support/fake-transport.js';
 import { RouterRig, until } from '../../../support/router-rig.js';
 
 /**
  * Both ends of a pair dial each other at once, so two connections of
- * opposite directions join them. Each end used to keep whichever it admitted
- * first and refuse the other; when their orders differed, each closed the one
- * the other kept, both dropped, and they redialed into the same race (the
- * soak saw persistent peers take over 30 s to meet again after a restart).
- * Now both keep the connection the lower node ID dialed.
+ * opposite directions join them, and both ends must keep the same one
+ * (framework/router/duplicate-connections.ts). Each end used to keep whichever
+ * it admitted first and refuse the other; when their orders differed, each
+ * closed the one the other kept, both dropped, and they redialed into the same
+ * race (the soak saw persistent peers take over 30 s to meet again).
+ * A peer that shares the rule (NodeInfo.version "tmp2p/…") and this node both
+ * keep the connection the lower node ID dialed; any other peer (CometBFT
+ * keeps whichever finished its handshake first) chooses, and this node keeps
+ * the second connection as a standby until it sees the choice.
  */
-describe('Router: two connections to one peer, one each way', () => {
+const SHARED_RULE_VERSION = 'tmp2p/0.0.0';
+const COMETBFT_VERSION = '0.38.17';
+
+describe('Router: two connections to one peer, one each way (a peer that shares the rule)', () => {
   let rig: RouterRig;
 
   afterEach(async () => {
     await rig?.stop();
   });
 
-  /** A remote whose node ID sorts below (or above) the node under test's. */
-  function peerOrdered(lower: boolean): FakePeer {
+  /** A remote whose node ID sorts below (or above) the node under test's; by default one that shares the rule. */
+  function peerOrdered(lower: boolean, version = SHARED_RULE_VERSION): FakePeer {
     for (;;) {
-      const peer = fakePeer();
+      const peer = fakePeer({ version });
       if (peer.nodeId < rig.key.nodeId === lower) return peer;
     }
   }
@@ -59,7 +67,7 @@ describe('Router: two connections to one peer, one each way', () => {
     assert.equal(ours.isClosed, false);
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
     assert.equal(rig.pm.state(peer.nodeId), 'ready');
-    assert.equal(rig.router.metrics().duplicatesReplaced, 1);
+    assert.deepEqual(rig.router.metrics().duplicateConnections, { replaced: 1, promoted: 1 });
   });
 
   it('our dial completing after the peer connected to us: they are the lower ID, so ours is refused', async () => {
@@ -76,7 +84,7 @@ describe('Router: two connections to one peer, one each way', () => {
     assert.deepEqual(downReasons(peer), []);
     assert.equal(theirs.isClosed, false);
     assert.deepEqual(rig.router.metrics().rejectedOutbound, { 'already-connected': 1 });
-    assert.equal(rig.router.metrics().duplicatesReplaced, 0);
+    assert.deepEqual(rig.router.metrics().duplicateConnections, {});
   });
 
   it('the peer connecting after our dial was routed: they are the lower ID, so theirs replaces ours, with no flap backoff on our address', async () => {
@@ -112,5 +120,116 @@ describe('Router: two connections to one peer, one each way', () => {
     assert.equal(theirs.isClosed, true);
     assert.equal(ours.isClosed, false);
     assert.deepEqual(downReasons(peer), []);
+  });
+});
+
+describe('Router: two connections to one peer, one each way (a peer that does not share the rule, like CometBFT)', () => {
+  let rig: RouterRig;
+
+  afterEach(async () => {
+    await rig?.stop();
+  });
+
+  function peerOrdered(lower: boolean): FakePeer {
+    for (;;) {
+      const peer = fakePeer({ version: COMETBFT_VERSION });
+      if (peer.nodeId < rig.key.nodeId === lower) return peer;
+    }
+  }
+
+  const upDirections = (peer: FakePeer) => rig.eventsOf('peer-up').filter((e) => e.nodeId === peer.nodeId).map((e) => e.direction);
+  const downReasons = (peer: FakePeer) => rig.eventsOf('peer-down').filter((e) => e.nodeId === peer.nodeId).map((e) => e.reason?.name);
+
+  /** Our dial routed, then the peer's own connection to us handshaken: returns both. */
+  async function routedThenHeld(peer: FakePeer): Promise<{ ours: FakeConnection; theirs: FakeConnection }> {
+    rig.transport.register(peer);
+    rig.pm.add(peer.address);
+    await until(() => upDirections(peer).length === 1, 'our connection routed');
+    const ours = rig.transport.connections[0]!;
+    const theirs = rig.transport.incoming(peer);
+    await until(() => rig.router.metrics().duplicateConnections?.['held'] === 1, 'their connection held as a standby');
+    return { ours, theirs };
+  }
+
+  it('holds the second connection instead of refusing it, and routes it at once when the peer closes the one we routed, with no flap backoff', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(false);
+    const { ours, theirs } = await routedThenHeld(peer);
+    assert.equal(theirs.isClosed, false, 'the standby is not refused');
+    assert.deepEqual(upDirections(peer), ['outbound'], 'the standby is not routed while ours is up');
+
+    ours.hangUp(); // the peer kept its own connection, as CometBFT does when it finished that handshake first
+    await until(() => upDirections(peer).length === 2, 'the standby routed');
+
+    assert.deepEqual(upDirections(peer), ['outbound', 'inbound']);
+    assert.deepEqual(downReasons(peer), ['ConnectionClosedError']);
+    assert.equal(theirs.isClosed, false);
+    assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
+    assert.equal(rig.pm.state(peer.nodeId), 'ready');
+    const snapshot = rig.pm.snapshot().find((p) => p.nodeId === peer.nodeId)!;
+    assert.equal(snapshot.dialFailures, 0, 'the address is not backed off');
+    assert.deepEqual(rig.router.metrics().duplicateConnections, { held: 1, promoted: 1 });
+    assert.equal(rig.transport.dials.length, 1, 'no redial');
+  });
+
+  it('drops the standby, and changes nothing else, when the peer closes it', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(true);
+    const { ours, theirs } = await routedThenHeld(peer);
+    theirs.hangUp(); // the peer kept the connection we dialed
+    await until(() => rig.router.metrics().duplicateConnections?.['standby-closed-by-peer'] === 1, 'the standby dropped');
+
+    assert.equal(ours.isClosed, false);
+    assert.deepEqual(upDirections(peer), ['outbound']);
+    assert.deepEqual(downReasons(peer), []);
+    assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
+  });
+
+  for (const [weAreLower, kept] of [[true, 'ours'], [false, 'theirs']] as const) {
+    it(`applies the shared rule when the peer keeps both past the grace period (we are the ${weAreLower ? 'lower' : 'higher'} ID: ${kept} kept)`, async () => {
+      rig = await RouterRig.start({ channels: [EchoChannel], router: { duplicateGraceMs: 20 } });
+      const peer = peerOrdered(!weAreLower);
+      const { ours, theirs } = await routedThenHeld(peer);
+      const closed = kept === 'ours' ? theirs : ours;
+      await until(() => closed.isClosed, 'the grace period ended');
+      assert.equal(closed.closedWith?.name, 'DuplicateConnectionError');
+      if (kept === 'theirs') await until(() => upDirections(peer).length === 2, 'their connection routed');
+      assert.deepEqual(upDirections(peer), kept === 'ours' ? ['outbound'] : ['outbound', 'inbound']);
+      assert.equal((kept === 'ours' ? ours : theirs).isClosed, false);
+      assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
+      assert.deepEqual(rig.router.metrics().duplicateConnections, kept === 'ours' ? { held: 1, 'standby-refused': 1 } : { held: 1, replaced: 1, promoted: 1 });
+    });
+  }
+
+  it('refuses a third connection while a standby is held', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(false);
+    const { ours, theirs } = await routedThenHeld(peer);
+    const rejected = rig.nextEvent('connection-rejected');
+    const third = rig.transport.incoming(peer);
+    assert.equal((await rejected).error.name, 'PeerRejectedError');
+    assert.equal(third.isClosed, true);
+    assert.equal(ours.isClosed, false);
+    assert.equal(theirs.isClosed, false);
+  });
+
+  it('does not bring a faulted peer back through its standby', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(false);
+    const { theirs } = await routedThenHeld(peer);
+    rig.router.channel(ECHO_CHANNEL_ID)!.errors.next({ nodeId: peer.nodeId, error: new MessageDecodeError('garbage'), fatal: true });
+    await until(() => theirs.isClosed, 'the standby closed with the faulted connection');
+
+    assert.deepEqual(upDirections(peer), ['outbound']);
+    assert.deepEqual(rig.router.connectedPeers(), []);
+    assert.equal(rig.router.metrics().duplicateConnections?.['promoted'], undefined);
+  });
+
+  it('closes a held standby when the router stops', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(false);
+    const { theirs } = await routedThenHeld(peer);
+    await rig.router.stop();
+    assert.equal(theirs.isClosed, true);
   });
 });

@@ -1,0 +1,122 @@
+import type { NodeID } from '../identity/node-id.js';
+import type { NodeInfo } from '../identity/node-info.js';
+import type { Connection } from '../transport/transport.js';
+import type { ConnectionDirection } from '../peer/types.js';
+
+/**
+ * Simultaneous dials. When two nodes dial each other at once, two
+ * connections of opposite directions join them, and each end must keep the
+ * same one: if each keeps a different one, each closes the connection the
+ * other kept, both drop, and the redials race again.
+ *
+ * CometBFT's switch keeps whichever connection finished its handshake first
+ * and closes the other at once; it has no rule the two ends share. So:
+ *
+ * - Against a peer that announces the shared rule (NodeInfo.version starting
+ *   with `tmp2p/`), both ends keep the connection the lower node ID dialed:
+ *   a new connection that is that one replaces the routed one at once, any
+ *   other is refused.
+ * - Against any other peer, a new connection of the opposite direction is held
+ *   as a standby instead of refused. The peer closes one of the two (CometBFT
+ *   does so right after its handshake): if it closes the routed one, the
+ *   standby takes its place at once, with no redial and no flap backoff; if it
+ *   closes the standby, nothing changes. A peer that keeps both until the grace
+ *   period ends gets the shared rule.
+ *
+ * At most one standby is held per peer; a connection in the direction of the
+ * routed one is refused as before (that is a redial, not a race).
+ */
+
+/** NodeInfo.version prefix of software that keeps the connection the lower node ID dialed. */
+export const TIE_BREAK_SOFTWARE_PREFIX = 'tmp2p/';
+
+/** Whether `remote` announces the shared rule (see TIE_BREAK_SOFTWARE_PREFIX). */
+export function sharesTieBreak(remote: NodeInfo): boolean {
+  return remote.version.startsWith(TIE_BREAK_SOFTWARE_PREFIX);
+}
+
+/** What to do with a handshaken connection to a peer that is already routed. */
+export type DuplicateDecision = 'refuse' | 'replace' | 'hold';
+
+export interface DuplicateCase {
+  readonly localId: NodeID;
+  readonly remoteId: NodeID;
+  readonly newDirection: ConnectionDirection;
+  readonly routedDirection: ConnectionDirection;
+  /** The peer announced the shared rule. */
+  readonly remoteSharesRule: boolean;
+  /** A standby for this peer is held already. */
+  readonly standbyHeld: boolean;
+}
+
+export function decideDuplicate(c: DuplicateCase): DuplicateDecision {
+  if (c.newDirection === c.routedDirection || c.standbyHeld) return 'refuse';
+  if (!c.remoteSharesRule) return 'hold';
+  return lowerIdDialed(c.localId, c.remoteId, c.newDirection) ? 'replace' : 'refuse';
+}
+
+/** Whether a connection of `direction` (seen from `localId`) is the one the lower node ID dialed. */
+export function lowerIdDialed(localId: NodeID, remoteId: NodeID, direction: ConnectionDirection): boolean {
+  const dialer = direction === 'outbound' ? localId : remoteId;
+  return dialer === (remoteId < localId ? remoteId : localId);
+}
+
+/** A handshaken connection waiting to take the routed one's place. */
+export interface Standby {
+  readonly nodeId: NodeID;
+  readonly connection: Connection;
+  readonly nodeInfo: NodeInfo;
+  readonly direction: ConnectionDirection;
+  /** Registers the connection with the PeerManager; throws PeerRejectedError when it must be closed. */
+  readonly admit: () => void;
+}
+
+/**
+ * The standbys a router holds, one per peer at most, each for at most
+ * `graceMs`. Plain bookkeeping: the router decides what a standby's end means
+ * (`onGraceEnd` when the period runs out with both connections open; the
+ * standby is still held then).
+ */
+export class StandbyConnections {
+  private readonly held = new Map<NodeID, { standby: Standby; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly onGraceEnd: (standby: Standby) => void,
+    private readonly onClosedByPeer: (standby: Standby) => void,
+  ) {}
+
+  has(nodeId: NodeID): boolean {
+    return this.held.has(nodeId);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  hold(standby: Standby): void {
+    // Still held when onGraceEnd runs: the router either closes the routed connection (the standby is promoted) or takes it.
+    const timer = setTimeout(() => {
+      if (this.held.get(standby.nodeId)?.standby === standby) this.onGraceEnd(standby);
+    }, this.graceMs);
+    timer.unref();
+    this.held.set(standby.nodeId, { standby, timer });
+    void standby.connection.closed.then(() => {
+      if (this.take(standby.nodeId, standby.connection) !== undefined) this.onClosedByPeer(standby);
+    });
+  }
+
+  /** Removes and returns the standby of `nodeId` (only if it is `connection`, when given). */
+  take(nodeId: NodeID, connection?: Connection): Standby | undefined {
+    const entry = this.held.get(nodeId);
+    if (entry === undefined || (connection !== undefined && entry.standby.connection !== connection)) return undefined;
+    clearTimeout(entry.timer);
+    this.held.delete(nodeId);
+    return entry.standby;
+  }
+
+  /** Closes every standby (the router is stopping). */
+  closeAll(reason?: Error): void {
+    for (const nodeId of [...this.held.keys()]) this.take(nodeId)?.connection.close(reason);
+  }
+}
