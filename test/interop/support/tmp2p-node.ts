@@ -39,6 +39,8 @@ export interface Tmp2pNodeOptions {
   readonly externalAddress?: string;
   /** `[reactors.pex]` options (snake_case, as in config.toml), e.g. `{ request_interval_ms: '12s' }`. Default none. */
   readonly pex?: Readonly<Record<string, unknown>>;
+  /** `p2p.handshake_timeout`. Default the node's (6 s). */
+  readonly handshakeTimeout?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -83,6 +85,7 @@ export class Tmp2pInteropNode {
             pong_timeout: options.pongTimeout ?? '1s',
             // Redial a dropped CometBFT peer quickly rather than after minutes of backoff.
             max_retry_time_persistent: '5s',
+            ...(options.handshakeTimeout === undefined ? {} : { handshake_timeout: options.handshakeTimeout }),
           },
           gating: LOOPBACK_TESTNET_SETTINGS.gating,
           reactors: { enabled: [...(options.reactors ?? ['echo', 'pex'])], pex: { ...options.pex } },
