@@ -21,8 +21,14 @@ const scenarios: Scenario[] = [memoryStackScenario, tcpScenario, queueSchedulerS
  */
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    // A usage error, like a CLI's: one line and exit code 2, no stack trace.
+    console.error(`npm run bench: no scenario named ${unknown.join(', ')}; scenarios: ${scenarios.map((s) => s.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
   const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
-  if (selected.length === 0) throw new Error(`no scenario named ${wanted.join(', ')}; have: ${scenarios.map((s) => s.name).join(', ')}`);
   console.log(`node ${process.version}, ${new Date().toISOString()}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: BenchRow[] = [];
   for (const scenario of selected) {

@@ -39,7 +39,26 @@ export function registerDemo(program: Command): void {
     const summary = await runDemo(opts);
     if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else printSummary(summary);
+    const failure = demoFailure(summary, parseDuration(opts.pingInterval));
+    if (failure !== undefined) {
+      process.stderr.write(`tmp2p demo: ${failure}; run again with --log-level debug to see why\n`);
+      process.exitCode = 1;
+    }
   });
+}
+
+/**
+ * Why a demo run failed, if it did: no connection ever formed, or connections
+ * formed but no ping was answered although the run was long enough for one
+ * (two ping intervals). A mesh that is not full is reported, not failed: a
+ * run stopped early may not have finished it.
+ */
+export function demoFailure(summary: DemoSummary, pingIntervalMs: number): string | undefined {
+  if (summary.peersUp === 0) return `no connection formed between the ${summary.nodes} nodes in ${summary.durationS.toFixed(1)} s`;
+  if (summary.pongsReceived === 0 && summary.durationS * 1000 >= 2 * pingIntervalMs) {
+    return `connections formed but no ping was answered in ${summary.durationS.toFixed(1)} s`;
+  }
+  return undefined;
 }
 
 interface DemoFlags extends LogFlags {
