@@ -13,7 +13,7 @@ import { ConnectionDeniedError, GaterAnswerError, GATING_REASONS } from './error
 import type { ConnectionAttempt, ConnectionGater, GaterStats, PeerAttempt } from './gater.js';
 import { InboundHandshakeLimit } from './handshake-limit.js';
 import type { GatingOptions } from './options.js';
-import { remoteIPKey } from './remote-ip.js';
+import { remoteIPGroup, remoteIPKey } from './remote-ip.js';
 
 /** An admitted connection's hold on the gaters' state; `release` (idempotent) gives it back. */
 export interface GateLease {
@@ -136,7 +136,7 @@ export class ConnectionGate {
    * its IP's share). Pair every admission with one `endInboundHandshake`.
    */
   beginInboundHandshake(remote: Endpoint): ConnectionDeniedError | undefined {
-    const ip = remote.ip === undefined ? undefined : remoteIPKey(remote.ip);
+    const ip = this.ipGroupOf(remote);
     const refusal = this.inboundHandshakes.tryBegin(ip);
     if (refusal === undefined) return undefined;
     const from = `inbound connection from ${endpointToString(remote)} denied`;
@@ -154,7 +154,13 @@ export class ConnectionGate {
 
   /** Gives back the slot `beginInboundHandshake` took for `remote`. */
   endInboundHandshake(remote: Endpoint): void {
-    this.inboundHandshakes.end(remote.ip === undefined ? undefined : remoteIPKey(remote.ip));
+    this.inboundHandshakes.end(this.ipGroupOf(remote));
+  }
+
+  /** The per-IP limits' key for `remote` (see `remoteIPGroup`); undefined without an IP. */
+  private ipGroupOf(remote: Endpoint): string | undefined {
+    const ip = remote.ip === undefined ? undefined : remoteIPKey(remote.ip);
+    return ip === undefined ? undefined : remoteIPGroup(ip, this.options.ipv6PrefixLength);
   }
 
   /**
@@ -167,7 +173,7 @@ export class ConnectionGate {
     const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
     if (ip !== undefined && options.learnedFrom !== undefined) this.checkScope(ip, options.learnedFrom, subject);
     if (ip === undefined || this.chain.length === 0) return NO_LEASE;
-    const attempt: ConnectionAttempt = { direction: options.direction, ip, port: endpoint.port, endpoint, nodeId: options.nodeId };
+    const attempt: ConnectionAttempt = { direction: options.direction, ip, ipGroup: remoteIPGroup(ip, this.options.ipv6PrefixLength), port: endpoint.port, endpoint, nodeId: options.nodeId };
     await this.ask('allowConnection', attempt, subject, options.signal);
     return this.admitAll(attempt, subject);
   }

@@ -23,6 +23,11 @@ export interface ConnectionAttempt {
   readonly direction: ConnectionDirection;
   /** The remote IP, keyed as gating compares it (see `remoteIPKey`: IPv4-mapped IPv6 is plain IPv4). */
   readonly ip: string;
+  /**
+   * The remote party per-IP limits count this attempt against: `ip` for
+   * IPv4, its network for IPv6 (see `remoteIPGroup`, `gating.ipv6_prefix_length`).
+   */
+  readonly ipGroup: string;
   /** Remote port: the peer's source port (inbound) or the port being dialed (outbound). */
   readonly port?: number;
   readonly endpoint: Endpoint;

@@ -19,12 +19,20 @@ export interface GatingOptions {
    * (config `p2p.max_concurrent_inbound_handshakes_per_ip`).
    */
   readonly maxConcurrentInboundHandshakesPerIp: number;
+  /**
+   * IPv6 addresses sharing their first this many bits count as one remote IP
+   * for every per-IP limit (handshakes in progress, `per-ip`,
+   * `attempt-window`): one IPv6 end site usually holds a whole /64. 128 =
+   * each address alone. Default 64 (config `gating.ipv6_prefix_length`).
+   */
+  readonly ipv6PrefixLength: number;
 }
 
 export const DEFAULT_GATING_OPTIONS: GatingOptions = {
   filterTimeoutMs: 5000,
   maxConcurrentInboundHandshakes: 100,
   maxConcurrentInboundHandshakesPerIp: 4,
+  ipv6PrefixLength: 64,
 };
 
 /** Fills defaults; throws InvalidArgumentError naming the option and value. */
@@ -38,6 +46,9 @@ export function resolveGatingOptions(partial: Partial<GatingOptions> = {}): Gati
   }
   if (!Number.isInteger(options.maxConcurrentInboundHandshakesPerIp) || options.maxConcurrentInboundHandshakesPerIp < 0) {
     throw new InvalidArgumentError(`gating option maxConcurrentInboundHandshakesPerIp must be an integer ≥ 0, got ${String(options.maxConcurrentInboundHandshakesPerIp)}`);
+  }
+  if (!Number.isInteger(options.ipv6PrefixLength) || options.ipv6PrefixLength < 32 || options.ipv6PrefixLength > 128) {
+    throw new InvalidArgumentError(`gating option ipv6PrefixLength must be an integer from 32 to 128, got ${String(options.ipv6PrefixLength)}`);
   }
   return options;
 }

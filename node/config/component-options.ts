@@ -77,6 +77,7 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
     peerManager: asConfigError(() => peerManagerOptions(config, key)),
     gating: resolveGatingOptions({
       filterTimeoutMs: gating.filterTimeoutMs,
+      ipv6PrefixLength: gating.ipv6PrefixLength,
       maxConcurrentInboundHandshakes: p.maxConcurrentInboundHandshakes,
       maxConcurrentInboundHandshakesPerIp: p.maxConcurrentInboundHandshakesPerIp,
     }),

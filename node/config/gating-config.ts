@@ -12,6 +12,8 @@ export interface GatingConfig {
   readonly gaters: readonly string[];
   /** See GatingOptions.filterTimeoutMs. Default 5000 ms. */
   readonly filterTimeoutMs: number;
+  /** See GatingOptions.ipv6PrefixLength. Default 64. */
+  readonly ipv6PrefixLength: number;
   readonly cidr: CidrGaterOptions;
   readonly nodeId: NodeIdGaterOptions;
   readonly perIp: PerIpGaterOptions;
@@ -24,6 +26,7 @@ export interface GatingConfig {
 export interface RawGatingConfig {
   readonly gaters: readonly string[];
   readonly filter_timeout: string;
+  readonly ipv6_prefix_length: number;
   readonly cidr: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly node_id: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly per_ip: { readonly max_connections: number; readonly allow_duplicate_ip: boolean; readonly max_tracked_ips: number };
@@ -36,7 +39,7 @@ const BUILT_IN_TABLES = { cidr: 'cidr', node_id: 'node-id', per_ip: 'per-ip', at
 const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export function toGatingConfig(raw: RawGatingConfig): GatingConfig {
-  const { gaters, filter_timeout, cidr, node_id, per_ip, attempt_window, ...others } = raw;
+  const { gaters, filter_timeout, ipv6_prefix_length, cidr, node_id, per_ip, attempt_window, ...others } = raw;
   const options: Record<string, Record<string, unknown>> = {};
   for (const [name, table] of Object.entries(others)) {
     options[name] = Object.fromEntries(Object.entries(table as Record<string, unknown>).map(([k, v]) => [camelCase(k), v]));
@@ -44,6 +47,7 @@ export function toGatingConfig(raw: RawGatingConfig): GatingConfig {
   return {
     gaters: [...gaters],
     filterTimeoutMs: parseDuration(filter_timeout),
+    ipv6PrefixLength: ipv6_prefix_length,
     cidr: { allow: [...cidr.allow], deny: [...cidr.deny] },
     nodeId: { allow: [...node_id.allow], deny: [...node_id.deny] },
     perIp: { maxConnections: per_ip.max_connections, allowDuplicateIp: per_ip.allow_duplicate_ip, maxTrackedIps: per_ip.max_tracked_ips },

@@ -223,6 +223,7 @@ export const rawConfigSchema = z
       .object({
         gaters: uniqueRefs,
         filter_timeout: duration.refine((v) => durationMs(v) >= 1, { error: 'expected a duration of at least 1ms' }),
+        ipv6_prefix_length: count(32).max(128, { error: 'expected an integer from 32 to 128' }),
         cidr: z.object({ allow: cidrList, deny: cidrList }).strict(),
         node_id: z.object({ allow: nodeIdList, deny: nodeIdList }).strict(),
         per_ip: z.object({ max_connections: count(0), allow_duplicate_ip: z.boolean({ error: 'expected true or false' }), max_tracked_ips: count(1) }).strict(),

@@ -115,13 +115,13 @@ export class AttemptWindowGater implements ConnectionGater {
 
   admit(attempt: ConnectionAttempt): boolean {
     if (attempt.direction !== 'inbound') return true;
-    const denial = this.window.admit(attempt.ip);
+    const denial = this.window.admit(attempt.ipGroup);
     if (denial) throw denial;
     return true;
   }
 
   release(attempt: ConnectionAttempt): void {
-    if (attempt.direction === 'inbound') this.window.release(attempt.ip);
+    if (attempt.direction === 'inbound') this.window.release(attempt.ipGroup);
   }
 
   stats(): GaterStats {

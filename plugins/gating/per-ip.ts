@@ -84,13 +84,13 @@ export class PerIpGater implements ConnectionGater {
   }
 
   admit(attempt: ConnectionAttempt): boolean {
-    const denial = this.connections.admit(attempt.ip);
+    const denial = this.connections.admit(attempt.ipGroup);
     if (denial) throw denial;
     return true;
   }
 
   release(attempt: ConnectionAttempt): void {
-    this.connections.release(attempt.ip);
+    this.connections.release(attempt.ipGroup);
   }
 
   stats(): GaterStats {

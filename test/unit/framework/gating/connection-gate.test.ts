@@ -216,4 +216,52 @@ describe('gating: the connection gate', () => {
     assert.equal(g.beginInboundHandshake(tcp('10.0.0.1')), undefined, 'the ended slot is the IP\'s again');
     assert.equal(gate([]).snapshot().inboundHandshakes.perIpLimit, 4, 'per-IP share by default');
   });
+
+  it('counts the IPv6 addresses of one /64 as one remote IP for every per-IP limit, and /128 per address when configured', async () => {
+    // An attacker with a /64 (the usual IPv6 site) cycling through its addresses.
+    const attacker = (n: number) => tcp(`2001:db8:aa:1::${n.toString(16)}`);
+    const g = new ConnectionGate(
+      [new PerIpGater((await gating({ per_ip: { max_connections: 2 } })).perIp)],
+      resolveGatingOptions({ maxConcurrentInboundHandshakes: 100, maxConcurrentInboundHandshakesPerIp: 2 }),
+      silentLogger(),
+    );
+    assert.equal(g.beginInboundHandshake(attacker(1)), undefined);
+    assert.equal(g.beginInboundHandshake(attacker(2)), undefined);
+    const share = g.beginInboundHandshake(attacker(3));
+    assert.equal(share?.reason, 'ip-handshake-capacity');
+    assert.match(share!.message, /2001:db8:aa:1::\/64 already has 2 handshakes in progress/);
+    assert.equal(g.beginInboundHandshake(tcp('2001:db8:aa:2::1')), undefined, 'the next /64 has its own share');
+    g.endInboundHandshake(attacker(2));
+    assert.equal(g.beginInboundHandshake(attacker(99)), undefined, 'a slot ended by any address of the /64 is the /64\'s again');
+
+    await g.admit(attacker(1), { direction: 'inbound' });
+    await g.admit(attacker(2), { direction: 'inbound' });
+    const limited = await denial(g.admit(attacker(3), { direction: 'inbound' }));
+    assert.equal(limited.reason, 'ip-limit');
+    (await g.admit(tcp('2001:db8:aa:2::1'), { direction: 'inbound' })).release();
+
+    const perAddress = new ConnectionGate(
+      [new PerIpGater((await gating({ per_ip: { max_connections: 1 } })).perIp)],
+      resolveGatingOptions({ ipv6PrefixLength: 128 }),
+      silentLogger(),
+    );
+    await perAddress.admit(attacker(1), { direction: 'inbound' });
+    await perAddress.admit(attacker(2), { direction: 'inbound' });
+    assert.equal((await denial(perAddress.admit(attacker(1), { direction: 'inbound' }))).reason, 'ip-limit');
+  });
+
+  it('hands custom gaters the exact IP and the key per-IP limits count it under', async () => {
+    const seen: Array<[string, string]> = [];
+    const g = gate([{ name: 'watcher', allowConnection: (a: ConnectionAttempt) => (seen.push([a.ip, a.ipGroup]), true) }]);
+    (await g.admit(tcp('2001:db8::7'), { direction: 'inbound' })).release();
+    (await g.admit(tcp('::ffff:10.0.0.1'), { direction: 'inbound' })).release();
+    assert.deepEqual(seen, [['2001:db8::7', '2001:db8::/64'], ['10.0.0.1', '10.0.0.1']]);
+  });
+
+  it('takes gating.ipv6_prefix_length from the config, 64 by default, 32 to 128', async () => {
+    assert.equal((await gating({})).ipv6PrefixLength, 64);
+    assert.equal((await gating({ ipv6_prefix_length: 56 })).ipv6PrefixLength, 56);
+    await assert.rejects(gating({ ipv6_prefix_length: 129 }), /gating\.ipv6_prefix_length.*32 to 128/);
+    assert.throws(() => resolveGatingOptions({ ipv6PrefixLength: 16 }), /ipv6PrefixLength must be an integer from 32 to 128/);
+  });
 });
