@@ -2,9 +2,10 @@
  * tmp2p/plugins — for plugin authors: the contracts each slot's plugin
  * implements (transports, queue policies, peer stores, scoring strategies,
  * connection gaters), the @Plugin decorator and DI tokens, and the built-in
- * plugins to reuse or extend. Importing this entry loads every built-in,
- * including the MongoDB driver and LevelDB; applications that only name
- * plugins in configuration never need it.
+ * plugins to reuse or extend. Importing this entry loads every built-in's
+ * module, but not the MongoDB driver or LevelDB's addon: those load when a
+ * store first opens. Applications that only name plugins in configuration
+ * never need this entry.
  */
 import 'reflect-metadata';
 

@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inject, injectable, optional } from 'inversify';
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
+
+/** LevelDB's binding, imported on first use: a native addon importing tmp2p/plugins must not load. */
+function classicLevel(): Promise<typeof import('classic-level')> {
+  return import('classic-level');
+}
 import { throwIfAborted, toError } from '../../framework/errors/base.js';
 import { isNodeID, type NodeID } from '../../framework/identity/node-id.js';
 import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../framework/peer/peer-store.js';
@@ -329,6 +334,7 @@ export class LevelPeerStore implements PeerStore {
   }
 
   private async openDatabase(): Promise<ClassicLevel<string, string>> {
+    const { ClassicLevel } = await classicLevel();
     const db = new ClassicLevel<string, string>(this.path, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: true });
     await db.open();
     return db;
@@ -372,7 +378,7 @@ export class LevelPeerStore implements PeerStore {
     this.repairedFor = reason;
     let db: ClassicLevel<string, string>;
     try {
-      await ClassicLevel.repair(this.path);
+      await (await classicLevel()).ClassicLevel.repair(this.path);
       db = await this.openDatabase();
     } catch (error) {
       throw this.openError(error, ' (even after LevelDB repair)');

@@ -1,4 +1,5 @@
-import { MongoBulkWriteError, type Collection } from 'mongodb';
+import type { Collection, MongoBulkWriteError } from 'mongodb';
+import { loadedMongoDriver } from './driver.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { PeerRecord } from '../../../framework/peer/peer-store.js';
 import type { PeerManagerLogger } from '../../../framework/peer/types.js';
@@ -47,7 +48,8 @@ export class DocumentWriter {
         { ordered: false },
       );
     } catch (error) {
-      const known = error instanceof MongoBulkWriteError ? failedIndexes(error) : undefined;
+      const bulkError = loadedMongoDriver()?.MongoBulkWriteError;
+      const known = bulkError !== undefined && error instanceof bulkError ? failedIndexes(error) : undefined;
       if (known === undefined) throw error;
       failed = known;
     }

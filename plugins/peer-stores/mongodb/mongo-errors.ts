@@ -1,13 +1,4 @@
-import {
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoOperationTimeoutError,
-  MongoServerClosedError,
-  MongoServerError,
-  MongoServerSelectionError,
-  MongoStalePrimaryError,
-  MongoUnexpectedServerResponseError,
-} from 'mongodb';
+import { loadedMongoDriver } from './driver.js';
 
 /** Server error codes that mean "not now" (shutdown, failover, network trouble), not "never". */
 const TRANSIENT_SERVER_CODES = new Set([
@@ -35,25 +26,34 @@ const NETWORK_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECO
  * other error (a closed client, a bug) is not an outage either.
  */
 export function isTransientMongoError(error: unknown): boolean {
-  if (error instanceof MongoServerError) {
+  if (isSocketError(error)) return true;
+  // Without the driver loaded, no error can be one of its classes.
+  const mongo = loadedMongoDriver();
+  if (mongo === undefined) return false;
+  if (error instanceof mongo.MongoServerError) {
     return TRANSIENT_SERVER_CODES.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool');
   }
-  if (isSocketError(error)) return true;
   // Network errors include timeouts and a cleared connection pool.
   return (
-    error instanceof MongoNetworkError ||
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoNotConnectedError ||
-    error instanceof MongoOperationTimeoutError ||
-    error instanceof MongoServerClosedError ||
-    error instanceof MongoStalePrimaryError ||
-    error instanceof MongoUnexpectedServerResponseError
+    error instanceof mongo.MongoNetworkError ||
+    error instanceof mongo.MongoServerSelectionError ||
+    error instanceof mongo.MongoNotConnectedError ||
+    error instanceof mongo.MongoOperationTimeoutError ||
+    error instanceof mongo.MongoServerClosedError ||
+    error instanceof mongo.MongoStalePrimaryError ||
+    error instanceof mongo.MongoUnexpectedServerResponseError
   );
+}
+
+/** A server's answer that is no outage: it will answer the same next time. */
+export function isMongoServerError(error: unknown): boolean {
+  const mongo = loadedMongoDriver();
+  return mongo !== undefined && error instanceof mongo.MongoServerError;
 }
 
 /** E11000: an insert met an existing document with the same key. */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return error instanceof MongoServerError && Number(error.code) === 11000;
+  return isMongoServerError(error) && Number((error as { code?: unknown }).code) === 11000;
 }
 
 function isSocketError(error: unknown, depth = 0): boolean {

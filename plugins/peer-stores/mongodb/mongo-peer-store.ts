@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import { MongoClient, MongoServerError, type Collection } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
 import { AbortError, InvalidArgumentError, throwIfAborted, toError } from '../../../framework/errors/base.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { PeerRecord, PeerStore, PeerStoreHealth } from '../../../framework/peer/peer-store.js';
@@ -10,7 +10,8 @@ import { PeerStoreClosedError, PeerStoreConfigError, PeerStoreConflictError, Pee
 import { assertNodeID, assertSaveable, checkRecord, checkVersioned } from '../record-codec.js';
 import { storeLogger } from '../store-logger.js';
 import { DocumentWriter } from './document-writer.js';
-import { isTransientMongoError } from './mongo-errors.js';
+import { mongoDriver } from './driver.js';
+import { isMongoServerError, isTransientMongoError } from './mongo-errors.js';
 import { resolveMongoOptions, type MongoPeerStoreOptions, type ResolvedMongoOptions } from './options.js';
 import { stripBookkeeping, type PeerDocument } from './peer-document.js';
 import { PeerLocks, type LockDocument } from './peer-locks.js';
@@ -26,6 +27,15 @@ const CORRUPT_LOG_LIMIT = 20;
 /** Result of one buffered write: done, dropped for good, or put back after a transient failure. */
 type Outcome = 'ok' | 'rejected' | { readonly transient: unknown };
 type SaveWrite = [NodeID, { readonly kind: 'save'; readonly record: PeerRecord }];
+
+/** The driver's objects for one store, made when it first connects. */
+interface MongoHandles {
+  readonly client: MongoClient;
+  readonly collection: Collection<PeerDocument>;
+  readonly writer: DocumentWriter;
+}
+
+const NO_WRITES: DocumentWriter['counters'] = { written: 0, deleted: 0, conflicts: 0 };
 
 /**
  * Peer store in a MongoDB collection (`peers` by default) that several nodes
@@ -43,10 +53,10 @@ type SaveWrite = [NodeID, { readonly kind: 'save'; readonly record: PeerRecord }
 export class MongoPeerStore implements PeerStore {
   readonly name = 'mongodb';
   private readonly options: ResolvedMongoOptions;
-  private readonly client: MongoClient;
-  private readonly collection: Collection<PeerDocument>;
+  /** The driver (imported on first use, see driver.ts), its client, collection and our writer. */
+  private handles: Promise<MongoHandles> | undefined;
+  private connected: MongoHandles | undefined;
   private readonly buffer: WriteBuffer;
-  private readonly writer: DocumentWriter;
   private readonly log: PeerManagerLogger;
   private readonly target: string;
   private prepared: Promise<void> | undefined;
@@ -72,16 +82,37 @@ export class MongoPeerStore implements PeerStore {
   ) {
     this.options = resolveMongoOptions(options);
     const o = this.options;
-    try {
-      this.client = new MongoClient(o.uri, { ...o.clientOptions, serverSelectionTimeoutMS: o.serverSelectionTimeoutMs });
-    } catch (cause) {
-      throw new PeerStoreConfigError(`invalid MongoDB connection string ${redact(o.uri)}: ${toError(cause).message}`, { cause });
-    }
-    this.collection = this.client.db(o.database).collection<PeerDocument>(o.collection);
     this.target = `${redact(o.uri)} ${o.database}.${o.collection}`;
     this.log = storeLogger(logger, this.name);
     this.buffer = new WriteBuffer(o.maxBufferedWrites);
-    this.writer = new DocumentWriter(this.collection, new RevisionCache(o.revisionCacheSize), o.maxConflictRetries, this.log);
+  }
+
+  /**
+   * Loads the driver and makes the client, once. The client connects on its
+   * first operation; a connection string the driver refuses is a
+   * PeerStoreConfigError (the schema only checked its scheme).
+   */
+  private connect(): Promise<MongoHandles> {
+    this.handles ??= (async () => {
+      const { MongoClient } = await mongoDriver();
+      const o = this.options;
+      let client: MongoClient;
+      try {
+        client = new MongoClient(o.uri, { ...o.clientOptions, serverSelectionTimeoutMS: o.serverSelectionTimeoutMs });
+      } catch (cause) {
+        throw new PeerStoreConfigError(`invalid MongoDB connection string ${redact(o.uri)}: ${toError(cause).message} (config key p2p.peer_store_mongodb_uri)`, { cause });
+      }
+      const collection = client.db(o.database).collection<PeerDocument>(o.collection);
+      const writer = new DocumentWriter(collection, new RevisionCache(o.revisionCacheSize), o.maxConflictRetries, this.log);
+      return (this.connected = { client, collection, writer });
+    })();
+    return this.handles;
+  }
+
+  /** Our writer; only called once `prepare()` (which connects) has succeeded. */
+  private get writer(): DocumentWriter {
+    if (this.connected === undefined) throw new PeerStoreError('MongoPeerStore used before it connected');
+    return this.connected.writer;
   }
 
   health(): PeerStoreHealth {
@@ -106,7 +137,7 @@ export class MongoPeerStore implements PeerStore {
       pending: this.buffer.size,
       dropped: this.buffer.dropped + droppedAtClose,
       coalesced: this.buffer.coalesced,
-      ...this.writer.counters,
+      ...(this.connected?.writer.counters ?? NO_WRITES),
       ...counters,
     };
   }
@@ -119,7 +150,8 @@ export class MongoPeerStore implements PeerStore {
     try {
       await raceSignal(this.prepare(), deadline.signal);
       await raceSignal(this.whenIdle(), deadline.signal); // read our own buffered writes
-      const cursor = this.collection.find({}, { sort: { updatedAt: -1 }, limit: this.options.maxLoadRecords, signal: deadline.signal });
+      const { collection } = await this.connect();
+      const cursor = collection.find({}, { sort: { updatedAt: -1 }, limit: this.options.maxLoadRecords, signal: deadline.signal });
       const docs = await raceSignal(cursor.toArray(), deadline.signal);
       this.noteSuccess();
       return this.decodeDocuments(docs);
@@ -279,15 +311,16 @@ export class MongoPeerStore implements PeerStore {
   /** Creates the indexes and decides on write locks, once per store (again after a failure). */
   private prepare(): Promise<void> {
     this.prepared ??= (async () => {
-      await this.collection.createIndex({ nodeId: 1 }, { unique: true, name: 'nodeId_unique' });
-      await this.collection.createIndex({ updatedAt: -1 }, { name: 'updatedAt_desc' });
+      const { client, collection, writer } = await this.connect();
+      await collection.createIndex({ nodeId: 1 }, { unique: true, name: 'nodeId_unique' });
+      await collection.createIndex({ updatedAt: -1 }, { name: 'updatedAt_desc' });
       const mode = this.options.writeLocks;
-      const server = await this.serverName();
+      const server = await this.serverName(client);
       const locking = mode === 'always' || (mode === 'auto' && server.startsWith('FerretDB'));
       this.locking = locking;
       if (locking) {
-        const locks = this.client.db(this.options.database).collection<LockDocument>(`${this.options.collection}_locks`);
-        this.writer.locks = new PeerLocks(locks, this.options.lockLeaseMs, this.options.lockWaitMs);
+        const locks = client.db(this.options.database).collection<LockDocument>(`${this.options.collection}_locks`);
+        writer.locks = new PeerLocks(locks, this.options.lockLeaseMs, this.options.lockWaitMs);
       }
       this.log.info({ target: this.target, server, writeLocks: locking }, 'peer store collection ready');
     })().catch((error: unknown) => {
@@ -298,12 +331,12 @@ export class MongoPeerStore implements PeerStore {
   }
 
   /** "FerretDB vX" or "MongoDB vX" from buildInfo ("unknown" where a server refuses the command). */
-  private async serverName(): Promise<string> {
+  private async serverName(client: MongoClient): Promise<string> {
     try {
-      const info = await this.client.db('admin').command({ buildInfo: 1 });
+      const info = await client.db('admin').command({ buildInfo: 1 });
       return typeof info.ferretdbVersion === 'string' ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${String(info.version)}`;
     } catch (error) {
-      if (error instanceof MongoServerError && !isTransientMongoError(error)) return 'unknown';
+      if (isMongoServerError(error) && !isTransientMongoError(error)) return 'unknown';
       throw error;
     }
   }
@@ -415,7 +448,8 @@ export class MongoPeerStore implements PeerStore {
       this.log.error({ target: this.target, dropped: abandoned, waitedMs: this.options.closeTimeoutMs, err: this.lastError }, 'peer store closed with writes the database never received');
     }
     // Closing the client fails in-flight operations at once instead of waiting for server selection.
-    await this.client.close().catch((error: unknown) => this.log.debug({ err: error }, 'closing the MongoDB client failed'));
+    const handles = await this.handles?.catch(() => undefined);
+    await handles?.client.close().catch((error: unknown) => this.log.debug({ err: error }, 'closing the MongoDB client failed'));
     await this.flushDone;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.setState('closed');

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ENTRY = fileURLToPath(new URL('../../../node/index.js', import.meta.url));
+const PLUGINS_ENTRY = fileURLToPath(new URL('../../../plugins/index.js', import.meta.url));
 
 /** A resolve hook that writes every module URL the child loads to stderr, one per line. */
 const HOOK = `data:text/javascript,${encodeURIComponent(`
@@ -19,11 +20,11 @@ export async function resolve(specifier, context, next) {
 }`)}`;
 
 /** Runs `body` (an async function body with `tmp2p` in scope) in a fresh Node process; returns every module it loaded. */
-async function modulesLoadedBy(body: string): Promise<string[]> {
+async function modulesLoadedBy(body: string, entry = ENTRY): Promise<string[]> {
   const script = `
     import { register } from 'node:module';
     register(${JSON.stringify(HOOK)});
-    const tmp2p = await import(${JSON.stringify(ENTRY)});
+    const tmp2p = await import(${JSON.stringify(entry)});
     ${body}
     // require() (how native addons load) does not pass through the resolve hook: list CommonJS modules too.
     const { createRequire } = await import('node:module');
@@ -49,6 +50,13 @@ describe("built-in plugins load lazily: what a node's configuration does not nam
     const loaded = await modulesLoadedBy('');
     assert.ok(loaded.some((url) => url.endsWith('/node/index.js')), 'the hook saw the entry itself');
     assert.deepEqual(loaded.filter((url) => NATIVE_OR_HEAVY.test(url) || /\/dist\/(plugins|reactors)\//.test(url)), []);
+  });
+
+  it("import 'tmp2p/plugins' loads every built-in plugin's module but neither the MongoDB driver nor LevelDB (they load when a store first opens)", async () => {
+    const loaded = await modulesLoadedBy('', PLUGINS_ENTRY);
+    assert.ok(loaded.some((url) => /peer-stores\/mongodb\/mongo-peer-store\.js$/.test(url)), 'the MongoDB store class itself is there to extend');
+    assert.ok(loaded.some((url) => /peer-stores\/leveldb\.js$/.test(url)));
+    assert.deepEqual(loaded.filter((url) => /\/node_modules\/(mongodb|classic-level)\//.test(url)), []);
   });
 
   it('a node with the memory store and transport loads neither the MongoDB driver nor LevelDB', async () => {

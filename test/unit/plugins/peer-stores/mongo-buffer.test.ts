@@ -4,6 +4,7 @@ import { WriteBuffer, type BufferedWrite } from '../../../../plugins/peer-stores
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { backoffDelay, redact } from '../../../../plugins/peer-stores/mongodb/status.js';
 import { isDuplicateKeyError, isTransientMongoError } from '../../../../plugins/peer-stores/mongodb/mongo-errors.js';
+import { mongoDriver } from '../../../../plugins/peer-stores/mongodb/driver.js';
 import { minimalRecord, nid } from './fixtures.js';
 
 const save = (n: number, lastConnected = 0): BufferedWrite => ({ kind: 'save', record: { ...minimalRecord(n), lastConnected } });
@@ -86,6 +87,9 @@ describe('RevisionCache', () => {
 });
 
 describe('MongoPeerStore helpers', () => {
+  // As in a store: errors of the driver's classes exist only once a store has loaded it.
+  before(() => mongoDriver());
+
   it('backs off exponentially with jitter in [½, 1] of the step, capped', () => {
     for (let failures = 1; failures < 40; failures++) {
       const step = Math.min(1000, 10 * 2 ** (failures - 1));

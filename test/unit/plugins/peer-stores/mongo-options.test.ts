@@ -60,7 +60,9 @@ describe('MongoPeerStore options', () => {
     assert.throws(() => resolveMongoOptions({ uri: URI, writeLocks: 'sometimes' as never }), { name: 'PeerStoreConfigError', message: /writeLocks.*"sometimes"/ });
   });
 
-  it('rejects a malformed connection string at construction', () => {
-    assert.throws(() => new MongoPeerStore({ uri: 'mongodb://' }), { name: 'PeerStoreConfigError', message: /invalid MongoDB connection string/ });
+  it('rejects a connection string the driver cannot parse when the store first opens, naming the config key', async () => {
+    const store = new MongoPeerStore({ uri: 'mongodb://' });
+    await assert.rejects(store.load(), { name: 'PeerStoreConfigError', message: /invalid MongoDB connection string mongodb:\/\/: .*p2p\.peer_store_mongodb_uri/ });
+    await store.close();
   });
 });
