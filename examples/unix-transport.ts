@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, isNodeID, type NodeKey } from 'tmp2p';
 import {
-  ConnectionClosedError, DialError, HandshakeError, MAX_NODE_INFO_SIZE, Plugin, ProtocolViolationError, TOKENS,
-  TransportClosedError, decodeNodeInfo, encodeNodeInfo, inject, injectable, optional,
+  ConnectionClosedError, DelimitedReader, DialError, HandshakeError, MAX_NODE_INFO_SIZE, Plugin, ProtocolViolationError, TOKENS,
+  TransportClosedError, decodeNodeInfo, encodeDelimited, encodeNodeInfo, encodeUvarint, inject, injectable, optional,
   type Connection, type ConnectionMessage, type Endpoint, type HandshakeOptions, type HandshakeResult, type NodeInfo, type Transport,
 } from 'tmp2p/plugins';
 
@@ -28,7 +28,9 @@ const socketPath = (dir: string, nodeId: string) => join(dir, `${nodeId}.sock`);
 /**
  * A transport between nodes on one host over Unix domain sockets. Every node
  * listens at `<dir>/<node id>.sock`, so the address `unix:<node id>` is
- * enough to dial it. Frames are a 4-byte big-endian length and a body. The
+ * enough to dial it. Frames are a uvarint length and a body (tmp2p/plugins'
+ * DelimitedReader reads them, refusing a frame over its bound before
+ * buffering it). The
  * handshake proves each side's key: both send 32 random bytes, then their
  * public key, their NodeInfo and an ed25519 signature over the other side's
  * random bytes and that NodeInfo. Nothing is encrypted: the bytes never
@@ -124,7 +126,10 @@ export default class UnixTransport implements Transport {
 }
 
 class UnixConnection implements Connection {
-  private readonly frames = new FrameReader();
+  /** Nothing may arrive before the handshake starts: a bound of 0 until then. */
+  private readonly frames = new DelimitedReader(0, { what: 'unix transport frame' });
+  private framesRead = 0;
+  private largestMessage = 0;
   private readonly handshakeFrames: Uint8Array[] = [];
   private readonly inbox: ConnectionMessage[] = [];
   private inboxBytes = 0;
@@ -156,8 +161,8 @@ class UnixConnection implements Connection {
     this.handshakeStarted = true;
     // Nothing is read before this point, so every frame is bounded by what it may be: the two
     // handshake frames by their size, each message by the largest a channel of ours accepts.
-    const largestMessage = Math.max(0, ...options.channels.map((channel) => channel.recvMessageCapacity));
-    this.frames.limit = (index) => (index === 0 ? CHALLENGE_BYTES : index === 1 ? 96 + MAX_NODE_INFO_SIZE : 1 + largestMessage);
+    this.largestMessage = Math.max(0, ...options.channels.map((channel) => channel.recvMessageCapacity));
+    this.frames.maxSize = CHALLENGE_BYTES;
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
 
     const challenge = randomBytes(CHALLENGE_BYTES);
@@ -201,10 +206,7 @@ class UnixConnection implements Connection {
 
   trySend(channelId: number, bytes: Uint8Array): boolean {
     if (this.isClosed || !this.handshakeDone || this.socket.writableLength >= SEND_BUFFER_BYTES) return false;
-    const header = Buffer.alloc(5);
-    header.writeUInt32BE(bytes.length + 1, 0);
-    header[4] = channelId;
-    this.socket.write(Buffer.concat([header, bytes]));
+    this.socket.write(Buffer.concat([encodeUvarint(bytes.length + 1), Uint8Array.of(channelId), bytes]));
     return true;
   }
 
@@ -223,9 +225,12 @@ class UnixConnection implements Connection {
 
   private onData(chunk: Buffer): void {
     try {
-      for (const frame of this.frames.push(chunk)) {
-        if (this.frames.count <= 2) {
+      this.frames.push(chunk);
+      for (let frame = this.frames.next(); frame !== undefined; frame = this.frames.next()) {
+        if (++this.framesRead <= 2) {
           this.handshakeFrames.push(frame);
+          // The identity frame next, then messages up to the largest a channel of ours accepts.
+          this.frames.maxSize = this.framesRead === 1 ? 96 + MAX_NODE_INFO_SIZE : 1 + this.largestMessage;
         } else {
           if (frame.length === 0) throw new ProtocolViolationError('empty message frame: no channel byte');
           this.inbox.push({ channelId: frame[0]!, bytes: frame.subarray(1) });
@@ -260,42 +265,13 @@ class UnixConnection implements Connection {
   }
 
   private writeFrame(body: Uint8Array): void {
-    const header = Buffer.alloc(4);
-    header.writeUInt32BE(body.length, 0);
-    this.socket.write(Buffer.concat([header, body]));
+    this.socket.write(encodeDelimited(body));
   }
 
   private fail(message: string, cause?: unknown): HandshakeError {
     const error = new HandshakeError(message, cause === undefined ? undefined : { cause });
     this.close(error);
     return error;
-  }
-}
-
-/** Splits a byte stream into length-prefixed frames, refusing any longer than `limit(index)` before buffering it. */
-class FrameReader {
-  limit: (index: number) => number = () => 0;
-  /** Frames read so far. */
-  count = 0;
-  private chunks: Buffer[] = [];
-  private size = 0;
-
-  *push(chunk: Buffer): Generator<Uint8Array> {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size >= 4) {
-      if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks)];
-      const length = this.chunks[0]!.readUInt32BE(0);
-      const limit = this.limit(this.count);
-      if (length > limit) throw new ProtocolViolationError(`frame ${this.count} announces ${length} bytes; at most ${limit} allowed here`);
-      if (this.size < 4 + length) return; // the chunks wait, joined once the frame is complete
-      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      const rest = all.subarray(4 + length);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.size = rest.length;
-      this.count++;
-      yield new Uint8Array(all.subarray(4, 4 + length)); // a copy: the frame does not pin the chunk
-    }
   }
 }
 

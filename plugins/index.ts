@@ -18,6 +18,8 @@ export { inject, injectable, optional } from 'inversify';
 // Transports
 export type { Transport, Connection, ConnectionMessage, ChannelDescriptor, HandshakeOptions, HandshakeResult } from '../framework/transport/transport.js';
 export * from '../framework/transport/errors.js';
+// Bounded length-prefixed framing for a transport's own wire format (uvarint ‖ body, as protobuf's delimited streams).
+export { DelimitedReader, encodeDelimited, encodeUvarint, type DelimitedReaderOptions } from '../framework/transport/length-prefix.js';
 export { endpointToString, validateEndpoint, type Endpoint, type Protocol } from '../framework/address/endpoint.js';
 export { NodeKey } from '../framework/identity/node-key.js';
 export { encodeNodeInfo, decodeNodeInfo, validateNodeInfo, MAX_NODE_INFO_SIZE, type NodeInfo } from '../framework/identity/node-info.js';

@@ -93,17 +93,30 @@ export class DelimitedReader {
   private scratch: Uint8Array | undefined;
   private readonly reuseBuffer: boolean;
   private readonly what: string;
+  private limit = 0;
 
   /** @param maxSize largest body length accepted, in bytes; the prefix is not counted (as in protoio). */
-  constructor(
-    readonly maxSize: number,
-    options: DelimitedReaderOptions = {},
-  ) {
+  constructor(maxSize: number, options: DelimitedReaderOptions = {}) {
+    this.maxSize = maxSize;
+    this.reuseBuffer = options.reuseBuffer ?? false;
+    this.what = options.what ?? 'length-delimited message';
+  }
+
+  /**
+   * The largest body the next message may declare. It may change between
+   * messages, for protocols whose messages differ in bound by position (a
+   * handshake's small first messages, then the session's).
+   */
+  get maxSize(): number {
+    return this.limit;
+  }
+
+  set maxSize(maxSize: number) {
     if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
       throw new InvalidArgumentError(`DelimitedReader maxSize must be a non-negative safe integer, got ${maxSize}`);
     }
-    this.reuseBuffer = options.reuseBuffer ?? false;
-    this.what = options.what ?? 'length-delimited message';
+    if (this.scratch !== undefined && this.scratch.length < maxSize) this.scratch = undefined;
+    this.limit = maxSize;
   }
 
   /** Bytes pushed but not yet returned (a partly read prefix or body included). */
@@ -142,8 +155,8 @@ export class DelimitedReader {
       scale *= 0x80;
       if (b < 0x80) break;
     }
-    if (length > this.maxSize) {
-      throw new MessageTooLargeError(`${this.what} declares ${length} bytes; the limit is ${this.maxSize}`, length, this.maxSize);
+    if (length > this.limit) {
+      throw new MessageTooLargeError(`${this.what} declares ${length} bytes; the limit is ${this.limit}`, length, this.limit);
     }
     if (this.unread - prefix < length) return undefined;
     this.unread -= prefix + length;
@@ -160,7 +173,7 @@ export class DelimitedReader {
       this.advanceTo(ci, p + length);
       return chunk.subarray(p, p + length);
     }
-    const out = this.reuseBuffer ? (this.scratch ??= new Uint8Array(this.maxSize)) : new Uint8Array(length);
+    const out = this.reuseBuffer ? (this.scratch ??= new Uint8Array(this.limit)) : new Uint8Array(length);
     let filled = 0;
     while (filled < length) {
       const source = chunks[ci]!;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The examples import 'tmp2p' (the compiled package, by its own name); so does this test, to share their copy.
 import { createNode, silentLogger, type Node } from 'tmp2p';
+import { encodeDelimited } from 'tmp2p/plugins';
 
 // The compiled example, from dist/test/examples (npm test) or test/examples (tsx).
 const transportModule = ['../../examples/unix-transport.js', '../../dist/examples/unix-transport.js']
@@ -42,11 +43,8 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
   }
 }
 
-const frame = (body: Uint8Array) => {
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length, 0);
-  return Buffer.concat([header, body]);
-};
+/** A frame as the example writes them: uvarint length ‖ body. */
+const frame = (body: Uint8Array) => Buffer.from(encodeDelimited(body));
 
 describe('examples/unix-transport.ts', function () {
   this.timeout(30_000);
@@ -76,9 +74,10 @@ describe('examples/unix-transport.ts', function () {
   it('closes a connection whose first frame announces more than a challenge, before buffering it', async () => {
     const node = await start();
     const refused = rejections(node);
-    await sendRaw(join(dir, `${node.nodeId}.sock`), Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+    // A length prefix of 2^32 - 1 (uvarint), then a few bytes: refused on the prefix alone.
+    await sendRaw(join(dir, `${node.nodeId}.sock`), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]));
     await until(() => refused.length === 1, 'the node refuses the connection');
-    assert.match(String((refused[0]!.cause as Error | undefined)?.message), /frame 0 announces 4294967295 bytes; at most 32 allowed here/);
+    assert.match(String((refused[0]!.cause as Error | undefined)?.message), /unix transport frame declares 4294967295 bytes; the limit is 32/);
     assert.deepEqual(node.router.metrics().rejectedInbound, { HandshakeError: 1 });
   });
 

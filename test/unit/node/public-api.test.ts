@@ -40,7 +40,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
     names: [
       'AttemptWindow', 'AttemptWindowGater', 'BaseQueue', 'BoundedTable', 'CidrGater', 'CidrList', 'CidrRules', 'ConnectionClosedError',
       'ConnectionDeniedError', 'DEFAULT_FLOW_QUEUE_CAPACITY_BYTES', 'DEFAULT_MCONN_TRANSPORT_OPTIONS', 'DEFAULT_WDRR_QUANTUM_PER_PRIORITY',
-      'DefaultScoringStrategy', 'DialError', 'FifoQueue', 'FifoQueueFactory', 'FixedScoringStrategy', 'FlowQueue',
+      'DefaultScoringStrategy', 'DelimitedReader', 'DialError', 'FifoQueue', 'FifoQueueFactory', 'FixedScoringStrategy', 'FlowQueue',
       'FrameAeadUnavailableError', 'HandshakeError', 'HandshakeTimeoutError', 'InvalidListenAddressError', 'InvalidVarintError', 'InvalidVirtualAddressError',
       'LEVEL_KEY_PREFIX', 'LevelPeerStore', 'LinkConditionsError', 'ListenError', 'MAX_NODE_INFO_SIZE', 'MAX_PEER_SCORE',
       'MConnConnection', 'MConnTransport', 'MIN_PEER_SCORE', 'MemoryAddressInUseError', 'MemoryNetwork', 'MemoryPeerStore', 'MessageTooLargeError',
@@ -48,7 +48,7 @@ const ENTRIES: Record<string, { module: () => Promise<Record<string, unknown>>; 
       'PLUGIN_SLOTS', 'PeerStoreClosedError', 'PeerStoreConfigError', 'PeerStoreConflictError', 'PeerStoreError', 'PeerStoreOpenError',
       'PeerStoreUnavailableError', 'PeerStoreWriteError', 'PerIpConnections', 'PerIpGater', 'Plugin', 'PriorityQueue',
       'PriorityQueueFactory', 'ProtocolViolationError', 'QueueClosedError', 'TOKENS', 'TransportClosedError', 'UNLISTED_CHANNEL_PRIORITY',
-      'WdrrQueue', 'WdrrQueueFactory', 'checkRecord', 'clampScore', 'decodeNodeInfo', 'decodeRecordJSON', 'encodeNodeInfo',
+      'WdrrQueue', 'WdrrQueueFactory', 'checkRecord', 'clampScore', 'decodeNodeInfo', 'encodeDelimited', 'encodeUvarint', 'decodeRecordJSON', 'encodeNodeInfo',
       'encodeRecordJSON', 'endpointToString', 'exchangeNodeInfo', 'frameAeadReady', 'frameAeadStatus', 'inject', 'injectable',
       'levelKeyOf', 'mergeRecords', 'nodeCryptoFrameAead', 'nodeIdFromPublicKey', 'optional', 'parseCidr', 'parseListenAddress', 'parseVirtualAddress', 'pluginMeta',
       'resolveLevelPath', 'resolveLinkConditions', 'resolveMConnTransportOptions', 'resolveMongoOptions', 'validateEndpoint',

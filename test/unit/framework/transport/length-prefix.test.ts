@@ -194,4 +194,24 @@ describe('length-prefixed (uvarint-delimited) messages', () => {
     assert.deepEqual(got[0], body);
     assert.deepEqual([...got[1]], [1]);
   });
+
+  it("takes a new maxSize between messages (a handshake's small frames, then the session's), also with a reused buffer", () => {
+    for (const reuseBuffer of [false, true]) {
+      const reader = new DelimitedReader(2, { reuseBuffer });
+      const big = new Uint8Array(300).fill(5);
+      const wire = Buffer.concat([encodeDelimited(Uint8Array.of(1, 2)), encodeDelimited(big)]);
+      // Byte by byte, so the big message spans chunks and goes through the (reused) copy buffer.
+      for (const b of wire.subarray(0, 3)) reader.push(Uint8Array.of(b));
+      assert.deepEqual([...reader.next()!], [1, 2]);
+      for (const b of wire.subarray(3, 6)) reader.push(Uint8Array.of(b));
+      assert.throws(() => reader.next(), { name: 'MessageTooLargeError' }, 'still bounded by the first limit');
+      const again = new DelimitedReader(2, { reuseBuffer });
+      for (const b of wire.subarray(0, 3)) again.push(Uint8Array.of(b));
+      assert.deepEqual([...again.next()!], [1, 2]);
+      again.maxSize = 300;
+      for (const b of wire.subarray(3)) again.push(Uint8Array.of(b));
+      assert.deepEqual(again.next(), big);
+      assert.throws(() => (again.maxSize = -1), { name: 'InvalidArgumentError' });
+    }
+  });
 });
