@@ -19,20 +19,23 @@ import { RouterRig, until } from '../../../support/router-rig.js';
 const SHARED_RULE_VERSION = 'tmp2p/0.0.0';
 const COMETBFT_VERSION = '0.38.17';
 
+/** A remote whose node ID sorts below (or above) that of the node under `rig`, announcing `version`. */
+function peerOrdered(rig: RouterRig, lower: boolean, version: string): FakePeer {
+  for (;;) {
+    const peer = fakePeer({ version });
+    if (peer.nodeId < rig.key.nodeId === lower) return peer;
+  }
+}
+
+const upDirections = (rig: RouterRig, peer: FakePeer) => rig.eventsOf('peer-up').filter((e) => e.nodeId === peer.nodeId).map((e) => e.direction);
+const downReasons = (rig: RouterRig, peer: FakePeer) => rig.eventsOf('peer-down').filter((e) => e.nodeId === peer.nodeId).map((e) => e.reason?.name);
+
 describe('Router: two connections to one peer, one each way (a peer that shares the rule)', () => {
   let rig: RouterRig;
 
   afterEach(async () => {
     await rig?.stop();
   });
-
-  /** A remote whose node ID sorts below (or above) the node under test's; by default one that shares the rule. */
-  function peerOrdered(lower: boolean, version = SHARED_RULE_VERSION): FakePeer {
-    for (;;) {
-      const peer = fakePeer({ version });
-      if (peer.nodeId < rig.key.nodeId === lower) return peer;
-    }
-  }
 
   /** Starts a dial of `peer` that waits for the returned release before it connects. */
   function parkedDial(peer: FakePeer): { release: () => FakeConnection } {
@@ -48,21 +51,19 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
     };
   }
 
-  const upDirections = (peer: FakePeer) => rig.eventsOf('peer-up').filter((e) => e.nodeId === peer.nodeId).map((e) => e.direction);
-  const downReasons = (peer: FakePeer) => rig.eventsOf('peer-down').filter((e) => e.nodeId === peer.nodeId).map((e) => e.reason?.name);
 
   it('our dial completing after the peer connected to us: we are the lower ID, so ours replaces theirs', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, SHARED_RULE_VERSION);
     const dial = parkedDial(peer);
     await until(() => rig.transport.dials.length === 1, 'the dial started');
     const theirs = rig.transport.incoming(peer);
-    await until(() => upDirections(peer).length === 1, 'their connection routed');
+    await until(() => upDirections(rig, peer).length === 1, 'their connection routed');
     const ours = dial.release();
-    await until(() => upDirections(peer).length === 2, 'our connection routed');
+    await until(() => upDirections(rig, peer).length === 2, 'our connection routed');
 
-    assert.deepEqual(upDirections(peer), ['inbound', 'outbound']);
-    assert.deepEqual(downReasons(peer), ['DuplicateConnectionError']);
+    assert.deepEqual(upDirections(rig, peer), ['inbound', 'outbound']);
+    assert.deepEqual(downReasons(rig, peer), ['DuplicateConnectionError']);
     assert.equal(theirs.isClosed, true);
     assert.equal(ours.isClosed, false);
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
@@ -72,16 +73,16 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
 
   it('our dial completing after the peer connected to us: they are the lower ID, so ours is refused', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(true);
+    const peer = peerOrdered(rig, true, SHARED_RULE_VERSION);
     const dial = parkedDial(peer);
     await until(() => rig.transport.dials.length === 1, 'the dial started');
     const theirs = rig.transport.incoming(peer);
-    await until(() => upDirections(peer).length === 1, 'their connection routed');
+    await until(() => upDirections(rig, peer).length === 1, 'their connection routed');
     const ours = dial.release();
     await until(() => ours.isClosed, 'our connection refused');
 
-    assert.deepEqual(upDirections(peer), ['inbound']);
-    assert.deepEqual(downReasons(peer), []);
+    assert.deepEqual(upDirections(rig, peer), ['inbound']);
+    assert.deepEqual(downReasons(rig, peer), []);
     assert.equal(theirs.isClosed, false);
     assert.deepEqual(rig.router.metrics().rejectedOutbound, { 'already-connected': 1 });
     assert.deepEqual(rig.router.metrics().duplicateConnections, {});
@@ -89,16 +90,16 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
 
   it('the peer connecting after our dial was routed: they are the lower ID, so theirs replaces ours, with no flap backoff on our address', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(true);
+    const peer = peerOrdered(rig, true, SHARED_RULE_VERSION);
     rig.transport.register(peer);
     rig.pm.add(peer.address);
-    await until(() => upDirections(peer).length === 1, 'our connection routed');
+    await until(() => upDirections(rig, peer).length === 1, 'our connection routed');
     const ours = rig.transport.connections[0]!;
     const theirs = rig.transport.incoming(peer);
-    await until(() => upDirections(peer).length === 2, 'their connection routed');
+    await until(() => upDirections(rig, peer).length === 2, 'their connection routed');
 
-    assert.deepEqual(upDirections(peer), ['outbound', 'inbound']);
-    assert.deepEqual(downReasons(peer), ['DuplicateConnectionError']);
+    assert.deepEqual(upDirections(rig, peer), ['outbound', 'inbound']);
+    assert.deepEqual(downReasons(rig, peer), ['DuplicateConnectionError']);
     assert.equal(ours.isClosed, true);
     assert.equal(theirs.isClosed, false);
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
@@ -108,10 +109,10 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
 
   it('the peer connecting after our dial was routed: we are the lower ID, so theirs is refused', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, SHARED_RULE_VERSION);
     rig.transport.register(peer);
     rig.pm.add(peer.address);
-    await until(() => upDirections(peer).length === 1, 'our connection routed');
+    await until(() => upDirections(rig, peer).length === 1, 'our connection routed');
     const ours = rig.transport.connections[0]!;
     const rejected = rig.nextEvent('connection-rejected');
     const theirs = rig.transport.incoming(peer);
@@ -119,7 +120,7 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
 
     assert.equal(theirs.isClosed, true);
     assert.equal(ours.isClosed, false);
-    assert.deepEqual(downReasons(peer), []);
+    assert.deepEqual(downReasons(rig, peer), []);
   });
 });
 
@@ -130,21 +131,11 @@ describe('Router: two connections to one peer, one each way (a peer that does no
     await rig?.stop();
   });
 
-  function peerOrdered(lower: boolean): FakePeer {
-    for (;;) {
-      const peer = fakePeer({ version: COMETBFT_VERSION });
-      if (peer.nodeId < rig.key.nodeId === lower) return peer;
-    }
-  }
-
-  const upDirections = (peer: FakePeer) => rig.eventsOf('peer-up').filter((e) => e.nodeId === peer.nodeId).map((e) => e.direction);
-  const downReasons = (peer: FakePeer) => rig.eventsOf('peer-down').filter((e) => e.nodeId === peer.nodeId).map((e) => e.reason?.name);
-
   /** Our dial routed, then the peer's own connection to us handshaken: returns both. */
   async function routedThenHeld(peer: FakePeer): Promise<{ ours: FakeConnection; theirs: FakeConnection }> {
     rig.transport.register(peer);
     rig.pm.add(peer.address);
-    await until(() => upDirections(peer).length === 1, 'our connection routed');
+    await until(() => upDirections(rig, peer).length === 1, 'our connection routed');
     const ours = rig.transport.connections[0]!;
     const theirs = rig.transport.incoming(peer);
     await until(() => rig.router.metrics().duplicateConnections?.['held'] === 1, 'their connection held as a standby');
@@ -153,16 +144,16 @@ describe('Router: two connections to one peer, one each way (a peer that does no
 
   it('holds the second connection instead of refusing it, and routes it at once when the peer closes the one we routed, with no flap backoff', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, COMETBFT_VERSION);
     const { ours, theirs } = await routedThenHeld(peer);
     assert.equal(theirs.isClosed, false, 'the standby is not refused');
-    assert.deepEqual(upDirections(peer), ['outbound'], 'the standby is not routed while ours is up');
+    assert.deepEqual(upDirections(rig, peer), ['outbound'], 'the standby is not routed while ours is up');
 
     ours.hangUp(); // the peer kept its own connection, as CometBFT does when it finished that handshake first
-    await until(() => upDirections(peer).length === 2, 'the standby routed');
+    await until(() => upDirections(rig, peer).length === 2, 'the standby routed');
 
-    assert.deepEqual(upDirections(peer), ['outbound', 'inbound']);
-    assert.deepEqual(downReasons(peer), ['ConnectionClosedError']);
+    assert.deepEqual(upDirections(rig, peer), ['outbound', 'inbound']);
+    assert.deepEqual(downReasons(rig, peer), ['ConnectionClosedError']);
     assert.equal(theirs.isClosed, false);
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
     assert.equal(rig.pm.state(peer.nodeId), 'ready');
@@ -174,27 +165,27 @@ describe('Router: two connections to one peer, one each way (a peer that does no
 
   it('drops the standby, and changes nothing else, when the peer closes it', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(true);
+    const peer = peerOrdered(rig, true, COMETBFT_VERSION);
     const { ours, theirs } = await routedThenHeld(peer);
     theirs.hangUp(); // the peer kept the connection we dialed
     await until(() => rig.router.metrics().duplicateConnections?.['standby-closed-by-peer'] === 1, 'the standby dropped');
 
     assert.equal(ours.isClosed, false);
-    assert.deepEqual(upDirections(peer), ['outbound']);
-    assert.deepEqual(downReasons(peer), []);
+    assert.deepEqual(upDirections(rig, peer), ['outbound']);
+    assert.deepEqual(downReasons(rig, peer), []);
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
   });
 
   for (const [weAreLower, kept] of [[true, 'ours'], [false, 'theirs']] as const) {
     it(`applies the shared rule when the peer keeps both past the grace period (we are the ${weAreLower ? 'lower' : 'higher'} ID: ${kept} kept)`, async () => {
       rig = await RouterRig.start({ channels: [EchoChannel], router: { duplicateGraceMs: 20 } });
-      const peer = peerOrdered(!weAreLower);
+      const peer = peerOrdered(rig, !weAreLower, COMETBFT_VERSION);
       const { ours, theirs } = await routedThenHeld(peer);
       const closed = kept === 'ours' ? theirs : ours;
       await until(() => closed.isClosed, 'the grace period ended');
       assert.equal(closed.closedWith?.name, 'DuplicateConnectionError');
-      if (kept === 'theirs') await until(() => upDirections(peer).length === 2, 'their connection routed');
-      assert.deepEqual(upDirections(peer), kept === 'ours' ? ['outbound'] : ['outbound', 'inbound']);
+      if (kept === 'theirs') await until(() => upDirections(rig, peer).length === 2, 'their connection routed');
+      assert.deepEqual(upDirections(rig, peer), kept === 'ours' ? ['outbound'] : ['outbound', 'inbound']);
       assert.equal((kept === 'ours' ? ours : theirs).isClosed, false);
       assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId]);
       assert.deepEqual(rig.router.metrics().duplicateConnections, kept === 'ours' ? { held: 1, 'standby-refused': 1 } : { held: 1, replaced: 1, promoted: 1 });
@@ -203,7 +194,7 @@ describe('Router: two connections to one peer, one each way (a peer that does no
 
   it('refuses a third connection while a standby is held', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, COMETBFT_VERSION);
     const { ours, theirs } = await routedThenHeld(peer);
     const rejected = rig.nextEvent('connection-rejected');
     const third = rig.transport.incoming(peer);
@@ -215,19 +206,19 @@ describe('Router: two connections to one peer, one each way (a peer that does no
 
   it('does not bring a faulted peer back through its standby', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, COMETBFT_VERSION);
     const { theirs } = await routedThenHeld(peer);
     rig.router.channel(ECHO_CHANNEL_ID)!.errors.next({ nodeId: peer.nodeId, error: new MessageDecodeError('garbage'), fatal: true });
     await until(() => theirs.isClosed, 'the standby closed with the faulted connection');
 
-    assert.deepEqual(upDirections(peer), ['outbound']);
+    assert.deepEqual(upDirections(rig, peer), ['outbound']);
     assert.deepEqual(rig.router.connectedPeers(), []);
     assert.equal(rig.router.metrics().duplicateConnections?.['promoted'], undefined);
   });
 
   it('closes a held standby when the router stops', async () => {
     rig = await RouterRig.start({ channels: [EchoChannel] });
-    const peer = peerOrdered(false);
+    const peer = peerOrdered(rig, false, COMETBFT_VERSION);
     const { theirs } = await routedThenHeld(peer);
     await rig.router.stop();
     assert.equal(theirs.isClosed, true);
