@@ -10,26 +10,14 @@ import { createNode } from '../create-node.js';
 import type { Node } from '../node.js';
 import { confirmDelivery, sentMessages } from './delivery.js';
 import { SendTxOptionsError, SendTxPeerError, SendTxTimeoutError, TxNotDeliveredError, type SendTxPhase } from './errors.js';
-import type { FollowedBlock } from '../follow/block-stream.js';
+import type { BlockFollower, FollowedBlockSummary } from './follower.js';
+
+export type { BlockFollower, FollowedBlockSummary };
 
 /** CometBFT's mempool channel (reactors/mempool declares it; not imported here so `import 'tmp2p'` loads no reactor). */
 const MEMPOOL_CHANNEL = 0x30;
 /** CometBFT's default `max_tx_bytes`. */
 const MAX_TX_BYTES = 1_048_576;
-
-/** What `sendTx` needs of a block a follower verified: its height, hash (upper-case hex) and txs — any `follow` block has them. */
-export type FollowedBlockSummary = Pick<FollowedBlock, 'height' | 'hash' | 'txs'>;
-
-/**
- * How `sendTx({ wait: true })` learns that its tx was committed: the
- * reactors its node must run to follow blocks, and the verified blocks the
- * peer serves from now on, in height order. The iterable ends or throws
- * when following fails; `signal` aborts it.
- */
-export interface BlockFollower {
-  readonly reactors: readonly ReactorClass[];
-  blocks(node: Node, peer: NodeID, signal: AbortSignal): AsyncIterable<FollowedBlockSummary>;
-}
 
 export interface SendTxOptions {
   /** The peer to hand the tx to, `ID@HOST:PORT` (a CometBFT node's `node_id@p2p address`). */
