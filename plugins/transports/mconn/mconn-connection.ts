@@ -19,7 +19,7 @@ import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
-import { encodeNodeInfoMessage, receiveNodeInfo } from './node-info-exchange.js';
+import { encodeNodeInfoMessage, nodeInfoFromInitial, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
 
 /**
@@ -113,9 +113,12 @@ export class MConnConnection implements Connection {
       // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
       // after the handshake, one write less); NodeInfo is what any peer that connects may see.
       const ours = encodeNodeInfoMessage(nodeInfo);
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours });
+      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours, keepInitialData: true });
       this.secret = secret;
-      const { nodeInfo: remote, rest } = await receiveNodeInfo(secret, { signal, timeoutMs });
+      // The remote's NodeInfo usually came in the chunk that carried its AuthSigMessage: read it
+      // from there; only when it is incomplete is the stream read (with its own deadline).
+      const initial = secret.takeInitialData();
+      const { nodeInfo: remote, rest } = nodeInfoFromInitial(initial) ?? (await receiveNodeInfo(secret, { signal, timeoutMs, initial }));
       this.startMConnection(secret, options.channels, remote, rest);
       this.handshakeState = 'done';
       this.ready.wakeAll();

@@ -54,6 +54,13 @@ export interface SecretConnectionOptions {
    * any peer may see (the NodeInfo). Default: nothing.
    */
   readonly sendWithAuthSig?: Uint8Array;
+  /**
+   * Keep the decrypted bytes that arrived behind the remote's AuthSigMessage
+   * for takeInitialData() instead of making them the stream's first data, so
+   * a caller that parses them itself (the NodeInfo) skips a turn through the
+   * stream. Default false.
+   */
+  readonly keepInitialData?: boolean;
 }
 
 interface SecretConnectionState {
@@ -63,6 +70,8 @@ interface SecretConnectionState {
   readonly remotePublicKey: Uint8Array;
   /** Decrypted bytes that arrived behind the remote's AuthSigMessage. */
   readonly initialData: readonly Uint8Array[];
+  /** Hold initialData for takeInitialData() rather than pushing it. */
+  readonly keepInitialData: boolean;
 }
 
 /**
@@ -88,6 +97,7 @@ export class SecretConnection extends Duplex {
   readonly #frames: SealedFrameReader;
   #socketPaused = false;
   #eof = false;
+  #initialData: readonly Uint8Array[];
 
   /** @internal use makeSecretConnection() */
   constructor(state: SecretConnectionState) {
@@ -97,13 +107,28 @@ export class SecretConnection extends Duplex {
     this.#sealer = state.sealer;
     this.#frames = state.frames;
     this.remotePublicKey = state.remotePublicKey;
-    for (const chunk of state.initialData) this.push(chunk);
+    if (state.keepInitialData) this.#initialData = state.initialData;
+    else {
+      this.#initialData = [];
+      for (const chunk of state.initialData) this.push(chunk);
+    }
     this.#socket.on('data', this.#onData);
     this.#socket.on('end', this.#onEnd);
     this.#socket.on('error', this.#onError);
     this.#socket.on('close', this.#onClose);
     if (this.#socket.readableEnded) this.#onEnd();
     else this.#socket.resume();
+  }
+
+  /**
+   * With `keepInitialData`: the decrypted bytes that came behind the
+   * remote's AuthSigMessage, once (later calls return nothing). They precede
+   * everything the stream delivers.
+   */
+  takeInitialData(): readonly Uint8Array[] {
+    const data = this.#initialData;
+    this.#initialData = [];
+    return data;
   }
 
   readonly #onData = (chunk: Uint8Array): void => {
@@ -244,10 +269,11 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (extra !== undefined && !(extra instanceof Uint8Array)) {
     return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
   }
-  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra);
+  const keep = options.keepInitialData === true;
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra, keep);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
-    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra),
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra, keep),
     (error: unknown) => {
       socket.destroy();
       throw error;
@@ -262,6 +288,7 @@ function handshake(
   signal: AbortSignal | undefined,
   aead: FrameAeadBackend,
   sendWithAuthSig: Uint8Array | undefined,
+  keepInitialData: boolean,
 ): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
@@ -328,7 +355,7 @@ function handshake(
       const remotePublicKey = verifyAuthSigMessage(body, k.challenge);
       const after = authReader.takeBuffered();
       cleanup();
-      resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after }));
+      resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after, keepInitialData }));
     };
 
     const onData = (chunk: Uint8Array): void => {
