@@ -205,20 +205,12 @@ export class MConnConnection implements Connection {
   // ---- internals ----
 
   private startMConnection(secret: SecretConnection, channels: readonly ChannelDescriptor[], remote: NodeInfo, rest: Uint8Array): void {
-    const descriptors = channels.map(
-      (c): ChannelDescriptor => ({
-        id: c.id,
-        priority: c.priority,
-        sendQueueCapacity: c.sendQueueCapacity,
-        recvBufferCapacity: c.recvBufferCapacity,
-        recvMessageCapacity: c.recvMessageCapacity,
-      }),
-    );
-    this.localChannels = new Set(descriptors.map((c) => c.id));
+    const local = localChannelsOf(channels);
+    this.localChannels = local.ids;
     this.remoteChannels = new Set(remote.channels);
     this.mconn = new MConnection(secret, {
       ...this.options.mconnection,
-      channels: descriptors.length > 0 ? descriptors : [PLACEHOLDER_CHANNEL],
+      channels: local.descriptors,
       initialBytes: rest,
       onMessage: this.onMessage,
       onClose: this.onMConnectionClose,
@@ -285,6 +277,37 @@ export class MConnConnection implements Connection {
       await this.readable.wait(signal);
     }
   }
+}
+
+interface LocalChannels {
+  /** Copies of the descriptors (the placeholder when there are none), frozen. */
+  readonly descriptors: readonly ChannelDescriptor[];
+  readonly ids: ReadonlySet<number>;
+}
+
+/**
+ * By frozen channel list: a router hands every handshake the same frozen
+ * array until a channel opens, so the copies are made once, not per connection.
+ */
+const localChannelCache = new WeakMap<readonly ChannelDescriptor[], LocalChannels>();
+
+/** The descriptors MConnection gets and their ids, copied once per channel list (callers' objects may change later). */
+function localChannelsOf(channels: readonly ChannelDescriptor[]): LocalChannels {
+  let local = localChannelCache.get(channels);
+  if (local !== undefined) return local;
+  const descriptors = channels.map(
+    (c): ChannelDescriptor =>
+      Object.freeze({
+        id: c.id,
+        priority: c.priority,
+        sendQueueCapacity: c.sendQueueCapacity,
+        recvBufferCapacity: c.recvBufferCapacity,
+        recvMessageCapacity: c.recvMessageCapacity,
+      }),
+  );
+  local = { descriptors: Object.freeze(descriptors.length > 0 ? descriptors : [PLACEHOLDER_CHANNEL]), ids: new Set(descriptors.map((c) => c.id)) };
+  if (Object.isFrozen(channels)) localChannelCache.set(channels, local);
+  return local;
 }
 
 /**
