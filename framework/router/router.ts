@@ -467,23 +467,35 @@ export class Router {
     });
   }
 
-  /** Runs the transport handshake and every identity/compatibility check. */
+  /**
+   * Runs the transport handshake and every identity/compatibility check.
+   * The deadline is a timer that closes the connection with
+   * HandshakeTimeoutError and rejects at once (whether or not the transport's
+   * handshake notices the close); the router's own signal ends handshakes when
+   * it stops. No AbortController per handshake: aborting one, or merely
+   * creating and disposing it, cost more than the rest of the router's share
+   * of a connection setup.
+   */
   private async handshake(connection: Connection, expectedNodeId?: NodeID) {
-    const deadline = deadlineSignal(
-      this.abort.signal,
-      this.options.handshakeTimeoutMs,
-      () => new HandshakeTimeoutError(`handshake did not finish within ${this.options.handshakeTimeoutMs} ms`),
-    );
+    const timeoutMs = this.options.handshakeTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new HandshakeTimeoutError(`handshake did not finish within ${timeoutMs} ms`);
+        connection.close(error);
+        reject(error);
+      }, timeoutMs);
+    });
     try {
       const local = this.handshakeNodeInfo();
-      const remote = await connection.handshake(local, this.nodeKey, {
-        signal: deadline.signal,
-        channels: this.openChannels().definitions,
-      });
+      const remote = await Promise.race([
+        connection.handshake(local, this.nodeKey, { signal: this.abort.signal, channels: this.openChannels().definitions }),
+        deadline,
+      ]);
       validatePeerHandshake({ local, remote: remote.nodeInfo, remotePublicKey: remote.publicKey, expectedNodeId });
       return remote;
     } finally {
-      deadline.dispose();
+      clearTimeout(timer);
     }
   }
 
