@@ -89,6 +89,8 @@ export class MConnConnection implements Connection {
     readonly localEndpoint: Endpoint,
     readonly remoteEndpoint: Endpoint,
     private readonly options: ResolvedMConnTransportOptions,
+    /** Accepted by our listener (not dialed): the handshake then sends our ephemeral key with our signature (see `deferEphemeralKey`). Default false. */
+    private readonly accepted = false,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // Kept for the socket's lifetime: an 'error' without a listener would crash the process.
@@ -113,7 +115,7 @@ export class MConnConnection implements Connection {
       // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
       // after the handshake, one write less); NodeInfo is what any peer that connects may see.
       const ours = encodeNodeInfoMessage(nodeInfo);
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours, keepInitialData: true });
+      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours, keepInitialData: true, deferEphemeralKey: this.accepted });
       this.secret = secret;
       // The remote's NodeInfo usually came in the chunk that carried its AuthSigMessage: read it
       // from there; only when it is incomplete is the stream read (with its own deadline).

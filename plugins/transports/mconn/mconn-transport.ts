@@ -175,6 +175,7 @@ export class MConnTransport implements Transport {
       endpointOf(socket.localAddress, socket.localPort),
       endpointOf(socket.remoteAddress, socket.remotePort),
       this.options,
+      true,
     );
     this.pending.push(connection);
     this.arrivals.wakeOne();

@@ -61,6 +61,15 @@ export interface SecretConnectionOptions {
    * stream. Default false.
    */
   readonly keepInitialData?: boolean;
+  /**
+   * Send our ephemeral key only once the remote's has arrived, in the same
+   * socket write as our AuthSigMessage (and `sendWithAuthSig`): one write
+   * per side less, and the remote gets all of it in one read. The bytes are
+   * the same. Only the accepting side may defer: a dialer (CometBFT's or
+   * ours) sends its key at once, whereas two deferring peers would wait for
+   * each other until the deadline. Default false.
+   */
+  readonly deferEphemeralKey?: boolean;
 }
 
 interface SecretConnectionState {
@@ -269,11 +278,11 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (extra !== undefined && !(extra instanceof Uint8Array)) {
     return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
   }
-  const keep = options.keepInitialData === true;
-  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra, keep);
+  const flags = { keepInitialData: options.keepInitialData === true, deferEphemeralKey: options.deferEphemeralKey === true };
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra, flags);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
-    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra, keep),
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra, flags),
     (error: unknown) => {
       socket.destroy();
       throw error;
@@ -288,7 +297,7 @@ function handshake(
   signal: AbortSignal | undefined,
   aead: FrameAeadBackend,
   sendWithAuthSig: Uint8Array | undefined,
-  keepInitialData: boolean,
+  { keepInitialData, deferEphemeralKey }: { readonly keepInitialData: boolean; readonly deferEphemeralKey: boolean },
 ): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
@@ -328,6 +337,7 @@ function handshake(
 
     const onEphemeralKey = (body: Uint8Array): void => {
       const remoteEphemeral = decodeEphemeralKey(body);
+      const ourKeyMessage = deferEphemeralKey ? encodeEphemeralKeyMessage(ephemeral.publicKey) : undefined;
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
       wipeEphemeralKeyPair(ephemeral);
       const sealer = new FrameSealer(secrets.sendKey, { aead });
@@ -336,12 +346,14 @@ function handshake(
       keys = { sealer, frames, challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
       const authSig = encodeAuthSigMessage(localKey.publicKey, signature);
+      const keyLength = ourKeyMessage === undefined ? 0 : ourKeyMessage.length;
       const authSigLength = FrameSealer.sealedLength(authSig.length);
       const extraLength = sendWithAuthSig === undefined ? 0 : FrameSealer.sealedLength(sendWithAuthSig.length);
-      const out = Buffer.allocUnsafe(authSigLength + extraLength);
-      sealer.sealInto([authSig], out);
+      const out = Buffer.allocUnsafe(keyLength + authSigLength + extraLength);
+      if (ourKeyMessage !== undefined) out.set(ourKeyMessage, 0);
+      sealer.sealInto([authSig], out.subarray(keyLength));
       // Sealed separately (the AuthSigMessage alone in its frame, as CometBFT sends it), written together.
-      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(authSigLength));
+      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(keyLength + authSigLength));
       socket.write(out);
     };
 
@@ -391,7 +403,7 @@ function handshake(
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
-    socket.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
+    if (!deferEphemeralKey) socket.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
     socket.resume();
   });
 }
