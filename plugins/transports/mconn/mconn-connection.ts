@@ -83,20 +83,32 @@ export class MConnConnection implements Connection {
   private closedWith: Error | undefined;
   private socketClosed = false;
   private resolveClosed!: (reason: Error | undefined) => void;
+  private local: Endpoint | (() => Endpoint);
 
   constructor(
     private readonly socket: Socket,
-    readonly localEndpoint: Endpoint,
+    /**
+     * Our end's address, or how to read it from the socket when first asked:
+     * a getsockname() call that most connections never need. Read lazily, it
+     * is unknown (ip "") once the socket has closed.
+     */
+    localEndpoint: Endpoint | (() => Endpoint),
     readonly remoteEndpoint: Endpoint,
     private readonly options: ResolvedMConnTransportOptions,
     /** Accepted by our listener (not dialed): the handshake then sends our ephemeral key with our signature (see `deferEphemeralKey`). Default false. */
     private readonly accepted = false,
   ) {
+    this.local = localEndpoint;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // Kept for the socket's lifetime: an 'error' without a listener would crash the process.
     socket.on('error', this.onSocketError);
     socket.once('close', this.onSocketClose);
     if (socket.destroyed) queueMicrotask(this.onSocketClose);
+  }
+
+  get localEndpoint(): Endpoint {
+    if (typeof this.local === 'function') this.local = this.local();
+    return this.local;
   }
 
   get isClosed(): boolean {
