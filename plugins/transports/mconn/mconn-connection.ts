@@ -22,6 +22,9 @@ import { makeSecretConnection, type SecretConnection } from './secret-connection
 import { encodeNodeInfoMessage, nodeInfoFromInitial, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
 
+/** Channels before the handshake: none (shared, never changed). */
+const NO_CHANNELS: ReadonlySet<number> = new Set();
+
 /**
  * Stand-in channel for a node that has no channels open: MConnection needs
  * at least one. It is never advertised or sent on, and a message arriving on
@@ -74,8 +77,8 @@ export class MConnConnection implements Connection {
   private handshakeState: 'none' | 'running' | 'done' = 'none';
   private secret: SecretConnection | undefined;
   private mconn: MConnection | undefined;
-  private localChannels: ReadonlySet<number> = new Set();
-  private remoteChannels: ReadonlySet<number> = new Set();
+  private localChannels: ReadonlySet<number> = NO_CHANNELS;
+  private remoteChannels: ReadonlySet<number> = NO_CHANNELS;
   private droppedUnadvertised = 0;
   private droppedUnknownLocal = 0;
   private closeReason: Error | undefined;
