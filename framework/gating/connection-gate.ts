@@ -170,7 +170,8 @@ export class ConnectionGate {
    */
   async admit(endpoint: Endpoint, options: AdmitOptions): Promise<GateLease> {
     const ip = endpoint.ip ? remoteIPKey(endpoint.ip) : undefined;
-    const subject = options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`;
+    // Named only in a denial: most connections are admitted, and the text is not free.
+    const subject = (): string => (options.direction === 'inbound' ? `inbound connection from ${endpointToString(endpoint)}` : `dial to ${endpointToString(endpoint)}`);
     if (ip !== undefined && options.learnedFrom !== undefined) this.checkScope(ip, options.learnedFrom, subject);
     if (ip === undefined || this.chain.length === 0) return NO_LEASE;
     const attempt: ConnectionAttempt = { direction: options.direction, ip, ipGroup: remoteIPGroup(ip, this.options.ipv6PrefixLength), port: endpoint.port, endpoint, nodeId: options.nodeId };
@@ -205,7 +206,7 @@ export class ConnectionGate {
   /** The peer phase: resolves when every gater allows `peer`, rejects with ConnectionDeniedError otherwise. */
   async checkPeer(peer: PeerAttempt, signal?: AbortSignal): Promise<void> {
     if (this.chain.length === 0) return;
-    const subject = peer.direction === 'inbound' ? `inbound peer ${peer.nodeId}` : `dial to peer ${peer.nodeId}`;
+    const subject = (): string => (peer.direction === 'inbound' ? `inbound peer ${peer.nodeId}` : `dial to peer ${peer.nodeId}`);
     const ip = peer.ip === undefined ? undefined : remoteIPKey(peer.ip);
     await this.ask('allowPeer', ip === peer.ip ? peer : { ...peer, ip }, subject, signal);
   }
@@ -225,17 +226,17 @@ export class ConnectionGate {
     };
   }
 
-  private checkScope(ip: string, learnedFrom: IPScope, subject: string): void {
+  private checkScope(ip: string, learnedFrom: IPScope, subject: () => string): void {
     const scope = ipScope(ip) ?? 'public';
     if (isScopeVisibleTo(scope, learnedFrom)) return;
     this.scopeRefusals++;
     throw new ConnectionDeniedError(
-      `${subject} denied: the address was learned from a peer on a ${learnedFrom} IP, and ${ip} is ${scope === 'unroutable' ? 'not a dialable host' : `a ${scope} address`} that peer cannot have meant for us`,
+      `${subject()} denied: the address was learned from a peer on a ${learnedFrom} IP, and ${ip} is ${scope === 'unroutable' ? 'not a dialable host' : `a ${scope} address`} that peer cannot have meant for us`,
       GATING_REASONS.addressScope,
     );
   }
 
-  private async ask<A>(hook: 'allowConnection' | 'allowPeer', arg: A, subject: string, signal: AbortSignal | undefined): Promise<void> {
+  private async ask<A>(hook: 'allowConnection' | 'allowPeer', arg: A, subject: () => string, signal: AbortSignal | undefined): Promise<void> {
     const deadline = new AnswerDeadline(signal, this.options.filterTimeoutMs);
     try {
       for (const gater of this.chain) {
@@ -256,7 +257,7 @@ export class ConnectionGate {
     }
   }
 
-  private admitAll(attempt: ConnectionAttempt, subject: string): GateLease {
+  private admitAll(attempt: ConnectionAttempt, subject: () => string): GateLease {
     const admitted: ConnectionGater[] = [];
     for (const gater of this.chain) {
       if (gater.admit === undefined) continue;
@@ -288,7 +289,7 @@ export class ConnectionGate {
     }
   }
 
-  private denial(gater: ConnectionGater, subject: string, cause: Error | undefined, timedOut: boolean): ConnectionDeniedError {
+  private denial(gater: ConnectionGater, subject: () => string, cause: Error | undefined, timedOut: boolean): ConnectionDeniedError {
     const tally = this.tallies.get(gater)!;
     tally.denied++;
     let reason: string;
@@ -305,7 +306,7 @@ export class ConnectionGate {
       this.log.warn({ gater: gater.name, err: cause }, 'gater failed; connection denied');
     }
     const detail = cause === undefined ? '' : `: ${cause.message}`;
-    return new ConnectionDeniedError(`${subject} denied by gater "${gater.name}" (${reason})${detail}`, reason, { cause, gater: gater.name });
+    return new ConnectionDeniedError(`${subject()} denied by gater "${gater.name}" (${reason})${detail}`, reason, { cause, gater: gater.name });
   }
 
   private statsOf(gater: ConnectionGater): GaterStats {

@@ -1,5 +1,10 @@
 import { QueueClosedError } from './errors.js';
-import { InvalidArgumentError } from '../errors/base.js';
+import { InvalidArgumentError, withoutStack } from '../errors/base.js';
+
+/** A closed queue ends every wait on it (each routed peer's send loop, once): control flow, so no stack is captured. */
+function closedError(): QueueClosedError {
+  return withoutStack(() => new QueueClosedError());
+}
 import { Waiters } from '../util/waiters.js';
 import type { EnqueueResult, Queue, QueueItem, QueueOptions, QueueStats } from './queue.js';
 
@@ -61,7 +66,7 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
 
   async enqueue(item: T, signal?: AbortSignal): Promise<EnqueueResult> {
     for (;;) {
-      if (this.closedFlag) throw new QueueClosedError();
+      if (this.closedFlag) throw closedError();
       if (!this.mustWait(item)) return this.tryEnqueue(item);
       await this.notFull.wait(signal);
     }
@@ -69,7 +74,7 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
 
   async enqueueWhenRoom(item: T, signal?: AbortSignal): Promise<EnqueueResult> {
     for (;;) {
-      if (this.closedFlag) throw new QueueClosedError();
+      if (this.closedFlag) throw closedError();
       if (this.hasRoomFor(item)) return this.tryEnqueue(item);
       await this.notFull.wait(signal);
     }
@@ -88,7 +93,7 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
     for (;;) {
       const item = this.tryDequeue();
       if (item !== undefined) return item;
-      if (this.closedFlag) throw new QueueClosedError();
+      if (this.closedFlag) throw closedError();
       await this.notEmpty.wait(signal);
     }
   }

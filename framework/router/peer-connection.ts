@@ -56,7 +56,14 @@ export class PeerConnection {
   peerErrors = 0;
   /** Travels with each decoded message of this peer; `fault()` flips it. */
   private readonly sender = { faulted: false };
-  private readonly abort = new AbortController();
+  /**
+   * Made when a wait needs it (a full channel queue or connection). The waits
+   * on the peer's own queue and connection need none: close() closes both,
+   * which wakes them. Most peers never make one, and aborting one (an event
+   * dispatch) cost more than the rest of a peer's teardown.
+   */
+  private abortController: AbortController | undefined;
+  private closing = false;
   private closeReason?: Error;
 
   constructor(
@@ -96,7 +103,10 @@ export class PeerConnection {
 
   close(reason?: Error): void {
     this.closeReason ??= reason;
-    this.abort.abort(reason);
+    if (!this.closing) {
+      this.closing = true;
+      this.abortController?.abort(reason);
+    }
     this.queue.close();
     this.connection.close(reason);
   }
@@ -105,15 +115,22 @@ export class PeerConnection {
     return this.channels.has(channelId);
   }
 
+  /** Aborted once this side closes the peer (with the first close's reason). */
+  private get signal(): AbortSignal {
+    const controller = (this.abortController ??= new AbortController());
+    if (this.closing && !controller.signal.aborted) controller.abort(this.closeReason);
+    return controller.signal;
+  }
+
   private async sendLoop(): Promise<void> {
     const { queue, connection } = this;
-    const signal = this.abort.signal;
     try {
       for (;;) {
-        const item = queue.tryDequeue() ?? (await queue.dequeue(signal));
+        // close() closes the queue, which ends this wait with QueueClosedError.
+        const item = queue.tryDequeue() ?? (await queue.dequeue());
         while (!connection.trySend(item.channelId, item.bytes)) {
           if (connection.isClosed) throw new ConnectionClosedError();
-          await connection.writable(signal);
+          await connection.writable(this.signal);
         }
         this.messagesSent++;
       }
@@ -124,12 +141,12 @@ export class PeerConnection {
 
   private async receiveLoop(): Promise<void> {
     const { connection, routing, nodeId } = this;
-    const signal = this.abort.signal;
     try {
       for (;;) {
-        const msg = connection.tryReceive() ?? (await connection.receive(signal));
+        // close() closes the connection, which ends this wait.
+        const msg = connection.tryReceive() ?? (await connection.receive());
         // Closed by this side (fault, eviction, stop): what it still buffered is not handled.
-        if (signal.aborted) {
+        if (this.closing) {
           this.discardBuffered();
           return;
         }
@@ -162,11 +179,13 @@ export class PeerConnection {
         this.messagesReceived++;
         let outcome = channel.queue.tryEnqueue(envelope);
         // A full lossless queue parks this loop, which stops reading from the connection: backpressure.
-        if (outcome === 'full') outcome = await channel.queue.enqueue(envelope, signal);
+        if (outcome === 'full') outcome = await channel.queue.enqueue(envelope, this.signal);
         if (outcome === 'full') this.drops.count('channel-queue-full');
         else if (outcome === 'closed') this.drops.count('channel-closed');
       }
     } catch (error) {
+      // Closed by this side: the wait ended because of it (the close's reason is what counts).
+      if (this.closing) return;
       if (isErrorNamed(error, 'QueueClosedError')) {
         // The channel closed (node stopping); the peer goes with it.
         this.noteEnd(new ConnectionClosedError('channel closed', { cause: error }));

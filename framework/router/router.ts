@@ -16,7 +16,7 @@ import { endpointToString, type Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import { DialError, HandshakeTimeoutError } from '../transport/errors.js';
-import type { QueueFactory } from '../queue/queue.js';
+import type { QueueChannelInfo, QueueFactory } from '../queue/queue.js';
 import type { PeerManager } from '../peer/peer-manager.js';
 import { PeerRejectedError } from '../peer/errors.js';
 import type { ConnectionGate } from '../gating/connection-gate.js';
@@ -103,6 +103,8 @@ export class Router {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   /** What handshakeNodeInfo() returns until a channel opens or the transports bind. */
   private presentedNodeInfo: NodeInfo | undefined;
+  /** The open channels as every handshake and peer queue needs them; rebuilt after a channel opens. */
+  private channelLists: { readonly definitions: readonly ChannelDefinition<unknown, unknown>[]; readonly priorities: readonly QueueChannelInfo[] } | undefined;
 
   /** Lifecycle and routing events, for logging, metrics and tests. */
   readonly events$: Observable<RouterEvent> = this.eventSubject.asObservable();
@@ -144,6 +146,18 @@ export class Router {
     return (this.presentedNodeInfo ??= this.nodeInfo());
   }
 
+  /** The open channels' definitions and queue priorities, built once per set of open channels (read-only, shared). */
+  private openChannels(): { readonly definitions: readonly ChannelDefinition<unknown, unknown>[]; readonly priorities: readonly QueueChannelInfo[] } {
+    if (this.channelLists === undefined) {
+      const runtimes = [...this.channels.values()];
+      this.channelLists = {
+        definitions: Object.freeze(runtimes.map((c) => c.definition)),
+        priorities: Object.freeze(runtimes.map((c) => Object.freeze({ id: c.id, priority: c.definition.priority }))),
+      };
+    }
+    return this.channelLists;
+  }
+
   /** A configured port 0 means "any free port": advertise the one the transport actually got. */
   private listenAddr(): string {
     const configured = this.nodeInfoTemplate.listenAddr;
@@ -167,6 +181,7 @@ export class Router {
     );
     this.channels.set(definition.id, channel as ChannelRuntime<unknown, unknown>);
     this.presentedNodeInfo = undefined;
+    this.channelLists = undefined;
     // Peers already routed built their outbound queue without this channel; give it its priority there.
     for (const peer of this.peers.values()) peer.queue.declareChannel?.({ id: channel.id, priority: definition.priority });
     if (this.state === 'running') channel.start();
@@ -461,23 +476,35 @@ export class Router {
     });
   }
 
-  /** Runs the transport handshake and every identity/compatibility check. */
+  /**
+   * Runs the transport handshake and every identity/compatibility check.
+   * The deadline is a timer that closes the connection with
+   * HandshakeTimeoutError and rejects at once (whether or not the transport's
+   * handshake notices the close); the router's own signal ends handshakes when
+   * it stops. No AbortController per handshake: aborting one, or merely
+   * creating and disposing it, cost more than the rest of the router's share
+   * of a connection setup.
+   */
   private async handshake(connection: Connection, expectedNodeId?: NodeID) {
-    const deadline = deadlineSignal(
-      this.abort.signal,
-      this.options.handshakeTimeoutMs,
-      () => new HandshakeTimeoutError(`handshake did not finish within ${this.options.handshakeTimeoutMs} ms`),
-    );
+    const timeoutMs = this.options.handshakeTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new HandshakeTimeoutError(`handshake did not finish within ${timeoutMs} ms`);
+        connection.close(error);
+        reject(error);
+      }, timeoutMs);
+    });
     try {
       const local = this.handshakeNodeInfo();
-      const remote = await connection.handshake(local, this.nodeKey, {
-        signal: deadline.signal,
-        channels: [...this.channels.values()].map((c) => c.definition),
-      });
+      const remote = await Promise.race([
+        connection.handshake(local, this.nodeKey, { signal: this.abort.signal, channels: this.openChannels().definitions }),
+        deadline,
+      ]);
       validatePeerHandshake({ local, remote: remote.nodeInfo, remotePublicKey: remote.publicKey, expectedNodeId });
       return remote;
     } finally {
-      deadline.dispose();
+      clearTimeout(timer);
     }
   }
 
@@ -575,7 +602,7 @@ export class Router {
     const queue = this.queues.create<OutboundItem>({
       capacity: this.options.peerQueueCapacity,
       capacityBytes: this.options.peerQueueCapacityBytes,
-      channels: [...this.channels.values()].map((c) => ({ id: c.id, priority: c.definition.priority })),
+      channels: this.openChannels().priorities,
       label: `peer:${nodeId}`,
     });
     const routing = { channel: (id: number) => this.channels.get(id), peerError: (error: PeerError) => this.handlePeerError(error) };

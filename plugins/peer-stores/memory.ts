@@ -23,14 +23,14 @@ export class MemoryPeerStore implements PeerStore {
 
   async load(signal?: AbortSignal): Promise<PeerRecord[]> {
     throwIfAborted(signal);
-    return [...this.records.values()].map((r) => structuredClone(r));
+    return [...this.records.values()].map(copyRecord);
   }
 
   async save(record: PeerRecord): Promise<void> {
     if (typeof record !== 'object' || record === null || !isNodeID(record.nodeId)) {
       throw new InvalidArgumentError(`MemoryPeerStore.save expects a PeerRecord with a valid node ID, got ${JSON.stringify(record?.nodeId ?? record)}`);
     }
-    this.records.set(record.nodeId, structuredClone(record));
+    this.records.set(record.nodeId, copyRecord(record));
   }
 
   async delete(nodeId: NodeID): Promise<void> {
@@ -42,4 +42,24 @@ export class MemoryPeerStore implements PeerStore {
   health(): PeerStoreHealth {
     return { store: this.name, state: 'up', pendingWrites: 0, details: { records: this.records.size } };
   }
+}
+
+/**
+ * A deep copy of a record. A PeerRecord holds primitives and an array of
+ * flat address records, so copying those is deep; structuredClone (twice per
+ * connection: on connect and on disconnect) cost several times more. Anything
+ * of another shape goes through structuredClone.
+ */
+function copyRecord(record: PeerRecord): PeerRecord {
+  if (typeof record !== 'object' || record === null || !Array.isArray(record.addresses)) return structuredClone(record);
+  const addresses = new Array<PeerRecord['addresses'][number]>(record.addresses.length);
+  for (let i = 0; i < addresses.length; i++) {
+    const address = record.addresses[i];
+    if (typeof address !== 'object' || address === null || Object.values(address).some((v) => typeof v === 'object' && v !== null)) return structuredClone(record);
+    addresses[i] = { ...address };
+  }
+  for (const value of Object.values(record)) {
+    if (typeof value === 'object' && value !== null && value !== record.addresses) return structuredClone(record);
+  }
+  return { ...record, addresses };
 }

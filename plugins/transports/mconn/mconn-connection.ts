@@ -19,8 +19,11 @@ import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
 import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
-import { encodeNodeInfoMessage, receiveNodeInfo } from './node-info-exchange.js';
+import { encodeNodeInfoMessage, nodeInfoFromInitial, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
+
+/** Channels before the handshake: none (shared, never changed). */
+const NO_CHANNELS: ReadonlySet<number> = new Set();
 
 /**
  * Stand-in channel for a node that has no channels open: MConnection needs
@@ -74,8 +77,8 @@ export class MConnConnection implements Connection {
   private handshakeState: 'none' | 'running' | 'done' = 'none';
   private secret: SecretConnection | undefined;
   private mconn: MConnection | undefined;
-  private localChannels: ReadonlySet<number> = new Set();
-  private remoteChannels: ReadonlySet<number> = new Set();
+  private localChannels: ReadonlySet<number> = NO_CHANNELS;
+  private remoteChannels: ReadonlySet<number> = NO_CHANNELS;
   private droppedUnadvertised = 0;
   private droppedUnknownLocal = 0;
   private closeReason: Error | undefined;
@@ -83,18 +86,32 @@ export class MConnConnection implements Connection {
   private closedWith: Error | undefined;
   private socketClosed = false;
   private resolveClosed!: (reason: Error | undefined) => void;
+  private local: Endpoint | (() => Endpoint);
 
   constructor(
     private readonly socket: Socket,
-    readonly localEndpoint: Endpoint,
+    /**
+     * Our end's address, or how to read it from the socket when first asked:
+     * a getsockname() call that most connections never need. Read lazily, it
+     * is unknown (ip "") once the socket has closed.
+     */
+    localEndpoint: Endpoint | (() => Endpoint),
     readonly remoteEndpoint: Endpoint,
     private readonly options: ResolvedMConnTransportOptions,
+    /** Accepted by our listener (not dialed): the handshake then sends our ephemeral key with our signature (see `deferEphemeralKey`). Default false. */
+    private readonly accepted = false,
   ) {
+    this.local = localEndpoint;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // Kept for the socket's lifetime: an 'error' without a listener would crash the process.
     socket.on('error', this.onSocketError);
     socket.once('close', this.onSocketClose);
     if (socket.destroyed) queueMicrotask(this.onSocketClose);
+  }
+
+  get localEndpoint(): Endpoint {
+    if (typeof this.local === 'function') this.local = this.local();
+    return this.local;
   }
 
   get isClosed(): boolean {
@@ -113,9 +130,12 @@ export class MConnConnection implements Connection {
       // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
       // after the handshake, one write less); NodeInfo is what any peer that connects may see.
       const ours = encodeNodeInfoMessage(nodeInfo);
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours });
+      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours, keepInitialData: true, deferEphemeralKey: this.accepted });
       this.secret = secret;
-      const { nodeInfo: remote, rest } = await receiveNodeInfo(secret, { signal, timeoutMs });
+      // The remote's NodeInfo usually came in the chunk that carried its AuthSigMessage: read it
+      // from there; only when it is incomplete is the stream read (with its own deadline).
+      const initial = secret.takeInitialData();
+      const { nodeInfo: remote, rest } = nodeInfoFromInitial(initial) ?? (await receiveNodeInfo(secret, { signal, timeoutMs, initial }));
       this.startMConnection(secret, options.channels, remote, rest);
       this.handshakeState = 'done';
       this.ready.wakeAll();
@@ -202,20 +222,12 @@ export class MConnConnection implements Connection {
   // ---- internals ----
 
   private startMConnection(secret: SecretConnection, channels: readonly ChannelDescriptor[], remote: NodeInfo, rest: Uint8Array): void {
-    const descriptors = channels.map(
-      (c): ChannelDescriptor => ({
-        id: c.id,
-        priority: c.priority,
-        sendQueueCapacity: c.sendQueueCapacity,
-        recvBufferCapacity: c.recvBufferCapacity,
-        recvMessageCapacity: c.recvMessageCapacity,
-      }),
-    );
-    this.localChannels = new Set(descriptors.map((c) => c.id));
+    const local = localChannelsOf(channels);
+    this.localChannels = local.ids;
     this.remoteChannels = new Set(remote.channels);
     this.mconn = new MConnection(secret, {
       ...this.options.mconnection,
-      channels: descriptors.length > 0 ? descriptors : [PLACEHOLDER_CHANNEL],
+      channels: local.descriptors,
       initialBytes: rest,
       onMessage: this.onMessage,
       onClose: this.onMConnectionClose,
@@ -282,6 +294,37 @@ export class MConnConnection implements Connection {
       await this.readable.wait(signal);
     }
   }
+}
+
+interface LocalChannels {
+  /** Copies of the descriptors (the placeholder when there are none), frozen. */
+  readonly descriptors: readonly ChannelDescriptor[];
+  readonly ids: ReadonlySet<number>;
+}
+
+/**
+ * By frozen channel list: a router hands every handshake the same frozen
+ * array until a channel opens, so the copies are made once, not per connection.
+ */
+const localChannelCache = new WeakMap<readonly ChannelDescriptor[], LocalChannels>();
+
+/** The descriptors MConnection gets and their ids, copied once per channel list (callers' objects may change later). */
+function localChannelsOf(channels: readonly ChannelDescriptor[]): LocalChannels {
+  let local = localChannelCache.get(channels);
+  if (local !== undefined) return local;
+  const descriptors = channels.map(
+    (c): ChannelDescriptor =>
+      Object.freeze({
+        id: c.id,
+        priority: c.priority,
+        sendQueueCapacity: c.sendQueueCapacity,
+        recvBufferCapacity: c.recvBufferCapacity,
+        recvMessageCapacity: c.recvMessageCapacity,
+      }),
+  );
+  local = { descriptors: Object.freeze(descriptors.length > 0 ? descriptors : [PLACEHOLDER_CHANNEL]), ids: new Set(descriptors.map((c) => c.id)) };
+  if (Object.isFrozen(channels)) localChannelCache.set(channels, local);
+  return local;
 }
 
 /**

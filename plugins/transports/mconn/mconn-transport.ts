@@ -145,7 +145,7 @@ export class MConnTransport implements Transport {
     }
     const socket = await this.connect(endpoint.ip, endpoint.port, shown, signal);
     this.counts.dialed++;
-    return new MConnConnection(socket, endpointOf(socket.localAddress, socket.localPort), endpointOf(endpoint.ip, endpoint.port), this.options);
+    return new MConnConnection(socket, () => endpointOf(socket.localAddress, socket.localPort), endpointOf(endpoint.ip, endpoint.port), this.options);
   }
 
   async close(): Promise<void> {
@@ -172,9 +172,10 @@ export class MConnTransport implements Transport {
     socket.setNoDelay(true);
     const connection = new MConnConnection(
       socket,
-      endpointOf(socket.localAddress, socket.localPort),
+      () => endpointOf(socket.localAddress, socket.localPort),
       endpointOf(socket.remoteAddress, socket.remotePort),
       this.options,
+      true,
     );
     this.pending.push(connection);
     this.arrivals.wakeOne();

@@ -13,6 +13,11 @@ export interface NodeInfoExchangeOptions {
   readonly timeoutMs: number;
   /** Aborting rejects with the signal's reason. Default: none. */
   readonly signal?: AbortSignal;
+  /**
+   * Bytes of the peer's stream already taken off it (e.g. what arrived behind
+   * its AuthSigMessage), read before anything the stream delivers. Default: none.
+   */
+  readonly initial?: readonly Uint8Array[];
 }
 
 export interface NodeInfoExchangeResult {
@@ -25,6 +30,57 @@ export interface NodeInfoExchangeResult {
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   return Buffer.concat(chunks);
+}
+
+/** The typed error for a NodeInfo length prefix the reader refused. */
+function prefixError(err: unknown): Error {
+  if (err instanceof MessageTooLargeError) {
+    return new NodeInfoTooLargeError(`peer's NodeInfo is too large: ${err.message} (CometBFT maxNodeInfoSize)`, { cause: err });
+  }
+  return new HandshakeError(`peer sent a malformed NodeInfo length prefix: ${(err as Error).message}`, { cause: err });
+}
+
+/** The typed error for a NodeInfo body that does not decode. */
+function decodeError(err: unknown): Error {
+  return err instanceof InvalidNodeInfoError ? new InvalidPeerNodeInfoError(err) : new HandshakeError(`cannot decode the peer's NodeInfo: ${(err as Error).message}`, { cause: err });
+}
+
+/** Decodes a complete NodeInfo body; what the reader still holds behind it is the rest. */
+function finish(reader: DelimitedReader, body: Uint8Array): NodeInfoExchangeResult {
+  let nodeInfo: NodeInfo;
+  try {
+    nodeInfo = decodeNodeInfo(body);
+  } catch (err) {
+    throw decodeError(err);
+  }
+  const rest = concat(reader.takeBuffered());
+  return { nodeInfo, rest: rest.length === 0 ? new Uint8Array(0) : rest };
+}
+
+/**
+ * The peer's NodeInfo when `initial` (bytes already taken off its stream)
+ * holds all of it, else undefined: then receiveNodeInfo with `initial` reads
+ * the rest. Same bound and typed errors as receiveNodeInfo, thrown. A peer
+ * that sends its NodeInfo behind its AuthSigMessage (tmp2p does; CometBFT
+ * writes it right after) usually has it all in the chunk that carried the
+ * signature, and then the exchange costs no timer, listener or stream turn.
+ */
+export function nodeInfoFromInitial(initial: readonly Uint8Array[]): NodeInfoExchangeResult | undefined {
+  if (initial.length === 0) return undefined;
+  const reader = new DelimitedReader(MAX_NODE_INFO_SIZE);
+  for (const chunk of initial) reader.push(chunk);
+  return tryRead(reader);
+}
+
+/** The NodeInfo when the reader holds all of it, else undefined; throws the typed errors. */
+function tryRead(reader: DelimitedReader): NodeInfoExchangeResult | undefined {
+  let body: Uint8Array | undefined;
+  try {
+    body = reader.next();
+  } catch (err) {
+    throw prefixError(err);
+  }
+  return body === undefined ? undefined : finish(reader, body);
 }
 
 /** Encodings of the NodeInfo objects handshakes were given; a router hands every handshake the same object. */
@@ -81,8 +137,21 @@ export function receiveNodeInfo(stream: Duplex, options: NodeInfoExchangeOptions
     return Promise.reject(new HandshakeError('unexpected EOF: the connection was already closed when the NodeInfo exchange started'));
   }
 
+  const reader = new DelimitedReader(MAX_NODE_INFO_SIZE);
+  if (options.initial !== undefined && options.initial.length > 0) {
+    for (const chunk of options.initial) reader.push(chunk);
+    try {
+      const early = tryRead(reader);
+      if (early !== undefined) {
+        if (ours !== undefined) stream.write(ours);
+        return Promise.resolve(early);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   return new Promise<NodeInfoExchangeResult>((resolve, reject) => {
-    const reader = new DelimitedReader(MAX_NODE_INFO_SIZE);
     let settled = false;
 
     const cleanup = (): void => {
@@ -107,26 +176,21 @@ export function receiveNodeInfo(stream: Duplex, options: NodeInfoExchangeOptions
         reader.push(chunk);
         body = reader.next();
       } catch (err) {
-        if (err instanceof MessageTooLargeError) {
-          fail(new NodeInfoTooLargeError(`peer's NodeInfo is too large: ${err.message} (CometBFT maxNodeInfoSize)`, { cause: err }));
-        } else {
-          fail(new HandshakeError(`peer sent a malformed NodeInfo length prefix: ${(err as Error).message}`, { cause: err }));
-        }
+        fail(prefixError(err));
         return;
       }
       if (body === undefined) return;
       // Pause before detaching: later chunks must wait for the MConnection, not be emitted to nobody.
       stream.pause();
-      let nodeInfo: NodeInfo;
+      let result: NodeInfoExchangeResult;
       try {
-        nodeInfo = decodeNodeInfo(body);
+        result = finish(reader, body);
       } catch (err) {
-        fail(err instanceof InvalidNodeInfoError ? new InvalidPeerNodeInfoError(err) : new HandshakeError(`cannot decode the peer's NodeInfo: ${(err as Error).message}`, { cause: err }));
+        fail(err as Error);
         return;
       }
-      const rest = concat(reader.takeBuffered());
       cleanup();
-      resolve({ nodeInfo, rest: rest.length === 0 ? new Uint8Array(0) : rest });
+      resolve(result);
     };
     const onEnd = (): void => fail(new HandshakeError('unexpected EOF: the remote closed the connection during the NodeInfo exchange'));
     const onClose = (): void => fail(new HandshakeError('unexpected EOF: the connection closed during the NodeInfo exchange'));

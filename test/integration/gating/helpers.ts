@@ -7,6 +7,8 @@ import type { RouterEvent } from '../../../framework/router/events.js';
 import type { ConnectionDeniedError } from '../../../framework/gating/errors.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { MConnTransport } from '../../../plugins/transports/mconn/mconn-transport.js';
+import { encodeEphemeralKeyMessage } from '../../../plugins/transports/mconn/secret-connection/handshake.js';
+import { generateEphemeralKeyPair } from '../../../plugins/transports/mconn/secret-connection/keys.js';
 
 /** A tmp2p node on loopback TCP with fast retries, echo every 50 ms, and `overrides` (nested TOML keys) on top. */
 export async function tcpNode(overrides: { gating?: Record<string, unknown>; p2p?: Record<string, unknown>; [section: string]: unknown } = {}): Promise<Node> {
@@ -51,7 +53,7 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
   }
 }
 
-/** A plain TCP client: counts the bytes the node sends it and notices when the node hangs up. */
+/** A plain TCP client that sends an ephemeral key and nothing more: counts the bytes the node sends it and notices when the node hangs up. */
 export class RawClient {
   received = 0;
   isClosed = false;
@@ -60,6 +62,9 @@ export class RawClient {
 
   constructor(port: number, localAddress?: string) {
     this.socket = connect({ host: '127.0.0.1', port, localAddress });
+    // Like every dialer (CometBFT's too) it sends its ephemeral key at once; a node that lets the
+    // handshake begin answers with its own key (and its AuthSigMessage), then waits for our signature.
+    this.socket.write(encodeEphemeralKeyMessage(generateEphemeralKeyPair().publicKey));
     this.socket.on('data', (chunk: Buffer) => (this.received += chunk.length));
     this.socket.on('error', () => {});
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));

@@ -33,7 +33,7 @@ describe('connection gating over loopback TCP', function () {
     });
     const events = deniedEvents(a);
 
-    // An allowed client gets the node's ephemeral key at once: the handshake has begun.
+    // An allowed client gets the node’s ephemeral key in answer to its own: the handshake has begun.
     const allowed = new RawClient(port(a));
     await waitFor(() => allowed.received >= EPHEMERAL_KEY_MESSAGE, 'the ephemeral key message on an allowed connection');
     allowed.destroy();

@@ -153,9 +153,45 @@ export function computeHandshakeSecrets(local: EphemeralKeyPair, remotePublicKey
   return { sendKey, recvKey, challenge: transcript.extractBytes(LABEL_MAC, CHALLENGE_LENGTH) };
 }
 
+/*
+ * An AuthSigMessage with a 32-byte ed25519 key and a 64-byte signature has one
+ * encoding, the one every honest peer sends: `0a 22 0a 20 <key> 12 40 <sig>`
+ * (102 bytes). It is written and recognised by hand; anything else goes
+ * through protobuf, with the same results as before.
+ */
+const AUTH_SIG_BODY_LENGTH = 4 + ED25519_PUBLIC_KEY_LENGTH + 2 + ED25519_SIGNATURE_LENGTH;
+const AUTH_SIG_KEY_AT = 4;
+const AUTH_SIG_SIG_AT = AUTH_SIG_KEY_AT + ED25519_PUBLIC_KEY_LENGTH + 2;
+
 /** Delimited `AuthSigMessage{pub_key{ed25519}, sig}`; 103 bytes for valid inputs. Lengths are not checked, so tests can build bad ones. */
 export function encodeAuthSigMessage(publicKey: Uint8Array, signature: Uint8Array): Uint8Array {
-  return encodeAuthSigBody({ pubKey: { ed25519: publicKey }, sig: signature });
+  if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || signature.length !== ED25519_SIGNATURE_LENGTH) {
+    return encodeAuthSigBody({ pubKey: { ed25519: publicKey }, sig: signature });
+  }
+  const out = new Uint8Array(1 + AUTH_SIG_BODY_LENGTH);
+  out[0] = AUTH_SIG_BODY_LENGTH; // uvarint of 102: one byte
+  out[1] = 0x0a; // pub_key, length-delimited
+  out[2] = 2 + ED25519_PUBLIC_KEY_LENGTH;
+  out[3] = 0x0a; // PublicKey.ed25519, length-delimited
+  out[4] = ED25519_PUBLIC_KEY_LENGTH;
+  out.set(publicKey, 1 + AUTH_SIG_KEY_AT);
+  out[1 + AUTH_SIG_SIG_AT - 2] = 0x12; // sig, length-delimited
+  out[1 + AUTH_SIG_SIG_AT - 1] = ED25519_SIGNATURE_LENGTH;
+  out.set(signature, 1 + AUTH_SIG_SIG_AT);
+  return out;
+}
+
+/** Whether `body` is the one encoding of an AuthSigMessage with an ed25519 key and a 64-byte signature. */
+function isCanonicalAuthSig(body: Uint8Array): boolean {
+  return (
+    body.length === AUTH_SIG_BODY_LENGTH &&
+    body[0] === 0x0a &&
+    body[1] === 2 + ED25519_PUBLIC_KEY_LENGTH &&
+    body[2] === 0x0a &&
+    body[3] === ED25519_PUBLIC_KEY_LENGTH &&
+    body[AUTH_SIG_SIG_AT - 2] === 0x12 &&
+    body[AUTH_SIG_SIG_AT - 1] === ED25519_SIGNATURE_LENGTH
+  );
 }
 
 /** Delimited AuthSigMessage from arbitrary fields (e.g. a secp256k1 key), for tests of the verifier. */
@@ -169,6 +205,13 @@ export function encodeAuthSigBody(message: tendermint.p2p.AuthSigMessage.$Proper
  * @throws AuthSignatureError
  */
 export function verifyAuthSigMessage(body: Uint8Array, challenge: Uint8Array): Uint8Array {
+  if (isCanonicalAuthSig(body)) {
+    const ed = body.subarray(AUTH_SIG_KEY_AT, AUTH_SIG_KEY_AT + ED25519_PUBLIC_KEY_LENGTH);
+    if (!verifyEd25519(ed, challenge, body.subarray(AUTH_SIG_SIG_AT))) {
+      throw new AuthSignatureError(`challenge verification failed: the remote's signature does not verify under its key ${Buffer.from(ed).toString('hex')}`);
+    }
+    return new Uint8Array(ed);
+  }
   let message: tendermint.p2p.AuthSigMessage;
   try {
     message = tendermint.p2p.AuthSigMessage.decode(body);

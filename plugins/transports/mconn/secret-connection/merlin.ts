@@ -15,9 +15,7 @@ function le32(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) {
     throw new InvalidArgumentError(`Merlin message and output lengths must fit in 32 bits, got ${n}`);
   }
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n, true);
-  return out;
+  return Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
 }
 
 export class Transcript {

@@ -54,6 +54,22 @@ export interface SecretConnectionOptions {
    * any peer may see (the NodeInfo). Default: nothing.
    */
   readonly sendWithAuthSig?: Uint8Array;
+  /**
+   * Keep the decrypted bytes that arrived behind the remote's AuthSigMessage
+   * for takeInitialData() instead of making them the stream's first data, so
+   * a caller that parses them itself (the NodeInfo) skips a turn through the
+   * stream. Default false.
+   */
+  readonly keepInitialData?: boolean;
+  /**
+   * Send our ephemeral key only once the remote's has arrived, in the same
+   * socket write as our AuthSigMessage (and `sendWithAuthSig`): one write
+   * per side less, and the remote gets all of it in one read. The bytes are
+   * the same. Only the accepting side may defer: a dialer (CometBFT's or
+   * ours) sends its key at once, whereas two deferring peers would wait for
+   * each other until the deadline. Default false.
+   */
+  readonly deferEphemeralKey?: boolean;
 }
 
 interface SecretConnectionState {
@@ -63,6 +79,8 @@ interface SecretConnectionState {
   readonly remotePublicKey: Uint8Array;
   /** Decrypted bytes that arrived behind the remote's AuthSigMessage. */
   readonly initialData: readonly Uint8Array[];
+  /** Hold initialData for takeInitialData() rather than pushing it. */
+  readonly keepInitialData: boolean;
 }
 
 /**
@@ -88,6 +106,7 @@ export class SecretConnection extends Duplex {
   readonly #frames: SealedFrameReader;
   #socketPaused = false;
   #eof = false;
+  #initialData: readonly Uint8Array[];
 
   /** @internal use makeSecretConnection() */
   constructor(state: SecretConnectionState) {
@@ -97,13 +116,28 @@ export class SecretConnection extends Duplex {
     this.#sealer = state.sealer;
     this.#frames = state.frames;
     this.remotePublicKey = state.remotePublicKey;
-    for (const chunk of state.initialData) this.push(chunk);
+    if (state.keepInitialData) this.#initialData = state.initialData;
+    else {
+      this.#initialData = [];
+      for (const chunk of state.initialData) this.push(chunk);
+    }
     this.#socket.on('data', this.#onData);
     this.#socket.on('end', this.#onEnd);
     this.#socket.on('error', this.#onError);
     this.#socket.on('close', this.#onClose);
     if (this.#socket.readableEnded) this.#onEnd();
     else this.#socket.resume();
+  }
+
+  /**
+   * With `keepInitialData`: the decrypted bytes that came behind the
+   * remote's AuthSigMessage, once (later calls return nothing). They precede
+   * everything the stream delivers.
+   */
+  takeInitialData(): readonly Uint8Array[] {
+    const data = this.#initialData;
+    this.#initialData = [];
+    return data;
   }
 
   readonly #onData = (chunk: Uint8Array): void => {
@@ -244,10 +278,11 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (extra !== undefined && !(extra instanceof Uint8Array)) {
     return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
   }
-  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra);
+  const flags = { keepInitialData: options.keepInitialData === true, deferEphemeralKey: options.deferEphemeralKey === true };
+  if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra, flags);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
-    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra),
+    (aead) => handshake(socket, localKey, timeoutMs, signal, aead, extra, flags),
     (error: unknown) => {
       socket.destroy();
       throw error;
@@ -262,6 +297,7 @@ function handshake(
   signal: AbortSignal | undefined,
   aead: FrameAeadBackend,
   sendWithAuthSig: Uint8Array | undefined,
+  { keepInitialData, deferEphemeralKey }: { readonly keepInitialData: boolean; readonly deferEphemeralKey: boolean },
 ): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
@@ -301,6 +337,7 @@ function handshake(
 
     const onEphemeralKey = (body: Uint8Array): void => {
       const remoteEphemeral = decodeEphemeralKey(body);
+      const ourKeyMessage = deferEphemeralKey ? encodeEphemeralKeyMessage(ephemeral.publicKey) : undefined;
       const secrets = computeHandshakeSecrets(ephemeral, remoteEphemeral);
       wipeEphemeralKeyPair(ephemeral);
       const sealer = new FrameSealer(secrets.sendKey, { aead });
@@ -309,12 +346,14 @@ function handshake(
       keys = { sealer, frames, challenge: secrets.challenge };
       const signature = localKey.sign(secrets.challenge);
       const authSig = encodeAuthSigMessage(localKey.publicKey, signature);
+      const keyLength = ourKeyMessage === undefined ? 0 : ourKeyMessage.length;
       const authSigLength = FrameSealer.sealedLength(authSig.length);
       const extraLength = sendWithAuthSig === undefined ? 0 : FrameSealer.sealedLength(sendWithAuthSig.length);
-      const out = Buffer.allocUnsafe(authSigLength + extraLength);
-      sealer.sealInto([authSig], out);
+      const out = Buffer.allocUnsafe(keyLength + authSigLength + extraLength);
+      if (ourKeyMessage !== undefined) out.set(ourKeyMessage, 0);
+      sealer.sealInto([authSig], out.subarray(keyLength));
       // Sealed separately (the AuthSigMessage alone in its frame, as CometBFT sends it), written together.
-      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(authSigLength));
+      if (extraLength > 0) sealer.sealInto([sendWithAuthSig!], out.subarray(keyLength + authSigLength));
       socket.write(out);
     };
 
@@ -328,7 +367,7 @@ function handshake(
       const remotePublicKey = verifyAuthSigMessage(body, k.challenge);
       const after = authReader.takeBuffered();
       cleanup();
-      resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after }));
+      resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after, keepInitialData }));
     };
 
     const onData = (chunk: Uint8Array): void => {
@@ -364,7 +403,7 @@ function handshake(
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
-    socket.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
+    if (!deferEphemeralKey) socket.write(encodeEphemeralKeyMessage(ephemeral.publicKey));
     socket.resume();
   });
 }

@@ -64,14 +64,14 @@ export class Strobe128 {
     return new Strobe128(this);
   }
 
-  /** Meta associated data (framing, labels). */
+  /** Meta associated data (framing, labels). Only read (no C flag), so not copied. */
   metaAD(data: Uint8Array | string, more: boolean): void {
-    this.operate(FLAG_M | FLAG_A, new Uint8Array(asBytes(data)), more);
+    this.operate(FLAG_M | FLAG_A, asBytes(data), more);
   }
 
-  /** Associated data. */
+  /** Associated data. Only read (no C flag), so not copied. */
   ad(data: Uint8Array | string, more: boolean): void {
-    this.operate(FLAG_A, new Uint8Array(asBytes(data)), more);
+    this.operate(FLAG_A, asBytes(data), more);
   }
 
   /** Keys the state (overwrites rate bytes with the key). */
@@ -89,7 +89,7 @@ export class Strobe128 {
     return out;
   }
 
-  /** `data` is modified in place for C-flag operations; callers pass a private buffer. */
+  /** `data` is modified in place for C-flag operations (key, prf); those callers pass a private buffer. */
   private operate(flags: number, data: Uint8Array, more: boolean): void {
     if (more) {
       if (flags !== this.curFlags) {
@@ -105,8 +105,14 @@ export class Strobe128 {
   private beginOp(flags: number): void {
     const oldBegin = this.posBegin;
     this.posBegin = this.pos + 1;
+    // Absorbs the two header bytes as duplex() would, without an array for them.
+    const st = this.state;
+    st[this.pos] ^= oldBegin;
+    if (++this.pos === RATE) this.runF();
+    st[this.pos] ^= flags;
+    if (++this.pos === RATE) this.runF();
     // Cipher operations must start on a fresh block so their output does not depend on the header.
-    this.duplex(Uint8Array.of(oldBegin, flags), false, (flags & FLAG_C) !== 0);
+    if ((flags & FLAG_C) !== 0 && this.pos !== 0) this.runF();
   }
 
   private duplex(data: Uint8Array, cBefore: boolean, forceF: boolean): void {

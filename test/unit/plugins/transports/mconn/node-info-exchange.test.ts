@@ -4,7 +4,9 @@ import { NodeKey } from '../../../../../framework/identity/node-key.js';
 import { decodeNodeInfo, encodeNodeInfo } from '../../../../../framework/identity/node-info.js';
 import { InvalidNodeInfoError } from '../../../../../framework/identity/errors.js';
 import { HandshakeError, HandshakeTimeoutError } from '../../../../../framework/transport/errors.js';
-import { exchangeNodeInfo } from '../../../../../plugins/transports/mconn/node-info-exchange.js';
+import { exchangeNodeInfo, nodeInfoFromInitial, receiveNodeInfo } from '../../../../../plugins/transports/mconn/node-info-exchange.js';
+import { NodeInfoTooLargeError } from '../../../../../plugins/transports/mconn/errors.js';
+import { InvalidPeerNodeInfoError } from '../../../../../framework/identity/errors.js';
 import { DelimitedReader, encodeDelimited } from '../../../../../framework/transport/length-prefix.js';
 import { FrameDecryptionError } from '../../../../../plugins/transports/mconn/secret-connection/errors.js';
 import { nodeInfoFor, rejection } from './helpers.js';
@@ -68,6 +70,39 @@ describe('mconn: NodeInfo exchange', () => {
     b.stream.destroy(new Error('ECONNRESET'));
     const err = await rejection(second);
     assert.ok(err instanceof HandshakeError && /ECONNRESET/.test(err.message), String(err));
+  });
+
+  it('reads a NodeInfo already taken off the stream (initial bytes) without touching the stream', () => {
+    const theirs = nodeInfoFor(NodeKey.generate(), { moniker: 'early' });
+    const framed = encodeDelimited(encodeNodeInfo(theirs));
+    const whole = nodeInfoFromInitial([framed.subarray(0, 7), Buffer.concat([framed.subarray(7), Buffer.of(0x02, 0x0a)])]);
+    assert.deepEqual(whole?.nodeInfo, theirs);
+    assert.deepEqual([...whole!.rest], [0x02, 0x0a]);
+    assert.equal(nodeInfoFromInitial([]), undefined);
+    assert.equal(nodeInfoFromInitial([framed.subarray(0, framed.length - 1)]), undefined, 'incomplete: the stream must be read');
+    // The same bound and typed errors as the streamed exchange.
+    assert.throws(() => nodeInfoFromInitial([Buffer.of(0x81, 0x51)]), NodeInfoTooLargeError); // declares 10,369 bytes
+    assert.throws(() => nodeInfoFromInitial([Buffer.alloc(11, 0xff)]), (e: unknown) => e instanceof HandshakeError && /length prefix/.test((e as Error).message));
+    assert.throws(() => nodeInfoFromInitial([Buffer.of(0x02, 0xff, 0xff)]), InvalidPeerNodeInfoError);
+  });
+
+  it('continues a NodeInfo begun in the initial bytes from the stream, within its deadline', async () => {
+    const theirs = nodeInfoFor(NodeKey.generate());
+    const framed = encodeDelimited(encodeNodeInfo(theirs));
+    const { stream, written } = fakeStream();
+    const exchange = receiveNodeInfo(stream, { timeoutMs: 1000, initial: [framed.subarray(0, 20)] });
+    stream.push(Buffer.concat([framed.subarray(20), Buffer.of(0xcc)]));
+    const { nodeInfo, rest } = await exchange;
+    assert.deepEqual(nodeInfo, theirs);
+    assert.deepEqual([...rest], [0xcc]);
+    assert.equal(written.length, 0);
+    // Complete initial bytes resolve at once.
+    const again = fakeStream();
+    assert.deepEqual((await receiveNodeInfo(again.stream, { timeoutMs: 1000, initial: [framed] })).nodeInfo, theirs);
+    // Incomplete ones still time out.
+    const slow = fakeStream();
+    const late = await rejection(receiveNodeInfo(slow.stream, { timeoutMs: 20, initial: [framed.subarray(0, 5)] }));
+    assert.ok(late instanceof HandshakeTimeoutError && /\(5 bytes/.test(late.message), String(late));
   });
 
   it('fails on a closed stream, a malformed length prefix, and its deadline', async () => {

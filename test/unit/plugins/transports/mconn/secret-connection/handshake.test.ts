@@ -106,6 +106,22 @@ describe('secret-connection: handshake messages', () => {
       assert.equal(hex(msg), '660a220a20' + hex(key.publicKey) + '1240' + hex(sig));
     });
 
+    it('writes the same bytes as the protobuf encoder', () => {
+      const sig = key.sign(challenge);
+      assert.equal(hex(encodeAuthSigMessage(key.publicKey, sig)), hex(encodeAuthSigBody({ pubKey: { ed25519: key.publicKey }, sig })));
+    });
+
+    it('verifies other encodings of the same message as protobuf reads them (fields reversed, repeated, unknown)', () => {
+      const sig = key.sign(challenge);
+      const pub = Uint8Array.of(0x0a, 0x22, 0x0a, 0x20, ...key.publicKey);
+      const sigField = Uint8Array.of(0x12, 0x40, ...sig);
+      assert.deepEqual(verifyAuthSigMessage(Uint8Array.of(...sigField, ...pub), challenge), key.publicKey);
+      assert.deepEqual(verifyAuthSigMessage(Uint8Array.of(...pub, ...sigField, 0x18, 0x01), challenge), key.publicKey);
+      // The last of a repeated field wins, as in protobuf: a bad first signature is overridden.
+      assert.deepEqual(verifyAuthSigMessage(Uint8Array.of(0x12, 0x40, ...new Uint8Array(64), ...pub, ...sigField), challenge), key.publicKey);
+      assert.throws(() => verifyAuthSigMessage(Uint8Array.of(...pub, ...sigField, 0x12, 0x40, ...new Uint8Array(64)), challenge), AuthSignatureError);
+    });
+
     it('verifies a good signature and returns the key', () => {
       const got = verifyAuthSigMessage(body(encodeAuthSigMessage(key.publicKey, key.sign(challenge))), challenge);
       assert.deepEqual(got, key.publicKey);

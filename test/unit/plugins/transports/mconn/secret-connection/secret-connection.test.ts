@@ -117,6 +117,47 @@ describe('secret-connection: SecretConnection over loopback TCP', function () {
     c.destroy();
   });
 
+  it('with deferEphemeralKey, writes nothing until the remote key arrives, then its key, AuthSig and sendWithAuthSig in one write', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const local = NodeKey.generate();
+    const remote = NodeKey.generate();
+    const writes: number[] = [];
+    const write = client.write.bind(client) as (chunk: Uint8Array) => boolean;
+    client.write = ((chunk: Uint8Array) => {
+      writes.push(chunk.length);
+      return write(chunk);
+    }) as typeof client.write;
+    const extra = Buffer.from('node info goes here');
+    const conn = makeSecretConnection(client, local, { deferEphemeralKey: true, sendWithAuthSig: extra });
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(writes, [], 'nothing is written before the remote key arrived');
+    const hs = await rawKeyExchange(server);
+    const auth = await readRawFrame(hs);
+    assert.equal(auth.readUInt32LE(0), 103);
+    assert.deepEqual(verifyAuthSigMessage(auth.subarray(5, 4 + 103), hs.secrets.challenge), local.publicKey);
+    const next = await readRawFrame(hs);
+    assert.deepEqual(next.subarray(4, 4 + next.readUInt32LE(0)), extra);
+    assert.deepEqual(writes, [35 + 2 * SEALED_FRAME_SIZE], 'key, AuthSig frame and the extra frame in one write');
+    hs.peer.write(hs.sealer.seal(encodeAuthSigMessage(remote.publicKey, remote.sign(hs.secrets.challenge))));
+    assert.deepEqual((await conn).remotePublicKey, remote.publicKey);
+    (await conn).destroy();
+  });
+
+  it('a deferring side and one that sends its key at once authenticate each other', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const ka = NodeKey.generate();
+    const kb = NodeKey.generate();
+    const [a, b] = await Promise.all([makeSecretConnection(client, ka), makeSecretConnection(server, kb, { deferEphemeralKey: true })]);
+    assert.deepEqual(a.remotePublicKey, kb.publicKey);
+    assert.deepEqual(b.remotePublicKey, ka.publicKey);
+    a.write(Buffer.from('ping'));
+    assert.equal((await readBytes(b, 4)).toString(), 'ping');
+    a.destroy();
+    b.destroy();
+  });
+
   it('writes no frame for an empty write and coalesces corked writes into the fewest frames', async () => {
     const { client, server, close } = await socketPair();
     cleanup = close;
