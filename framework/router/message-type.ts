@@ -2,7 +2,10 @@ import { InvalidArgumentError, P2PError } from '../errors/base.js';
 
 /**
  * What the router needs of a channel's Protobuf type. protobufjs static
- * classes (`proto/gen`) satisfy it as they are.
+ * classes (`proto/gen`) satisfy it as they are. When `encode` returns a
+ * protobufjs writer, the router passes its own reused writer as a second
+ * argument afterwards (see MessageEncoder); a type that ignores it and
+ * returns another object is encoded with that object's `finish()`.
  */
 export interface MessageType<M> {
   encode(message: M): { finish(): Uint8Array };
