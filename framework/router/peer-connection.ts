@@ -110,9 +110,7 @@ export class PeerConnection {
     const signal = this.abort.signal;
     try {
       for (;;) {
-        // No signal here: close() closes the queue, which ends this wait (QueueClosedError) just as the
-        // abort would, and an abort listener per wait cost 0.85 µs — most of a wait's price.
-        const item = queue.tryDequeue() ?? (await queue.dequeue());
+        const item = queue.tryDequeue() ?? (await queue.dequeue(signal));
         while (!connection.trySend(item.channelId, item.bytes)) {
           if (connection.isClosed) throw new ConnectionClosedError();
           await connection.writable(signal);
@@ -129,9 +127,7 @@ export class PeerConnection {
     const signal = this.abort.signal;
     try {
       for (;;) {
-        // No signal (see sendLoop): close() closes the connection, which rejects this wait; the catch
-        // below tells that apart from a close by the remote by the aborted signal.
-        const msg = connection.tryReceive() ?? (await connection.receive());
+        const msg = connection.tryReceive() ?? (await connection.receive(signal));
         // Closed by this side (fault, eviction, stop): what it still buffered is not handled.
         if (signal.aborted) {
           this.discardBuffered();
@@ -171,8 +167,6 @@ export class PeerConnection {
         else if (outcome === 'closed') this.drops.count('channel-closed');
       }
     } catch (error) {
-      // This side closed the peer while the loop waited: as an aborted wait, not the peer's doing.
-      if (signal.aborted) return;
       if (isErrorNamed(error, 'QueueClosedError')) {
         // The channel closed (node stopping); the peer goes with it.
         this.noteEnd(new ConnectionClosedError('channel closed', { cause: error }));
