@@ -25,7 +25,7 @@ class SodiumNativeFrameKey implements FrameKey {
   sealFrames(buffer: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
     checkRegion(buffer, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
     const { calls, nonce, nonceView, key } = this;
-    if (offset === 0) {
+    if (offset === 0 && buffer.length >= CACHED_VIEWS_MIN_BYTES) {
       // The sealed-write buffers are recycled: their frame and tag views are made once, not twice per frame.
       const views = frameViewsOf(buffer, count);
       const { frames, tags } = views;
@@ -70,6 +70,13 @@ interface FrameViews {
   readonly frames: Uint8Array[];
   readonly tags: Uint8Array[];
 }
+
+/**
+ * Buffers at least this large get their views cached: the recycled sealed-write buffers (136 KiB).
+ * A small one-off buffer (a handshake message, a lone ping or pong) is sealed once, so caching its
+ * views would only add work.
+ */
+const CACHED_VIEWS_MIN_BYTES = 16 * SEALED_FRAME_SIZE;
 
 /** Per buffer, weakly: a recycled buffer keeps its views for as long as it lives, a one-off buffer drops them with itself. */
 const frameViewCache = new WeakMap<Uint8Array, FrameViews>();

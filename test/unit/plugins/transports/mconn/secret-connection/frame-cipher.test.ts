@@ -116,11 +116,12 @@ for (const backend of backends) describe(`secret-connection: frames (${backend.n
 
   it('seals batch after batch into one reused buffer (and into a view at an offset), each as node:crypto would', () => {
     const s = sealer(KEY);
-    const backing = Buffer.alloc(8 * SEALED_FRAME_SIZE + 100);
-    // A recycled write buffer, and a view of another buffer starting mid-way (its frames are not at the ArrayBuffer's start).
-    const targets = [backing.subarray(0, 6 * SEALED_FRAME_SIZE), backing.subarray(100)];
+    const backing = Buffer.alloc(20 * SEALED_FRAME_SIZE + 100);
+    // Large enough to have its frame views cached (as a recycled write buffer), and a view starting mid-way
+    // (its frames are not at the ArrayBuffer's start); a small buffer takes the uncached path.
+    const targets = [backing.subarray(0, 17 * SEALED_FRAME_SIZE), backing.subarray(100), Buffer.alloc(7 * SEALED_FRAME_SIZE)];
     let counter = 0n;
-    for (const size of [3000, 1, 6000, 1024, 4100]) {
+    for (const size of [3000, 1, 6000, 1024, 4100, 7168]) {
       for (const out of targets) {
         const data = randomBytes(size);
         const written = s.sealInto([data], out);
