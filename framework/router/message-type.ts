@@ -62,7 +62,11 @@ export function oneofWrapper<Outer extends object, F extends Record<string, Mess
           `cannot wrap ${(inner as object).constructor?.name ?? typeof inner}: not one of ${[...fieldByClass.values()].join(', ')}`,
         );
       }
-      return outer.create({ [field]: inner });
+      // Set on an empty message rather than create({ [field]: inner }): the same own property, without a
+      // temporary object whose keys create() would walk (once per message sent on the channel).
+      const message = outer.create();
+      (message as Record<string, unknown>)[field] = inner;
+      return message;
     },
     unwrap(message: Outer): Inner {
       const field = (message as Record<string, unknown>)[oneofName];
