@@ -466,10 +466,12 @@ export class MConnection {
     if (this.processing) return;
     this.processing = true;
     try {
+      const reader = this.reader;
       while (!this.isClosedFlag && !this.readGate.pausedByOwner) {
-        const frame = this.reader.next();
-        if (frame === undefined) break;
-        this.handlePacket(frame);
+        // By offsets into the chunk (or the reader's scratch): no view per packet.
+        const buf = reader.nextRange();
+        if (buf === undefined) break;
+        this.handlePacket(buf, reader.rangeStart, reader.rangeEnd);
       }
     } catch (err) {
       this.close(toError(err));
@@ -491,8 +493,9 @@ export class MConnection {
     this.processFrames();
   }
 
-  private handlePacket(frame: Uint8Array): void {
-    const packet = decodePacket(frame, 0, frame.length, this.decoded);
+  /** Handles the packet body at buf[start:end] (valid until the next read from the reader). */
+  private handlePacket(buf: Uint8Array, start: number, end: number): void {
+    const packet = decodePacket(buf, start, end, this.decoded);
     this.packetsReceived++;
     if (packet.kind === 'ping') {
       this.pingsReceived++;
@@ -513,7 +516,8 @@ export class MConnection {
     const channel = id >= 0 && id <= 0xff ? this.channelById[id] : undefined;
     if (channel === undefined) throw new UnknownChannelError(id);
     channel.receivedPackets++;
-    channel.receivedBytes += uvarintLength(frame.length) + frame.length;
+    const length = end - start;
+    channel.receivedBytes += uvarintLength(length) + length;
     const message = channel.receive(packet.data, packet.eof);
     if (message === undefined) return;
     channel.receivedMessages++;
