@@ -5,6 +5,7 @@ import type { Queue, QueueFactory } from '../queue/queue.js';
 import type { ChannelDefinition } from './channel-definition.js';
 import type { InboundEnvelope, OutboundEnvelope, PeerError } from './envelope.js';
 import { MessageDecodeError } from './message-type.js';
+import { messageEncoder } from './message-encoder.js';
 import { DropCounter } from './drop-counter.js';
 import { BoundedConsumer, type ConsumeOptions, type ConsumerStats } from '../streams/bounded-consumer.js';
 
@@ -144,7 +145,7 @@ export class ChannelRuntime<Outer, Inner> implements ChannelHandle<Inner> {
   encode(message: Inner): Uint8Array {
     const def = this.definition;
     const outer = def.wrapper ? def.wrapper.wrap(message) : (message as unknown as Outer);
-    return def.messageType.encode(outer).finish();
+    return messageEncoder.encode(def.messageType, outer);
   }
 
   /** Decodes and unwraps bytes from a peer; throws MessageDecodeError or UnwrapError. */

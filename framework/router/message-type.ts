@@ -2,7 +2,10 @@ import { InvalidArgumentError, P2PError } from '../errors/base.js';
 
 /**
  * What the router needs of a channel's Protobuf type. protobufjs static
- * classes (`proto/gen`) satisfy it as they are.
+ * classes (`proto/gen`) satisfy it as they are. When `encode` returns a
+ * protobufjs writer, the router passes its own reused writer as a second
+ * argument afterwards (see MessageEncoder); a type that ignores it and
+ * returns another object is encoded with that object's `finish()`.
  */
 export interface MessageType<M> {
   encode(message: M): { finish(): Uint8Array };
@@ -59,7 +62,11 @@ export function oneofWrapper<Outer extends object, F extends Record<string, Mess
           `cannot wrap ${(inner as object).constructor?.name ?? typeof inner}: not one of ${[...fieldByClass.values()].join(', ')}`,
         );
       }
-      return outer.create({ [field]: inner });
+      // Set on an empty message rather than create({ [field]: inner }): the same own property, without a
+      // temporary object whose keys create() would walk (once per message sent on the channel).
+      const message = outer.create();
+      (message as Record<string, unknown>)[field] = inner;
+      return message;
     },
     unwrap(message: Outer): Inner {
       const field = (message as Record<string, unknown>)[oneofName];

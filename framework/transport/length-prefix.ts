@@ -131,8 +131,27 @@ export class DelimitedReader {
     this.unread += chunk.length;
   }
 
+  /** Where nextRange()'s message lies in the array it returned: [rangeStart, rangeEnd). */
+  rangeStart = 0;
+  rangeEnd = 0;
+
   /** The next complete message body, or undefined until more bytes arrive. */
   next(): Uint8Array | undefined {
+    const buf = this.nextRange();
+    if (buf === undefined) return undefined;
+    const start = this.rangeStart;
+    const end = this.rangeEnd;
+    return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+  }
+
+  /**
+   * next() without a view: returns the array holding the next message body
+   * (a pushed chunk, or the copy of a body that spans chunks) and sets
+   * rangeStart/rangeEnd to where the body lies in it; undefined until more
+   * bytes arrive. For a parser that reads by offsets (MConnection's packets,
+   * one view less per packet). The same validity rules as next() apply.
+   */
+  nextRange(): Uint8Array | undefined {
     if (this.unread === 0) return undefined;
     const chunks = this.chunks as Uint8Array[];
     let ci = this.first;
@@ -162,6 +181,8 @@ export class DelimitedReader {
     this.unread -= prefix + length;
     if (length === 0) {
       this.advanceTo(ci, p);
+      this.rangeStart = 0;
+      this.rangeEnd = 0;
       return EMPTY;
     }
     if (p >= chunks[ci]!.length) {
@@ -171,7 +192,9 @@ export class DelimitedReader {
     const chunk = chunks[ci]!;
     if (chunk.length - p >= length) {
       this.advanceTo(ci, p + length);
-      return chunk.subarray(p, p + length);
+      this.rangeStart = p;
+      this.rangeEnd = p + length;
+      return chunk;
     }
     const out = this.reuseBuffer ? (this.scratch ??= new Uint8Array(this.limit)) : new Uint8Array(length);
     let filled = 0;
@@ -187,7 +210,9 @@ export class DelimitedReader {
       }
     }
     this.advanceTo(ci, p);
-    return this.reuseBuffer ? out.subarray(0, length) : out;
+    this.rangeStart = 0;
+    this.rangeEnd = length;
+    return out;
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   type DecodedPacket,
 } from './packet-codec.js';
 import { ReadGate } from './read-gate.js';
+import { currentTurn } from './event-loop-turn.js';
 import { SendScheduler } from './scheduler.js';
 import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
 
@@ -95,8 +96,9 @@ export class MConnection {
 
   private pumpScheduled = false;
   private pumpImmediate: NodeJS.Immediate | undefined;
-  /** One pump per event-loop turn may run as a microtask (see schedulePump); reset by this immediate. */
-  private microtaskPumpUsed: NodeJS.Immediate | undefined;
+  /** The event-loop turn (currentTurn) whose one microtask pump has run (see schedulePump). */
+  private microtaskPumpTurn = -1;
+  private readonly pumpTask = (): void => this.pump();
   private processImmediate: NodeJS.Immediate | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private sendRateTimer: NodeJS.Timeout | undefined;
@@ -275,7 +277,6 @@ export class MConnection {
     clearTimeout(this.flushTimer);
     clearTimeout(this.sendRateTimer);
     if (this.pumpImmediate !== undefined) clearImmediate(this.pumpImmediate);
-    if (this.microtaskPumpUsed !== undefined) clearImmediate(this.microtaskPumpUsed);
     if (this.processImmediate !== undefined) clearImmediate(this.processImmediate);
     this.stream.off('data', this.onData);
     for (const channel of this.channelList) channel.clear();
@@ -318,11 +319,13 @@ export class MConnection {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
       this.pumpScheduled = true;
-      if (this.microtaskPumpUsed === undefined && this.stream.writableLength === 0) {
-        this.microtaskPumpUsed = setImmediate(() => (this.microtaskPumpUsed = undefined));
-        queueMicrotask(() => this.pump());
+      // The turn marker is shared by the thread's connections: an immediate per connection per pump cost more than the pump's bookkeeping.
+      const turn = currentTurn();
+      if (this.microtaskPumpTurn !== turn && this.stream.writableLength === 0) {
+        this.microtaskPumpTurn = turn;
+        queueMicrotask(this.pumpTask);
       } else {
-        this.pumpImmediate = setImmediate(() => this.pump());
+        this.pumpImmediate = setImmediate(this.pumpTask);
       }
     } else if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.pump(), throttle).unref();
@@ -463,10 +466,12 @@ export class MConnection {
     if (this.processing) return;
     this.processing = true;
     try {
+      const reader = this.reader;
       while (!this.isClosedFlag && !this.readGate.pausedByOwner) {
-        const frame = this.reader.next();
-        if (frame === undefined) break;
-        this.handlePacket(frame);
+        // By offsets into the chunk (or the reader's scratch): no view per packet.
+        const buf = reader.nextRange();
+        if (buf === undefined) break;
+        this.handlePacket(buf, reader.rangeStart, reader.rangeEnd);
       }
     } catch (err) {
       this.close(toError(err));
@@ -488,8 +493,9 @@ export class MConnection {
     this.processFrames();
   }
 
-  private handlePacket(frame: Uint8Array): void {
-    const packet = decodePacket(frame, 0, frame.length, this.decoded);
+  /** Handles the packet body at buf[start:end] (valid until the next read from the reader). */
+  private handlePacket(buf: Uint8Array, start: number, end: number): void {
+    const packet = decodePacket(buf, start, end, this.decoded);
     this.packetsReceived++;
     if (packet.kind === 'ping') {
       this.pingsReceived++;
@@ -510,7 +516,8 @@ export class MConnection {
     const channel = id >= 0 && id <= 0xff ? this.channelById[id] : undefined;
     if (channel === undefined) throw new UnknownChannelError(id);
     channel.receivedPackets++;
-    channel.receivedBytes += uvarintLength(frame.length) + frame.length;
+    const length = end - start;
+    channel.receivedBytes += uvarintLength(length) + length;
     const message = channel.receive(packet.data, packet.eof);
     if (message === undefined) return;
     channel.receivedMessages++;

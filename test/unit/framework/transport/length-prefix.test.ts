@@ -181,6 +181,31 @@ describe('length-prefixed (uvarint-delimited) messages', () => {
     });
   }
 
+  for (const reuseBuffer of [false, true]) {
+    it(`nextRange() gives the bodies next() gives, by offsets into a chunk or the copy${reuseBuffer ? ', reusing its buffer' : ''} (property)`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (msgs, rawCuts) => {
+          const stream = Buffer.concat(msgs.map(encodeDelimited));
+          const cuts = [...new Set(rawCuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const parts = split(stream, cuts);
+          const reader = new DelimitedReader(400, { reuseBuffer });
+          const got: string[] = [];
+          for (const part of parts) {
+            reader.push(part);
+            for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
+              assert.ok(reader.rangeStart >= 0 && reader.rangeStart <= reader.rangeEnd && reader.rangeEnd <= buf.length);
+              // A body inside one chunk is read where it lies in that chunk.
+              if (reader.rangeEnd > reader.rangeStart && !reuseBuffer && buf.length !== reader.rangeEnd - reader.rangeStart) assert.ok(parts.some((p) => p === buf));
+              got.push(hex(buf.subarray(reader.rangeStart, reader.rangeEnd)));
+            }
+          }
+          assert.deepEqual(got, msgs.map(hex));
+          assert.equal(reader.bufferedBytes, 0);
+        }),
+      );
+    });
+  }
+
   it('handles many tiny chunks (compaction path)', () => {
     const body = new Uint8Array(5000).map((_, i) => i & 0xff);
     const stream = Buffer.concat([encodeDelimited(body), encodeDelimited(Uint8Array.of(1))]);

@@ -25,6 +25,17 @@ class SodiumNativeFrameKey implements FrameKey {
   sealFrames(buffer: Uint8Array, offset: number, count: number, lo: number, hi: number): void {
     checkRegion(buffer, offset, count, SEALED_FRAME_SIZE, SEALED_FRAME_SIZE);
     const { calls, nonce, nonceView, key } = this;
+    if (offset === 0 && buffer.length >= CACHED_VIEWS_MIN_BYTES) {
+      // The sealed-write buffers are recycled: their frame and tag views are made once, not twice per frame.
+      const views = frameViewsOf(buffer, count);
+      const { frames, tags } = views;
+      for (let i = 0; i < count; i++) {
+        writeFrameNonce(nonceView, 0, lo, hi, i);
+        const frame = frames[i]!;
+        if (calls.seal(frame, tags[i]!, frame, nonce, key) !== 0) throw new Error('libsodium failed to seal a frame');
+      }
+      return;
+    }
     const buf = plainView(buffer);
     for (let i = 0; i < count; i++) {
       writeFrameNonce(nonceView, 0, lo, hi, i);
@@ -52,6 +63,42 @@ class SodiumNativeFrameKey implements FrameKey {
     }
     return count;
   }
+}
+
+/** Views of a buffer's first frames (plaintext+ciphertext region, and tag), grown as batches need more. */
+interface FrameViews {
+  readonly frames: Uint8Array[];
+  readonly tags: Uint8Array[];
+}
+
+/**
+ * Buffers at least this large get their views cached: the recycled sealed-write buffers (136 KiB).
+ * A small one-off buffer (a handshake message, a lone ping or pong) is sealed once, so caching its
+ * views would only add work.
+ */
+const CACHED_VIEWS_MIN_BYTES = 16 * SEALED_FRAME_SIZE;
+
+/** Per buffer, weakly: a recycled buffer keeps its views for as long as it lives, a one-off buffer drops them with itself. */
+const frameViewCache = new WeakMap<Uint8Array, FrameViews>();
+
+/**
+ * The views of `buffer`'s first `count` frames (checkRegion has checked they fit). The views are
+ * over the buffer's fixed bytes (a Uint8Array's buffer, offset and length never change), so they
+ * stay right for every later batch sealed into it.
+ */
+function frameViewsOf(buffer: Uint8Array, count: number): FrameViews {
+  let views = frameViewCache.get(buffer);
+  if (views === undefined) {
+    views = { frames: [], tags: [] };
+    frameViewCache.set(buffer, views);
+  }
+  const { frames, tags } = views;
+  for (let i = frames.length; i < count; i++) {
+    const at = buffer.byteOffset + i * SEALED_FRAME_SIZE;
+    frames.push(new Uint8Array(buffer.buffer, at, TOTAL_FRAME_SIZE));
+    tags.push(new Uint8Array(buffer.buffer, at + TOTAL_FRAME_SIZE, AEAD_TAG_SIZE));
+  }
+  return views;
 }
 
 /** A plain Uint8Array over the same bytes: its subarray() is cheaper than a Buffer's, and a frame takes two or three. */

@@ -114,6 +114,31 @@ for (const backend of backends) describe(`secret-connection: frames (${backend.n
     assert.deepEqual(Buffer.concat([payloadOf(p0), payloadOf(p1)]), Buffer.concat([a, b, c]));
   });
 
+  it('seals batch after batch into one reused buffer (and into a view at an offset), each as node:crypto would', () => {
+    const s = sealer(KEY);
+    const backing = Buffer.alloc(20 * SEALED_FRAME_SIZE + 100);
+    // Large enough to have its frame views cached (as a recycled write buffer), and a view starting mid-way
+    // (its frames are not at the ArrayBuffer's start); a small buffer takes the uncached path.
+    const targets = [backing.subarray(0, 17 * SEALED_FRAME_SIZE), backing.subarray(100), Buffer.alloc(7 * SEALED_FRAME_SIZE)];
+    let counter = 0n;
+    for (const size of [3000, 1, 6000, 1024, 4100, 7168]) {
+      for (const out of targets) {
+        const data = randomBytes(size);
+        const written = s.sealInto([data], out);
+        const frames = Math.ceil(size / 1024);
+        assert.equal(written, frames * SEALED_FRAME_SIZE);
+        for (let i = 0; i < frames; i++) {
+          const sealed = out.subarray(i * SEALED_FRAME_SIZE, (i + 1) * SEALED_FRAME_SIZE);
+          const d = createDecipheriv('chacha20-poly1305', KEY, frameNonce(counter + BigInt(i)), { authTagLength: 16 });
+          d.setAuthTag(sealed.subarray(TOTAL_FRAME_SIZE));
+          const plain = Buffer.concat([d.update(sealed.subarray(0, TOTAL_FRAME_SIZE)), d.final()]);
+          assert.deepEqual(payloadOf(plain), data.subarray(i * 1024, Math.min(size, (i + 1) * 1024)), `size ${size}, frame ${i}`);
+        }
+        counter += BigInt(frames);
+      }
+    }
+  });
+
   it('continues the counter across writes', () => {
     const s = sealer(KEY);
     s.seal(Uint8Array.of(1));
