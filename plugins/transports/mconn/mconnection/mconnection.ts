@@ -40,6 +40,8 @@ function whenClosed(stream: Duplex, done: () => void): void {
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
+/** Batches up to this size come from Node's Buffer pool (slices of a shared 8 KiB slab), not the 66 KiB batch pool. */
+const SMALL_BATCH_BYTES = 4096;
 /**
  * Rate limiters' accounting window. CometBFT's flowrate samples 100 ms, which
  * releases a tenth of a second's allowance at once: a high-priority packet
@@ -373,7 +375,9 @@ export class MConnection {
     const maxBatch = this.options.maxWriteBatchBytes;
     const limit = Math.min(maxBatch, this.sendLimiter.allowance(), Math.max(1, this.window.available()));
     const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
-    const out = this.batches?.take(size) ?? Buffer.allocUnsafe(size);
+    // A pool buffer is 66 KiB: a ping or pong alone takes a few bytes of Node's shared slab instead
+    // (keepalive pings of many connections go out in one tick, before any write callback returns a pool buffer).
+    const out = size > SMALL_BATCH_BYTES && this.batches !== undefined ? this.batches.take(size) : Buffer.allocUnsafe(size);
     let off = 0;
     if (this.pongPending) {
       this.pongPending = false;
