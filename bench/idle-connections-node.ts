@@ -7,6 +7,7 @@ import type { MConnTransportOptions } from '../plugins/transports/mconn/options.
 import { BenchBytesReactor } from './tcp-channel.js';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 
 /*
  * The node under test of the idle-connections scenario, in a process of its
@@ -62,6 +63,8 @@ process.on('message', (message: { type: string }) => {
     void startProfile();
   } else if (message.type === 'profile-stop') {
     void stopProfile((message as { type: string; path: string }).path);
+  } else if (message.type === 'heap-snapshot') {
+    process.send!({ type: 'heap-snapshot', path: writeHeapSnapshot((message as { type: string; path: string }).path) });
   } else if (message.type === 'stop') {
     void node.stop().then(() => process.exit(0));
   }

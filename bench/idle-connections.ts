@@ -161,6 +161,8 @@ export const idleConnectionsScenario: Scenario = {
       row('node RSS, all connected and idle', rssMB, 'MB', `target < ${TARGET_RSS_MB} MB: ${rssMB < TARGET_RSS_MB ? 'MET' : 'MISSED'}; heap ${(idleEnd.heapUsed / 1e6).toFixed(0)} MB, external ${(idleEnd.external / 1e6).toFixed(0)} MB`);
       row('memory per connection (RSS)', perConnectionKB, 'KB', `RSS ${(before.rss / 1e6).toFixed(0)} MB before the clients came`);
       row('node CPU while idle', core * 100, '% core', `${IDLE_WINDOW_MS / 1000} s window (${parts.map((p) => p.toFixed(2)).join(' / ')} % in its ${IDLE_WINDOW_MS / IDLE_SUBWINDOWS / 1000} s thirds) with ${(CONNECTIONS / (CLIENT_PING_MS / 1000)).toFixed(0)} client pings/s answered; target < ${TARGET_IDLE_CORE * 100} %: ${core < TARGET_IDLE_CORE ? 'MET' : 'MISSED'}`);
+      // BENCH_IDLE_HEAP_SNAPSHOT=<file>: a heap snapshot of the node once idle (what the bytes per connection are).
+      if (process.env.BENCH_IDLE_HEAP_SNAPSHOT) await command(child, 'heap-snapshot', 'heap-snapshot', { path: process.env.BENCH_IDLE_HEAP_SNAPSHOT });
       const open = clients.filter((c) => !c.isClosed).length;
       row('clients open after the idle window', open, 'clients', `every ping answered within ${CLIENT_PONG_TIMEOUT_MS / 1000} s: ${open === CONNECTIONS && closedEarly === 0 && idleEnd.peers === CONNECTIONS ? 'yes' : `NO (${closedEarly} closed, node holds ${idleEnd.peers})`}`);
     } finally {

@@ -71,7 +71,8 @@ export class MConnection {
   private readonly onClose: ((reason: Error | undefined) => void) | undefined;
   private closeReasonValue: Error | undefined;
   private readonly channelList: readonly ChannelState[];
-  private readonly channelById: (ChannelState | undefined)[] = new Array(256).fill(undefined);
+  /** Indexed by channel id, as long as the largest id needs (a 256-slot array was 2 KiB per connection); reads past it are undefined. */
+  private readonly channelById: (ChannelState | undefined)[];
   private readonly scheduler: SendScheduler;
   private readonly reader: DelimitedReader;
   private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
@@ -124,6 +125,7 @@ export class MConnection {
     this.options = resolveMConnectionOptions(init);
     if (typeof init.onMessage !== 'function') throw new InvalidArgumentError('MConnection needs an onMessage handler');
     this.channelList = buildChannels(init.channels, this.options.maxPacketMsgPayloadSize);
+    this.channelById = new Array(Math.max(0, ...this.channelList.map((c) => c.id)) + 1).fill(undefined);
     for (const channel of this.channelList) this.channelById[channel.id] = channel;
     this.stream = stream;
     this.onMessage = init.onMessage;
