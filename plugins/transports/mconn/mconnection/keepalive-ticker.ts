@@ -20,6 +20,7 @@ const nodeTimers: TickerTimers = {
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+const MAX_TIMER_MS = 2_147_483_647;
 /** The coarsest grid: deadlines of a minute or so land on whole ~1 s ticks. */
 export const MAX_GRID_MS = 1024;
 /** A deadline may be late by at most 1/GRID_DIVISOR of its duration (and never early). */
@@ -154,7 +155,8 @@ export class KeepaliveTicker {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.armedFor = slot;
     // A timer may fire a little before the clock reaches `slot` (Node's loop time lags); tick() then re-arms.
-    this.timer = this.timers.set(() => this.tick(), Math.max(1, Math.ceil(slot - this.clock())));
+    // Node turns a delay beyond 2^31-1 ms into 1 ms; a far tick is reached in steps instead.
+    this.timer = this.timers.set(() => this.tick(), Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(slot - this.clock()))));
   }
 
   private disarm(): void {

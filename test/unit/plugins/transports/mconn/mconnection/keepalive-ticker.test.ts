@@ -134,6 +134,20 @@ describe('KeepaliveTicker', () => {
     assert.equal(later.ticks.length, 1);
   });
 
+  it('never asks for a timer beyond 2^31-1 ms (Node would fire it after 1 ms)', () => {
+    const time = new FakeTime();
+    const delays: number[] = [];
+    const ticker = new KeepaliveTicker(time.clock, { set: (cb, ms) => (delays.push(ms), time.set(cb, ms)), clear: (h) => time.clear(h) });
+    const e = new Recorder();
+    ticker.schedule(e, time.now + 2_147_483_647, 1024);
+    time.advance(2_147_483_647);
+    assert.equal(e.ticks.length, 0);
+    time.advance(1024);
+    assert.equal(e.ticks.length, 1);
+    assert.ok(delays.every((d) => d >= 1 && d <= 2_147_483_647), `delays ${delays.join(', ')}`);
+    assert.equal(delays.length, 2, 'one step to the limit, one for the rest');
+  });
+
   it('sends an entry rescheduled at or before the running tick to a later tick', () => {
     const time = new FakeTime();
     const ticker = new KeepaliveTicker(time.clock, time);
