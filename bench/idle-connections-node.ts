@@ -5,6 +5,9 @@ import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import type { MConnTransportOptions } from '../plugins/transports/mconn/options.js';
 import { BenchBytesReactor } from './tcp-channel.js';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 
 /*
  * The node under test of the idle-connections scenario, in a process of its
@@ -56,8 +59,35 @@ process.on('message', (message: { type: string }) => {
     if (gc) gc();
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
     process.send!({ type: 'stats', peers: node.peers().length, rss, heapUsed, external, arrayBuffers, cpuMs: (user + system) / 1000 });
+  } else if (message.type === 'profile-start') {
+    void startProfile();
+  } else if (message.type === 'profile-stop') {
+    void stopProfile((message as { type: string; path: string }).path);
+  } else if (message.type === 'heap-snapshot') {
+    process.send!({ type: 'heap-snapshot', path: writeHeapSnapshot((message as { type: string; path: string }).path) });
   } else if (message.type === 'stop') {
     void node.stop().then(() => process.exit(0));
   }
 });
 process.send!({ type: 'listening', address: node.addresses()[0]!.toString() });
+
+/*
+ * BENCH_IDLE_PROFILE=<file>: the bench asks for a V8 CPU profile of the idle
+ * window only (--cpu-prof would also cover the 5,000 accepts), written as a
+ * .cpuprofile for Chrome's DevTools or a summary script.
+ */
+let session: Session | undefined;
+async function startProfile(): Promise<void> {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  process.send!({ type: 'profile-started' });
+}
+async function stopProfile(path: string): Promise<void> {
+  const { profile } = await session!.post('Profiler.stop');
+  writeFileSync(path, JSON.stringify(profile));
+  session!.disconnect();
+  process.send!({ type: 'profile-stopped' });
+}

@@ -41,6 +41,8 @@ function whenClosed(stream: Duplex, done: () => void): void {
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
+/** Batches up to this size come from Node's Buffer pool (slices of a shared 8 KiB slab), not the 66 KiB batch pool. */
+const SMALL_BATCH_BYTES = 4096;
 /**
  * Rate limiters' accounting window. CometBFT's flowrate samples 100 ms, which
  * releases a tenth of a second's allowance at once: a high-priority packet
@@ -70,7 +72,8 @@ export class MConnection {
   private readonly onClose: ((reason: Error | undefined) => void) | undefined;
   private closeReasonValue: Error | undefined;
   private readonly channelList: readonly ChannelState[];
-  private readonly channelById: (ChannelState | undefined)[] = new Array(256).fill(undefined);
+  /** Indexed by channel id, as long as the largest id needs (a 256-slot array was 2 KiB per connection); reads past it are undefined. */
+  private readonly channelById: (ChannelState | undefined)[];
   private readonly scheduler: SendScheduler;
   private readonly reader: DelimitedReader;
   private readonly decoded: DecodedPacket = { kind: 'ping', channelId: 0, eof: false, data: new Uint8Array(0) };
@@ -124,6 +127,7 @@ export class MConnection {
     this.options = resolveMConnectionOptions(init);
     if (typeof init.onMessage !== 'function') throw new InvalidArgumentError('MConnection needs an onMessage handler');
     this.channelList = buildChannels(init.channels, this.options.maxPacketMsgPayloadSize);
+    this.channelById = new Array(Math.max(0, ...this.channelList.map((c) => c.id)) + 1).fill(undefined);
     for (const channel of this.channelList) this.channelById[channel.id] = channel;
     this.stream = stream;
     this.onMessage = init.onMessage;
@@ -376,7 +380,9 @@ export class MConnection {
     const maxBatch = this.options.maxWriteBatchBytes;
     const limit = Math.min(maxBatch, this.sendLimiter.allowance(), Math.max(1, this.window.available()));
     const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
-    const out = this.batches?.take(size) ?? Buffer.allocUnsafe(size);
+    // A pool buffer is 66 KiB: a ping or pong alone takes a few bytes of Node's shared slab instead
+    // (keepalive pings of many connections go out in one tick, before any write callback returns a pool buffer).
+    const out = size > SMALL_BATCH_BYTES && this.batches !== undefined ? this.batches.take(size) : Buffer.allocUnsafe(size);
     let off = 0;
     if (this.pongPending) {
       this.pongPending = false;

@@ -16,10 +16,11 @@ export interface SealedFrameReaderOptions {
  * Cuts the incoming byte stream into sealed frames and opens them. The whole
  * frames inside a socket chunk are opened straight from it in one batch;
  * only a frame split across chunks is first assembled in a reused 1044-byte
- * buffer. At most one partial frame is ever held.
+ * buffer, allocated the first time a frame is split (an idle connection's
+ * pings arrive whole and never need it). At most one partial frame is ever held.
  */
 export class SealedFrameReader {
-  private readonly partial = Buffer.allocUnsafe(SEALED_FRAME_SIZE);
+  private partial: Buffer | undefined;
   private partialLength = 0;
   private readonly ownsChunks: boolean;
 
@@ -45,14 +46,15 @@ export class SealedFrameReader {
   read(chunk: Uint8Array, deliver: (payload: Buffer) => void): void {
     let pos = 0;
     if (this.partialLength > 0) {
+      const partial = this.partial!;
       const part = Math.min(SEALED_FRAME_SIZE - this.partialLength, chunk.length);
-      this.partial.set(part === chunk.length ? chunk : chunk.subarray(0, part), this.partialLength);
+      partial.set(part === chunk.length ? chunk : chunk.subarray(0, part), this.partialLength);
       this.partialLength += part;
       pos = part;
       if (this.partialLength < SEALED_FRAME_SIZE) return;
       this.partialLength = 0;
       // A copy: `partial` is reused for the next frame while the payload may still be queued downstream.
-      const head = this.opener.openFrames(this.partial, 0, 1);
+      const head = this.opener.openFrames(partial, 0, 1);
       if (head.length > 0) deliver(head);
     }
     const whole = Math.floor((chunk.length - pos) / SEALED_FRAME_SIZE);
@@ -62,7 +64,7 @@ export class SealedFrameReader {
     }
     pos += whole * SEALED_FRAME_SIZE;
     if (pos < chunk.length) {
-      this.partial.set(chunk.subarray(pos), 0);
+      (this.partial ??= Buffer.allocUnsafe(SEALED_FRAME_SIZE)).set(chunk.subarray(pos), 0);
       this.partialLength = chunk.length - pos;
     }
   }

@@ -23,6 +23,8 @@ import { generateEphemeralKeyPair, wipeEphemeralKeyPair } from './keys.js';
 /** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
 /** Sealed output of up to two full MConnection batches fits one recycled buffer. */
+/** Sealed writes up to this size come from Node's Buffer pool (it serves allocations up to 4 KiB from 8 KiB slabs). */
+const SMALL_SEALED_BYTES = 4096;
 const sealedWrites = sharedRecycler(FrameSealer.sealedLength(2 * 66 * 1024));
 
 /** Decrypted bytes buffered for the reader before the socket is paused. */
@@ -210,7 +212,8 @@ export class SecretConnection extends Duplex {
       return;
     }
     const sealedLength = FrameSealer.sealedLength(plainBytes);
-    const out = this.#recycleSealed ? sealedWrites.take(sealedLength) : Buffer.allocUnsafe(sealedLength);
+    // Pooled buffers are 136 KiB: a write of a frame or two (pings, pongs, small messages) takes a slice of Node's shared slab.
+    const out = this.#recycleSealed && sealedLength > SMALL_SEALED_BYTES ? sealedWrites.take(sealedLength) : Buffer.allocUnsafe(sealedLength);
     let sealedBytes: number;
     try {
       sealedBytes = this.#sealer.sealInto(list, out);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PongTimeoutError } from '../../../../../../plugins/transports/mconn/mconnection/index.js';
+import { sharedKeepaliveTicker } from '../../../../../../plugins/transports/mconn/mconnection/keepalive-ticker.js';
 import { RawReader, channel, hex, mconn, sleep, tcpPair } from './helpers.js';
 
 const fromHex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -133,6 +134,8 @@ describe('MConnection ping / pong', () => {
     raw.on('error', () => {});
     const reader = new RawReader(raw);
     const timers = trackTimers();
+    // Keepalive deadlines live in the thread's shared ticker: one timer for every connection.
+    const scheduledBefore = sharedKeepaliveTicker.size;
     let conn;
     try {
       conn = mconn(x, { channels: [channel(1)], pingIntervalMs: 30, pongTimeoutMs: 20, flushThrottleMs: 1000, recvRate: 1000 }).conn;
@@ -141,12 +144,18 @@ describe('MConnection ping / pong', () => {
       raw.write(Buffer.from(fromHex('020a00'.repeat(1000))));
       while (conn.stats().bytesReceived < 3000) await sleep(5);
       conn.trySend(1, new Uint8Array(10)); // arms the flush throttle timer
-      assert.ok(timers.live.size >= 3, `timers armed: ${timers.live.size}`); // ping interval, receive rate limit, flush throttle
+      assert.ok(timers.live.size >= 2, `timers armed: ${timers.live.size}`); // receive rate limit, flush throttle
+      assert.equal(sharedKeepaliveTicker.size, scheduledBefore + 1, 'keepalive scheduled in the shared ticker');
+      assert.ok(sharedKeepaliveTicker.armed);
       conn.close(new Error('test close'));
     } finally {
       timers.restore();
     }
-    assert.deepEqual([...timers.live.values()], [], 'timers still live after close');
+    assert.equal(sharedKeepaliveTicker.size, scheduledBefore, 'keepalive unscheduled on close');
+    // The ticker's one timer stays only while other connections (of other tests) are scheduled.
+    const tickerTimer = sharedKeepaliveTicker.armed ? 1 : 0;
+    assert.ok(timers.live.size <= tickerTimer, `timers still live after close: ${[...timers.live.values()].join(', ')}`);
+    if (scheduledBefore === 0) assert.equal(sharedKeepaliveTicker.armed, false, 'no timer armed while nothing is scheduled');
     assert.equal((await conn.closed)?.message, 'test close');
     // No write may happen after close: bytesSent stays put while pings would have fired
     // (30 ms interval), and the peer never sees more than was written before close.
