@@ -14,8 +14,11 @@ import type { ConnectionDirection } from '../peer/types.js';
  *
  * - Against a peer that announces the shared rule (NodeInfo.version starting
  *   with `tmp2p/`), both ends keep the connection the lower node ID dialed:
- *   a new connection that is that one replaces the routed one at once, any
- *   other is refused.
+ *   a new connection that is that one replaces the routed one at once; the
+ *   other one is held as a standby, not closed — the peer may be routing it
+ *   until its own copy of the winner finishes its handshake, and then closes
+ *   it itself (if both ends already route the winner, each closes the held
+ *   loser when the grace period ends).
  * - Against any other peer, a new connection of the opposite direction is held
  *   as a standby instead of refused. The peer closes one of the two (CometBFT
  *   does so right after its handshake): if it closes the routed one, the
@@ -52,7 +55,9 @@ export interface DuplicateCase {
 export function decideDuplicate(c: DuplicateCase): DuplicateDecision {
   if (c.newDirection === c.routedDirection || c.standbyHeld) return 'refuse';
   if (!c.remoteSharesRule) return 'hold';
-  return lowerIdDialed(c.localId, c.remoteId, c.newDirection) ? 'replace' : 'refuse';
+  // The loser is held, not refused: the peer may route it still, and closing it before the peer has
+  // the winner would drop the pair for a moment. The peer closes it when it replaces it (grace: we do).
+  return lowerIdDialed(c.localId, c.remoteId, c.newDirection) ? 'replace' : 'hold';
 }
 
 /** Whether a connection of `direction` (seen from `localId`) is the one the lower node ID dialed. */

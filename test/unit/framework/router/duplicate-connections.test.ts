@@ -21,13 +21,13 @@ describe('duplicate connections: the decision for a second connection to a route
     assert.equal(decideDuplicate({ ...base, localId: HIGH, remoteId: LOW, standbyHeld: true }), 'refuse');
   });
 
-  it('with a peer that shares the rule, replaces when the new connection is the one the lower ID dialed, else refuses', () => {
+  it('with a peer that shares the rule, replaces when the new connection is the one the lower ID dialed, else holds it for the peer to close', () => {
     // We are LOW: our outbound is the kept one.
     assert.equal(decideDuplicate({ ...base, newDirection: 'outbound', routedDirection: 'inbound' }), 'replace');
-    assert.equal(decideDuplicate({ ...base, newDirection: 'inbound', routedDirection: 'outbound' }), 'refuse');
+    assert.equal(decideDuplicate({ ...base, newDirection: 'inbound', routedDirection: 'outbound' }), 'hold');
     // We are HIGH: the peer's connection (inbound here) is the kept one.
     assert.equal(decideDuplicate({ ...base, localId: HIGH, remoteId: LOW, newDirection: 'inbound', routedDirection: 'outbound' }), 'replace');
-    assert.equal(decideDuplicate({ ...base, localId: HIGH, remoteId: LOW, newDirection: 'outbound', routedDirection: 'inbound' }), 'refuse');
+    assert.equal(decideDuplicate({ ...base, localId: HIGH, remoteId: LOW, newDirection: 'outbound', routedDirection: 'inbound' }), 'hold');
   });
 
   it('with any other peer, holds the new connection of the opposite direction', () => {

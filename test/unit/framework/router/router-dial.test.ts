@@ -194,8 +194,8 @@ describe('Router dial loop', () => {
     assert.equal(rig.pm.snapshot().find((p) => p.nodeId === blocked.nodeId)!.dialFailures, 1);
   });
 
-  it('closes a dialed connection the PeerManager declines because the peer connected to us meanwhile (and its dial is the one both keep)', async () => {
-    rig = await RouterRig.start({ channels: [EchoChannel] });
+  it('closes a dialed connection to a peer that connected to us meanwhile, once the grace period ends (its dial is the one both keep)', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel], router: { duplicateGraceMs: 20 } });
     // A peer that shares the rule, whose ID sorts below ours, so both ends keep its connection (router-duplicates.test.ts has the other cases).
     let peer = fakePeer({ version: 'tmp2p/0.0.0' });
     while (peer.nodeId > rig.key.nodeId) peer = fakePeer({ version: 'tmp2p/0.0.0' });
@@ -210,7 +210,8 @@ describe('Router dial loop', () => {
     assert.equal((await up).direction, 'inbound');
     finishDial!();
     await until(() => dialed.isClosed, 'the dialed connection to be closed');
-    assert.deepEqual(rig.router.metrics().rejectedOutbound, { 'already-connected': 1 });
+    assert.equal(dialed.closedWith?.name, 'DuplicateConnectionError');
+    assert.deepEqual(rig.router.metrics().duplicateConnections, { held: 1, 'standby-refused': 1 });
     assert.deepEqual(rig.router.connectedPeers(), [peer.nodeId], 'the inbound connection stays');
   });
 

@@ -71,7 +71,9 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
     assert.deepEqual(rig.router.metrics().duplicateConnections, { replaced: 1, promoted: 1 });
   });
 
-  it('our dial completing after the peer connected to us: they are the lower ID, so ours is refused', async () => {
+  it('our dial completing after the peer connected to us: they are the lower ID, so ours is held, not closed, until the peer closes it', async () => {
+    // The peer may still route our connection until its copy of the one it dialed finishes the
+    // handshake; closing ours first would drop the pair there for a moment. It closes ours itself.
     rig = await RouterRig.start({ channels: [EchoChannel] });
     const peer = peerOrdered(rig, true, SHARED_RULE_VERSION);
     const dial = parkedDial(peer);
@@ -79,13 +81,15 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
     const theirs = rig.transport.incoming(peer);
     await until(() => upDirections(rig, peer).length === 1, 'their connection routed');
     const ours = dial.release();
-    await until(() => ours.isClosed, 'our connection refused');
+    await until(() => rig.router.metrics().duplicateConnections?.['held'] === 1, 'our connection held');
+    assert.equal(ours.isClosed, false);
 
+    ours.hangUp(); // the peer replaced it with the one it dialed
+    await until(() => rig.router.metrics().duplicateConnections?.['standby-closed-by-peer'] === 1, 'the standby dropped');
     assert.deepEqual(upDirections(rig, peer), ['inbound']);
     assert.deepEqual(downReasons(rig, peer), []);
     assert.equal(theirs.isClosed, false);
-    assert.deepEqual(rig.router.metrics().rejectedOutbound, { 'already-connected': 1 });
-    assert.deepEqual(rig.router.metrics().duplicateConnections, {});
+    assert.deepEqual(rig.router.metrics().rejectedOutbound, {});
   });
 
   it('the peer connecting after our dial was routed: they are the lower ID, so theirs replaces ours, with no flap backoff on our address', async () => {
@@ -107,20 +111,21 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
     assert.equal(snapshot.dialFailures, 0, 'a replaced connection is no flap: the address is not backed off');
   });
 
-  it('the peer connecting after our dial was routed: we are the lower ID, so theirs is refused', async () => {
-    rig = await RouterRig.start({ channels: [EchoChannel] });
+  it('the peer connecting after our dial was routed: we are the lower ID, so theirs is held, and closed by us when both ends already route ours', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel], router: { duplicateGraceMs: 20 } });
     const peer = peerOrdered(rig, false, SHARED_RULE_VERSION);
     rig.transport.register(peer);
     rig.pm.add(peer.address);
     await until(() => upDirections(rig, peer).length === 1, 'our connection routed');
     const ours = rig.transport.connections[0]!;
-    const rejected = rig.nextEvent('connection-rejected');
     const theirs = rig.transport.incoming(peer);
-    assert.equal((await rejected).error.name, 'PeerRejectedError');
+    // The peer routes ours too and holds its own: nobody closes it until the grace period ends.
+    await until(() => theirs.isClosed, 'the grace period ended');
 
-    assert.equal(theirs.isClosed, true);
+    assert.equal(theirs.closedWith?.name, 'DuplicateConnectionError');
     assert.equal(ours.isClosed, false);
     assert.deepEqual(downReasons(rig, peer), []);
+    assert.deepEqual(rig.router.metrics().duplicateConnections, { held: 1, 'standby-refused': 1 });
   });
 });
 
