@@ -41,7 +41,10 @@ export function isTransientMongoError(error: unknown): boolean {
     error instanceof mongo.MongoOperationTimeoutError ||
     error instanceof mongo.MongoServerClosedError ||
     error instanceof mongo.MongoStalePrimaryError ||
-    error instanceof mongo.MongoUnexpectedServerResponseError
+    error instanceof mongo.MongoUnexpectedServerResponseError ||
+    // A failed first connection closes the client's topology, and an operation that was waiting on it
+    // fails with this; the next operation connects again. (After our own close() nothing is retried.)
+    error instanceof mongo.MongoTopologyClosedError
   );
 }
 

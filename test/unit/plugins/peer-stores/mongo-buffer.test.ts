@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { RevisionCache } from '../../../../plugins/peer-stores/mongodb/revision-cache.js';
 import { WriteBuffer, type BufferedWrite } from '../../../../plugins/peer-stores/mongodb/write-buffer.js';
-import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import { backoffDelay, redact } from '../../../../plugins/peer-stores/mongodb/status.js';
 import { isDuplicateKeyError, isTransientMongoError } from '../../../../plugins/peer-stores/mongodb/mongo-errors.js';
 import { mongoDriver } from '../../../../plugins/peer-stores/mongodb/driver.js';
@@ -105,6 +105,7 @@ describe('MongoPeerStore helpers', () => {
     assert.equal(isTransientMongoError(new MongoNetworkError('connection closed')), true);
     assert.equal(isTransientMongoError(new MongoServerSelectionError('no server', { type: 'Unknown' } as never)), true);
     assert.equal(isTransientMongoError(new MongoServerError({ message: 'shutting down', code: 91 })), true);
+    assert.equal(isTransientMongoError(new MongoTopologyClosedError()), true, 'a failed first connection closes the topology under a waiting operation');
     const duplicate = new MongoServerError({ message: 'E11000 duplicate key', code: 11000 });
     assert.equal(isTransientMongoError(duplicate), false);
     assert.equal(isDuplicateKeyError(duplicate), true);
