@@ -31,7 +31,7 @@ function ipv6ToBytes(ip: string): number[] {
 }
 
 /** RFC 5952 text for 16 bytes: lower case, no leading zeros, longest zero run as "::". */
-function formatIPv6(bytes: number[]): string {
+export function formatIPv6(bytes: number[]): string {
   const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (isMapped) return `::ffff:${bytes.slice(12).join('.')}`;
   const groups: number[] = [];

@@ -1,4 +1,4 @@
-import { canonicalIP, ipToBytes } from '../address/ip.js';
+import { canonicalIP, formatIPv6, ipToBytes } from '../address/ip.js';
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;
 
@@ -26,7 +26,5 @@ export function remoteIPGroup(ipKey: string, ipv6PrefixLength: number): string {
   const bytes = ipToBytes(ipKey);
   if (bytes === undefined || bytes.length !== 16) return ipKey;
   for (let bit = ipv6PrefixLength; bit < 128; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return `${canonicalIP(groups.join(':'))}/${ipv6PrefixLength}`;
+  return `${formatIPv6(Array.from(bytes))}/${ipv6PrefixLength}`;
 }

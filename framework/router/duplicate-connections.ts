@@ -95,10 +95,6 @@ export class StandbyConnections {
     return this.held.has(nodeId);
   }
 
-  get size(): number {
-    return this.held.size;
-  }
-
   hold(standby: Standby): void {
     // Still held when onGraceEnd runs: the router either closes the routed connection (the standby is promoted) or takes it.
     const timer = setTimeout(() => {

@@ -572,9 +572,9 @@ export class Router {
     standby.connection.close(new DuplicateConnectionError(`the peer kept both connections; keeping the ${routed?.direction ?? 'routed'} one the lower node ID dialed`));
   }
 
-  /** The routed connection is gone: its standby, if still open, takes its place. */
+  /** The routed connection is gone and its standby is still open: the standby takes its place. */
   private promote(standby: Standby): void {
-    if (standby.connection.isClosed || this.state !== 'running') {
+    if (this.state !== 'running') {
       standby.connection.close();
       return;
     }
