@@ -6,6 +6,7 @@ import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { BenchBytesReactor } from './tcp-channel.js';
+import type { PairSettings } from './tmp2p-pair.js';
 
 /**
  * The far side of the TCP benchmarks, in its own thread (its own core), as a
@@ -18,7 +19,7 @@ const node = await createNode(
     values: {
       network: 'bench',
       // Every client is on 127.0.0.1: the loopback testnet settings, and no inbound budget below max_connections.
-      p2p: { ...LOOPBACK_TESTNET_SETTINGS.p2p, transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_inbound_connections: 0, max_peers: 2048, max_concurrent_inbound_handshakes: 512 },
+      p2p: { ...LOOPBACK_TESTNET_SETTINGS.p2p, busy_poll: (workerData as PairSettings | undefined)?.busyPoll ?? '0ms', transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_inbound_connections: 0, max_peers: 2048, max_concurrent_inbound_handshakes: 512 },
       gating: LOOPBACK_TESTNET_SETTINGS.gating,
       reactors: { enabled: [], echo: { ping_interval: '1h' } },
     },

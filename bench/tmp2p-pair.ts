@@ -27,13 +27,19 @@ export interface Tmp2pPair {
   close(): Promise<void>;
 }
 
-export async function startTmp2pPair(): Promise<Tmp2pPair> {
-  const worker = new Worker(new URL('./tcp-peer-worker.js', import.meta.url));
+/** Settings both nodes of a pair share. */
+export interface PairSettings {
+  /** p2p.busy_poll of both nodes. Default "0ms" (off, the node default). */
+  readonly busyPoll?: string;
+}
+
+export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2pPair> {
+  const worker = new Worker(new URL('./tcp-peer-worker.js', import.meta.url), { workerData: settings });
   const next = mailbox(worker);
   const post = (m: object) => worker.postMessage(m);
   const listening = await next<{ type: string; address: string; rawPort: number }>('listening');
   const node = await createNode(
-    { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0 }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
+    { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, busy_poll: settings.busyPoll ?? '0ms' }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
     { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
   );
   const far = NodeAddress.parse(listening.address);

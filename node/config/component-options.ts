@@ -88,6 +88,7 @@ export function componentOptions(config: NodeConfig, key: NodeKey): ComponentOpt
         sendRate: p.sendRate,
         recvRate: p.recvRate,
         flushThrottleMs: p.flushThrottleMs,
+        busyPollUs: p.busyPollUs,
         pingIntervalMs: p.pingIntervalMs,
         pongTimeoutMs: p.pongTimeoutMs,
         sendWindowMinBytes: p.sendWindowMinBytes,

@@ -85,6 +85,8 @@ export interface P2PConfig {
   readonly sendRate: number;
   readonly recvRate: number;
   readonly flushThrottleMs: number;
+  /** Busy-poll window after socket activity, µs (0 = off). */
+  readonly busyPollUs: number;
   readonly sendWindowMinBytes: number;
   readonly sendWindowMaxBytes: number;
   readonly pingIntervalMs: number;
@@ -151,6 +153,7 @@ export function toNodeConfig(raw: RawConfig, home?: string, baseDir: string = pr
       sendRate: p.send_rate,
       recvRate: p.recv_rate,
       flushThrottleMs: parseDuration(p.flush_throttle_timeout),
+      busyPollUs: Math.round(parseDuration(p.busy_poll) * 1000),
       pingIntervalMs: parseDuration(p.ping_interval),
       pongTimeoutMs: parseDuration(p.pong_timeout),
       sendWindowMinBytes: p.send_window,

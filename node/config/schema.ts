@@ -194,6 +194,7 @@ export const rawConfigSchema = z
         send_rate: count(0),
         recv_rate: count(0),
         flush_throttle_timeout: duration,
+        busy_poll: duration,
         ping_interval: duration,
         pong_timeout: duration,
         send_window: count(0),

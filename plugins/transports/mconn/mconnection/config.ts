@@ -42,6 +42,13 @@ export interface MConnectionOptions {
   readonly sendWindowMinBytes?: number;
   /** Largest send window. Default 16777216 (16 MiB). */
   readonly sendWindowMaxBytes?: number;
+  /**
+   * Busy polling (µs): after each read and write, keep the thread's event
+   * loop polling instead of sleeping for this long (see BusyPoller). Trades
+   * CPU for round-trip latency on hosts whose idle cores are slow to wake.
+   * Default 0 (off); at most 100000.
+   */
+  readonly busyPollUs?: number;
 }
 
 export type ResolvedMConnectionOptions = Required<MConnectionOptions>;
@@ -56,7 +63,11 @@ export const DEFAULT_MCONNECTION_OPTIONS: ResolvedMConnectionOptions = Object.fr
   maxWriteBatchBytes: 65_536,
   sendWindowMinBytes: 128 * 1024,
   sendWindowMaxBytes: 16 * 1024 * 1024,
+  busyPollUs: 0,
 });
+
+/** Upper bound on busyPollUs: a longer spin is just a busy thread. */
+export const MAX_BUSY_POLL_US = 100_000;
 
 /** Upper bound on maxPacketMsgPayloadSize; keeps per-packet buffers small and lengths in 32-bit range. */
 export const MAX_PACKET_MSG_PAYLOAD_SIZE = 16 * 1024 * 1024;
@@ -88,6 +99,7 @@ export function resolveMConnectionOptions(options: MConnectionOptions = {}): Res
   checkInteger('maxWriteBatchBytes', merged.maxWriteBatchBytes, 1, 64 * 1024 * 1024);
   checkInteger('sendWindowMinBytes', merged.sendWindowMinBytes, 0, 1024 * 1024 * 1024);
   checkInteger('sendWindowMaxBytes', merged.sendWindowMaxBytes, Math.max(1, merged.sendWindowMinBytes), 1024 * 1024 * 1024);
+  checkInteger('busyPollUs', merged.busyPollUs, 0, MAX_BUSY_POLL_US);
   if (merged.pongTimeoutMs >= merged.pingIntervalMs) {
     throw new InvalidArgumentError(
       `MConnection option pongTimeoutMs (${merged.pongTimeoutMs}) must be less than pingIntervalMs (${merged.pingIntervalMs})`,

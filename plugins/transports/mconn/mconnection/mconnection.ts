@@ -20,6 +20,7 @@ import {
 } from './packet-codec.js';
 import { ReadGate } from './read-gate.js';
 import { currentTurn } from './event-loop-turn.js';
+import { threadBusyPoller, type BusyPoller } from './busy-poll.js';
 import { SendScheduler } from './scheduler.js';
 import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
 
@@ -122,6 +123,8 @@ export class MConnection {
   private pongsReceived = 0;
 
   private readonly onData = (chunk: Buffer | string): void => this.handleData(chunk);
+  /** Kept awake for busyPollUs after each read and write (undefined: busy polling is off). */
+  private readonly busyPoller: BusyPoller | undefined;
 
   constructor(stream: Duplex, init: MConnectionInit) {
     this.options = resolveMConnectionOptions(init);
@@ -144,6 +147,7 @@ export class MConnection {
     this.readGate = new ReadGate(stream, new RateLimiter(this.options.recvRate, clock, RATE_SAMPLE_MS));
     this.window = new SendWindow({ minBytes: this.options.sendWindowMinBytes, maxBytes: this.options.sendWindowMaxBytes });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.busyPoller = this.options.busyPollUs > 0 ? (init.busyPoller ?? threadBusyPoller) : undefined;
 
     const { pingIntervalMs, pongTimeoutMs } = this.options;
     this.keepalive = new Keepalive(
@@ -373,6 +377,8 @@ export class MConnection {
       }, dataDelay).unref();
     }
     if (this.draining && this.isDrained()) this.drained.wakeAll();
+    // An answer to what we just wrote is likely: be awake when it arrives.
+    this.busyPoller?.touch(this.options.busyPollUs);
   }
 
   /** Builds one batch (a pong first, then data, then a ping if one is due) and writes it; returns stream.write's verdict. */
@@ -457,6 +463,7 @@ export class MConnection {
     this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.processFrames();
     this.readGate.received(chunk.length);
+    this.busyPoller?.touch(this.options.busyPollUs);
   }
 
   private scheduleProcessing(): void {

@@ -1,3 +1,4 @@
+import type { BusyPoller } from './busy-poll.js';
 import type { ChannelDescriptor } from '../../../../framework/transport/transport.js';
 import type { MConnChannelStats } from './channel-state.js';
 import type { MConnectionOptions } from './config.js';
@@ -14,6 +15,8 @@ export interface MConnectionInit extends MConnectionOptions {
   readonly initialBytes?: Uint8Array;
   /** Time source for the rate limiters. Default performance.now. */
   readonly clock?: MonotonicClock;
+  /** The poller busyPollUs keeps awake. Default: the thread's (threadBusyPoller). */
+  readonly busyPoller?: BusyPoller;
   /**
    * Called synchronously when the connection starts closing, with the reason
    * (undefined for a plain close()), before waiting writers are woken — so an

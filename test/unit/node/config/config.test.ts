@@ -119,6 +119,9 @@ describe('configuration', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('2h'), 7_200_000);
     assert.equal(parseDuration(250), 250);
+    assert.equal(parseDuration('200us'), 0.2);
+    assert.equal(parseDuration('1ms500µs'), 1.5);
+    assert.equal(parseDuration('2500ns'), 0.0025);
     assert.throws(() => parseDuration('10 s'), /invalid duration "10 s"/);
     assert.throws(() => parseDuration('-1s'), /invalid duration/);
     assert.throws(() => parseDuration(-5), /non-negative/);

@@ -147,6 +147,9 @@ describe('mconn transport: listen, accept, dial, close', function () {
     const windowed = await fromConfig({ send_window: 0, send_window_max: 4096 });
     assert.equal(windowed.options.mconnection.sendWindowMinBytes, 0, 'p2p.send_window = 0 turns the window off');
     await assert.rejects(fromConfig({ send_window: 8192, send_window_max: 4096 }), /sendWindowMaxBytes/);
+    assert.equal((await fromConfig({})).options.mconnection.busyPollUs, 0, 'busy polling is off by default');
+    assert.equal((await fromConfig({ busy_poll: '250us' })).options.mconnection.busyPollUs, 250);
+    await assert.rejects(fromConfig({ busy_poll: '1s' }), /busyPollUs must be an integer in 0\.\.100000/);
   });
 
   it('destroys and counts sockets beyond the accept backlog', async () => {

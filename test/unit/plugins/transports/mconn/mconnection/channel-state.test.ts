@@ -46,6 +46,7 @@ describe('mconnection config and channel state', () => {
         maxWriteBatchBytes: 65_536,
         sendWindowMinBytes: 131_072,
         sendWindowMaxBytes: 16_777_216,
+        busyPollUs: 0,
       });
       assert.deepEqual(resolveMConnectionOptions({}), DEFAULT_MCONNECTION_OPTIONS);
     });
