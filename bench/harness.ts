@@ -42,19 +42,58 @@ export function formatNumber(n: number): string {
 
 /** Rounds repeated until two in a row agree within this fraction (of the earlier one). */
 export const SETTLED = 0.05;
+/**
+ * No round before this one counts as steady: a path's first rounds can agree
+ * while V8 is still compiling it (1 MiB messages ran 140, 210, then 245 MB/s
+ * in rounds 1–3 of one process).
+ */
+export const MIN_STEADY_ROUND = 3;
 export const MAX_ROUNDS = 8;
 
 /**
- * Runs `round` until two results in a row agree within SETTLED (at most
- * MAX_ROUNDS); returns the first result (cold: V8 has not compiled that path
- * yet) and the last (steady), and how many rounds it took.
+ * Runs `round` until two results in a row agree within SETTLED, from round
+ * MIN_STEADY_ROUND on (at most MAX_ROUNDS); returns the first result (cold:
+ * V8 has not compiled that path yet) and the last (steady), and how many
+ * rounds it took.
  */
 export async function coldAndSteady<T extends { readonly value: number }>(round: () => Promise<T>): Promise<{ cold: T; steady: T; rounds: number }> {
   const cold = await round();
   let previous = cold;
   for (let rounds = 2; ; rounds++) {
     const current = await round();
-    if (Math.abs(current.value - previous.value) <= SETTLED * previous.value || rounds >= MAX_ROUNDS) return { cold, steady: current, rounds };
+    const settled = rounds >= MIN_STEADY_ROUND && Math.abs(current.value - previous.value) <= SETTLED * previous.value;
+    if (settled || rounds >= MAX_ROUNDS) return { cold, steady: current, rounds };
     previous = current;
   }
+}
+
+/** One tmp2p round and the peer's run just after it, and tmp2p's figure over the peer's. */
+export interface MeasuredPair<T, P> {
+  readonly ours: T;
+  readonly theirs: P;
+  readonly ratio: number;
+}
+
+/**
+ * Measures our side and a peer's alternately, `pairs` times, and returns the
+ * pair with the median ratio, and every ratio. On a shared machine whose
+ * speed drifts by up to 2× over a minute, one figure of each side taken a
+ * minute apart compares two machines; adjacent measurements share the
+ * drift, and the median pair drops a pair that a burst of load split.
+ */
+export async function alternately<T extends { readonly value: number }, P>(
+  ours: () => Promise<T>,
+  theirs: () => Promise<P>,
+  theirValue: (figure: P) => number,
+  pairs = 3,
+): Promise<{ median: MeasuredPair<T, P>; ratios: number[] }> {
+  const measured: MeasuredPair<T, P>[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const our = await ours();
+    const their = await theirs();
+    measured.push({ ours: our, theirs: their, ratio: our.value / theirValue(their) });
+  }
+  const ratios = measured.map((m) => m.ratio);
+  const median = [...measured].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs / 2)]!;
+  return { median, ratios };
 }
