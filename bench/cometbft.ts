@@ -1,4 +1,3 @@
-import { firstValueFrom } from 'rxjs';
 import { percentile } from '../framework/util/stats.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { Ping } from '../reactors/echo/echo-channel.js';
@@ -47,13 +46,21 @@ async function messages(pair: Tmp2pPair, size: number, count: number): Promise<M
 async function echo(pair: Tmp2pPair, count: number): Promise<Measured & { p99: number }> {
   const reactor = pair.node.reactor(EchoReactor);
   const samples: number[] = [];
+  // One subscription for the round, as the Go program reads one channel: a subscription per round trip
+  // (firstValueFrom) would time RxJS setting up and tearing down a subscriber, not the stack.
+  let arrived: (() => void) | undefined;
+  const subscription = reactor.roundTrips$.subscribe(() => arrived?.());
   const cpu = cpuMs();
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    const back = firstValueFrom(reactor.roundTrips$);
-    reactor.echo.send(pair.far.nodeId, Ping.create({ content: 'rtt', sentAtUs: 1 }));
-    await back;
-    samples.push(performance.now() - started);
+  try {
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      const back = new Promise<void>((resolve) => (arrived = resolve));
+      reactor.echo.send(pair.far.nodeId, Ping.create({ content: 'rtt', sentAtUs: 1 }));
+      await back;
+      samples.push(performance.now() - started);
+    }
+  } finally {
+    subscription.unsubscribe();
   }
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
