@@ -121,3 +121,46 @@ export class StandbyConnections {
     for (const nodeId of [...this.held.keys()]) this.take(nodeId)?.connection.close(reason);
   }
 }
+
+/**
+ * The one simultaneous-dial case no rule avoids without a message of its
+ * own: both ends first route the losing connection, and the end that
+ * finishes the winner first closes the loser while the other end still
+ * routes it, so the other end goes down until its own copy of the winner
+ * arrives. This remembers, per peer, that a routed loser was closed by the
+ * peer, so that the winner routed within the grace period can be reported as
+ * the end of that swap (peer-up's `afterSimultaneousDial`) rather than look
+ * like a flap nobody can explain. Plain state, bounded by `maxEntries` peers
+ * (the oldest is forgotten first).
+ */
+export class ClosedLosers {
+  private readonly closedAt = new Map<NodeID, number>();
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxEntries = 1024,
+  ) {}
+
+  get size(): number {
+    return this.closedAt.size;
+  }
+
+  /** The peer closed the routed connection to `nodeId`, the one the rule says loses. */
+  closedByPeer(nodeId: NodeID): void {
+    this.closedAt.delete(nodeId);
+    if (this.closedAt.size >= this.maxEntries) this.closedAt.delete(this.closedAt.keys().next().value!);
+    this.closedAt.set(nodeId, this.now());
+  }
+
+  /**
+   * A connection to `nodeId` is being routed (`wins`: the rule says it is the
+   * one to keep): whether it ends such a swap. Forgets the peer either way.
+   */
+  routed(nodeId: NodeID, wins: boolean): boolean {
+    const at = this.closedAt.get(nodeId);
+    if (at === undefined) return false;
+    this.closedAt.delete(nodeId);
+    return wins && this.now() - at <= this.graceMs;
+  }
+}

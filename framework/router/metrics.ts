@@ -21,7 +21,9 @@ export interface RouterMetricsSnapshot {
    * Simultaneous dials (both ends dialed each other), by outcome: "held" (the
    * new connection kept as a standby), "promoted" (a standby took the routed
    * one's place), "replaced" (the routed one closed for the one the lower node
-   * ID dialed), "standby-closed-by-peer", "standby-refused" (grace ended).
+   * ID dialed), "standby-closed-by-peer", "standby-refused" (grace ended),
+   * "loser-closed-by-peer" (the peer closed the routed loser before the winner
+   * arrived here: a 'peer-up' with afterSimultaneousDial).
    */
   readonly duplicateConnections?: Readonly<Record<string, number>>;
   /** Successful dial-to-routed durations (ms): count, mean, max. */

@@ -65,6 +65,8 @@ export class PeerConnection {
   private abortController: AbortController | undefined;
   private closing = false;
   private closeReason?: Error;
+  /** The loops ended before this side closed the peer: the remote (or the network) closed the connection. */
+  private endedByRemote = false;
 
   constructor(
     readonly nodeId: NodeID,
@@ -82,12 +84,18 @@ export class PeerConnection {
   /** Runs both loops; resolves with the reason the peer went away. */
   async run(): Promise<Error | undefined> {
     await Promise.race([this.sendLoop(), this.receiveLoop()]);
+    this.endedByRemote = !this.closing;
     const noted = this.closeReason;
     this.close(noted);
     const closedWith = await this.connection.closed.catch((error: unknown) => toError(error));
     // A loop may only have seen "connection closed"; the connection knows what really closed it.
     if (closedWith && (noted === undefined || isErrorNamed(noted, 'ConnectionClosedError'))) return closedWith;
     return noted;
+  }
+
+  /** Whether the connection ended without this side closing the peer first (known once run() resolved). */
+  get closedByRemote(): boolean {
+    return this.endedByRemote;
   }
 
   get faulted(): boolean {

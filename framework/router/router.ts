@@ -34,7 +34,7 @@ import type { RouterOptions } from './options.js';
 import { RouterMetrics, type RouterMetricsSnapshot } from './metrics.js';
 import type { RouterEvent } from './events.js';
 import { ChannelAlreadyOpenError, DuplicateConnectionError, NoTransportForEndpointError, RouterStateError } from './errors.js';
-import { decideDuplicate, lowerIdDialed, sharesTieBreak, StandbyConnections, type Standby } from './duplicate-connections.js';
+import { ClosedLosers, decideDuplicate, lowerIdDialed, sharesTieBreak, StandbyConnections, type Standby } from './duplicate-connections.js';
 
 /**
  * The Router is the only concurrent part of a node. It owns connections and
@@ -89,6 +89,7 @@ export class Router {
   private readonly peerRuns = new Set<Promise<void>>();
   /** Connections of a simultaneous dial waiting to replace a routed one (see duplicate-connections.ts). */
   private readonly standbys: StandbyConnections;
+  private readonly closedLosers: ClosedLosers;
   private readonly loops: Promise<void>[] = [];
   private readonly tasks = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -130,6 +131,7 @@ export class Router {
       (standby) => this.standbyGraceEnded(standby),
       () => this.counters.count('duplicateConnections', 'standby-closed-by-peer'),
     );
+    this.closedLosers = new ClosedLosers(options.duplicateGraceMs);
   }
 
   /** The NodeInfo this node presents: the template plus every open channel. */
@@ -613,7 +615,13 @@ export class Router {
       try {
         this.peerManager.ready(nodeId, peer.channels);
         this.log.info({ peer: nodeId, direction, moniker: peerText(nodeInfo.moniker) }, 'peer up');
-        this.emit({ type: 'peer-up', nodeId, direction });
+        const sharesRule = sharesTieBreak(nodeInfo);
+        if (this.closedLosers.routed(nodeId, sharesRule && lowerIdDialed(this.nodeKey.nodeId, nodeId, direction))) {
+          this.counters.count('duplicateConnections', 'loser-closed-by-peer');
+          this.emit({ type: 'peer-up', nodeId, direction, afterSimultaneousDial: true });
+        } else {
+          this.emit({ type: 'peer-up', nodeId, direction });
+        }
         reason = await peer.run();
         this.log.info({ peer: nodeId, reason: reason && peerText(reason.message), ...this.peerSummary(peer) }, 'peer down');
         this.emit({ type: 'peer-down', nodeId, reason });
@@ -626,6 +634,9 @@ export class Router {
         // A peer we cut off (fault, eviction) does not come back through its standby.
         const standby = this.standbys.take(nodeId);
         const replaced = standby !== undefined && !standby.connection.isClosed && !peer.faulted && !(reason instanceof PeerEvictedError);
+        if (!replaced && peer.closedByRemote && sharesTieBreak(nodeInfo) && !lowerIdDialed(this.nodeKey.nodeId, nodeId, direction)) {
+          this.closedLosers.closedByPeer(nodeId);
+        }
         try {
           this.peerManager.disconnected(nodeId, { replaced });
         } catch (error) {

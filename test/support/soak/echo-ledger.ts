@@ -56,6 +56,12 @@ export class EchoLedger {
   };
   private readonly inFlight = new Map<string, InFlight>();
   private readonly restarting = new Set<NodeID>();
+  /**
+   * Downs no restart explains, waiting for the peer's return: a return that
+   * ends a simultaneous dial the peer settled first (peer-up's
+   * afterSimultaneousDial) explains it; any other return, or none by the end, does not.
+   */
+  private readonly pendingDowns = new Map<NodeID, { reason: string; at: number; lost: number }>();
   private seq = 0;
 
   constructor(private readonly ownTag: string) {}
@@ -98,15 +104,34 @@ export class EchoLedger {
 
   /** The connection to honest peer `peer` went down (the router says why: `reason`): what was in flight to it will not be answered. */
   peerDown(peer: NodeID, reason = 'unknown'): void {
+    this.settlePending(peer);
     const duplicate = reason.startsWith('DuplicateConnectionError');
-    const explained = duplicate || this.restarting.has(peer);
-    if (duplicate) this.counts.disconnects.duplicateReplaced++;
-    else if (explained) this.counts.disconnects.duringRestart++;
-    else {
-      this.counts.disconnects.unexplained++;
-      if (this.counts.unexplainedDetails.length < MAX_DETAILS) this.counts.unexplainedDetails.push({ peer, at: Date.now(), reason });
+    if (duplicate || this.restarting.has(peer)) {
+      if (duplicate) this.counts.disconnects.duplicateReplaced++;
+      else this.counts.disconnects.duringRestart++;
+      this.writeOff((p) => p === peer, 'lostToRestart');
+      return;
     }
-    this.writeOff((p) => p === peer, explained ? 'lostToRestart' : 'lostToDisconnect');
+    let lost = 0;
+    for (const [content, ping] of this.inFlight) {
+      if (ping.peer !== peer) continue;
+      this.inFlight.delete(content);
+      lost++;
+    }
+    this.pendingDowns.set(peer, { reason, at: Date.now(), lost });
+  }
+
+  /** The connection to honest peer `peer` is up again; `afterSimultaneousDial` as the router's peer-up event says. */
+  peerUp(peer: NodeID, afterSimultaneousDial: boolean): void {
+    const down = this.pendingDowns.get(peer);
+    if (down === undefined) return;
+    this.pendingDowns.delete(peer);
+    if (!afterSimultaneousDial) {
+      this.countUnexplained(peer, down);
+      return;
+    }
+    this.counts.disconnects.duplicateReplaced++;
+    this.counts.lostToRestart += down.lost;
   }
 
   /** This node is about to stop for a restart: nothing in flight will be answered. */
@@ -116,9 +141,24 @@ export class EchoLedger {
 
   /** The run is over: whatever is still in flight was never answered. */
   close(): number {
+    for (const peer of [...this.pendingDowns.keys()]) this.settlePending(peer);
     const lost = this.inFlight.size;
     this.writeOff(() => true, 'unanswered');
     return lost;
+  }
+
+  /** A down still waiting for the peer's return is settled as unexplained (the peer went down again, or the run ended). */
+  private settlePending(peer: NodeID): void {
+    const down = this.pendingDowns.get(peer);
+    if (down === undefined) return;
+    this.pendingDowns.delete(peer);
+    this.countUnexplained(peer, down);
+  }
+
+  private countUnexplained(peer: NodeID, down: { reason: string; at: number; lost: number }): void {
+    this.counts.disconnects.unexplained++;
+    this.counts.lostToDisconnect += down.lost;
+    if (this.counts.unexplainedDetails.length < MAX_DETAILS) this.counts.unexplainedDetails.push({ peer, at: down.at, reason: down.reason });
   }
 
   private writeOff(match: (peer: NodeID) => boolean, bucket: 'lostToRestart' | 'lostToDisconnect' | 'unanswered'): void {

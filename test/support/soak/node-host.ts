@@ -193,6 +193,8 @@ export class SoakNodeHost {
     this.subscriptions.push(
       node.events$.subscribe((event) => {
         if (event.type === 'peer-down' && this.honest.has(event.nodeId)) reasons.set(event.nodeId, event.reason ? `${event.reason.name}: ${event.reason.message}` : 'no reason given');
+        // After peerUpdates$' "up": a down the ledger still holds is settled by how the peer came back.
+        if (event.type === 'peer-up' && this.honest.has(event.nodeId)) ledger.peerUp(event.nodeId, event.afterSimultaneousDial === true);
       }),
       node.peerUpdates$.subscribe((update) => {
         if (!this.honest.has(update.nodeId)) return;

@@ -58,6 +58,9 @@ describe('soak echo ledger', () => {
     ledger.peerBack(a);
     ledger.ping(a, send);
     ledger.peerDown(a, 'PongTimeoutError: no pong');
+    assert.equal(ledger.pending, 1, "a's ping is written off at once");
+    assert.equal(ledger.counts.lostToDisconnect, 0, 'settled when the peer comes back');
+    ledger.peerUp(a, false);
     assert.equal(ledger.counts.lostToDisconnect, 1);
     assert.deepEqual(ledger.counts.disconnects, { duringRestart: 1, duplicateReplaced: 0, unexplained: 1 });
     assert.equal(ledger.counts.unexplainedDetails[0]!.reason, 'PongTimeoutError: no pong');
@@ -72,6 +75,31 @@ describe('soak echo ledger', () => {
     assert.equal(ledger.counts.lostToRestart, 1);
     assert.equal(ledger.counts.lostToDisconnect, 0);
     assert.deepEqual(ledger.counts.disconnects, { duringRestart: 0, duplicateReplaced: 1, unexplained: 0 });
+  });
+
+  it('explains a down that ends with the winner of a simultaneous dial the peer settled first, and nothing else', () => {
+    const ledger = new EchoLedger('0');
+    const { send } = recorder();
+    ledger.ping(a, send);
+    ledger.ping(b, send);
+    ledger.peerDown(a, 'ConnectionClosedError: connection closed by the remote');
+    ledger.peerDown(b, 'ConnectionClosedError: connection closed by the remote');
+    ledger.peerUp(a, true);
+    ledger.peerUp(b, false);
+    assert.deepEqual(ledger.counts.disconnects, { duringRestart: 0, duplicateReplaced: 1, unexplained: 1 });
+    assert.deepEqual({ restart: ledger.counts.lostToRestart, disconnect: ledger.counts.lostToDisconnect }, { restart: 1, disconnect: 1 });
+    assert.equal(ledger.counts.unexplainedDetails[0]!.peer, b);
+
+    // A down with no return, or a second down first, is unexplained.
+    ledger.ping(a, send);
+    ledger.peerDown(a, 'ConnectionClosedError: again');
+    ledger.peerDown(a, 'ConnectionClosedError: and again');
+    ledger.peerUp(a, true);
+    assert.equal(ledger.counts.disconnects.unexplained, 2, 'the first of the two downs');
+    assert.equal(ledger.counts.disconnects.duplicateReplaced, 2, 'the second ended in the swap');
+    ledger.peerDown(b, 'ConnectionClosedError: gone');
+    ledger.close();
+    assert.equal(ledger.counts.disconnects.unexplained, 3, 'no return by the end');
   });
 
   it('writes off everything in flight at its own restart, and what is left at the end as unanswered', () => {

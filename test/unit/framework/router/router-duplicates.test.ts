@@ -129,6 +129,72 @@ describe('Router: two connections to one peer, one each way (a peer that shares 
   });
 });
 
+describe('Router: the simultaneous dial the peer settles first (both ends routed the losing connection)', () => {
+  let rig: RouterRig;
+
+  afterEach(async () => {
+    await rig?.stop();
+  });
+
+  const upFlags = (peer: FakePeer) => rig.eventsOf('peer-up').filter((e) => e.nodeId === peer.nodeId).map((e) => e.afterSimultaneousDial === true);
+
+  /** We are the higher ID and our dial (the loser) is routed; returns it. */
+  async function loserRouted(peer: FakePeer): Promise<FakeConnection> {
+    rig.transport.register(peer);
+    rig.pm.add(peer.address);
+    await until(() => upDirections(rig, peer).length === 1, 'our (losing) connection routed');
+    return rig.transport.connections.find((c) => c.remote === peer)!;
+  }
+
+  it('reports the winner that arrives after the peer closed the routed loser as the end of that swap, and counts it', async () => {
+    // The peer finished its copy of the winner first and closed the loser under us; ours of the winner
+    // (the connection the peer, the lower ID, dialed) was still in its handshake.
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    const peer = peerOrdered(rig, true, SHARED_RULE_VERSION);
+    const ours = await loserRouted(peer);
+    ours.hangUp();
+    await until(() => downReasons(rig, peer).length === 1, 'the loser went down');
+    rig.transport.incoming(peer);
+    await until(() => upDirections(rig, peer).length === 2, 'the winner routed');
+
+    assert.deepEqual(upDirections(rig, peer), ['outbound', 'inbound']);
+    assert.deepEqual(upFlags(peer), [false, true]);
+    assert.equal(rig.router.metrics().duplicateConnections?.['loser-closed-by-peer'], 1);
+  });
+
+  it('does not flag a return that is no such swap: the same direction again, a peer without the rule, or a loser we closed', async () => {
+    rig = await RouterRig.start({ channels: [EchoChannel] });
+    // The routed connection is the one the lower ID dialed (ours, we are lower): its close is no swap.
+    const lowerUs = peerOrdered(rig, false, SHARED_RULE_VERSION);
+    rig.transport.register(lowerUs);
+    rig.pm.add(lowerUs.address);
+    await until(() => upDirections(rig, lowerUs).length === 1, 'routed');
+    rig.transport.connections.find((c) => c.remote === lowerUs)!.hangUp();
+    await until(() => downReasons(rig, lowerUs).length === 1, 'down');
+    rig.transport.incoming(lowerUs);
+    await until(() => upDirections(rig, lowerUs).length === 2, 'back');
+    assert.deepEqual(upFlags(lowerUs), [false, false]);
+
+    // A peer that does not announce the rule: CometBFT closes connections for its own reasons.
+    const cometbft = peerOrdered(rig, true, COMETBFT_VERSION);
+    (await loserRouted(cometbft)).hangUp();
+    await until(() => downReasons(rig, cometbft).length === 1, 'down');
+    rig.transport.incoming(cometbft);
+    await until(() => upDirections(rig, cometbft).length === 2, 'back');
+    assert.deepEqual(upFlags(cometbft), [false, false]);
+
+    // A loser this side closed (here: evicting it) is no swap the peer made.
+    const evicted = peerOrdered(rig, true, SHARED_RULE_VERSION);
+    const loser = await loserRouted(evicted);
+    rig.router.peer(evicted.nodeId)!.close(new Error('closed here'));
+    await until(() => loser.isClosed && downReasons(rig, evicted).length === 1, 'down');
+    rig.transport.incoming(evicted);
+    await until(() => upDirections(rig, evicted).length === 2, 'back');
+    assert.deepEqual(upFlags(evicted), [false, false]);
+    assert.equal(rig.router.metrics().duplicateConnections?.['loser-closed-by-peer'], undefined);
+  });
+});
+
 describe('Router: two connections to one peer, one each way (a peer that does not share the rule, like CometBFT)', () => {
   let rig: RouterRig;
 
