@@ -19,10 +19,26 @@ export function isJoining(member: SimulatedMember, rules: ObservationRules, now 
   return member.restarts > 0 && now - member.startedAt < rules.joinGraceMs;
 }
 
-/** Whether every running member holds its outbound target (joining or not: this is the convergence test). */
+/**
+ * A member below its outbound target that is connected to every other
+ * running member: it has nobody left to dial. In a small network the
+ * connections others made to it (and the simultaneous dials it lost to a
+ * lower node ID, which turn its outbound connection into an inbound one)
+ * can take the peers it would have dialed; it can only wait for one to leave.
+ */
+export function isSaturated(network: SimulatedNetwork, member: SimulatedMember, rules: ObservationRules, running = network.running().length): boolean {
+  return network.outboundCount(member) < rules.outboundTarget && network.peerCount(member) >= running - 1;
+}
+
+/** Holds its outbound target, or has nobody left to dial (isSaturated). */
+function settled(network: SimulatedNetwork, member: SimulatedMember, rules: ObservationRules, running: number): boolean {
+  return network.outboundCount(member) >= rules.outboundTarget || isSaturated(network, member, rules, running);
+}
+
+/** Whether every running member holds its outbound target or has nobody left to dial (joining or not: this is the convergence test). */
 export function allAtTarget(network: SimulatedNetwork, rules: ObservationRules): boolean {
   const running = network.running();
-  return running.length > 0 && running.every((m) => network.outboundCount(m) >= rules.outboundTarget);
+  return running.length > 0 && running.every((m) => settled(network, m, rules, running.length));
 }
 
 /** The overlay among the members `counted` accepts, with a diameter estimate from `diameterSources` random members. */
@@ -49,6 +65,7 @@ export function graphReport(
     degree: spread(degrees),
     outbound: spread(outbound),
     atOutboundTarget: outbound.filter((o) => o >= rules.outboundTarget).length,
+    saturated: members.filter((m) => isSaturated(network, m, rules)).length,
   };
 }
 
@@ -63,6 +80,7 @@ export function timelineSample(network: SimulatedNetwork, rules: ObservationRule
     running: running.length,
     joining: running.length - members.length,
     atOutboundTarget: running.filter((m) => network.outboundCount(m) >= rules.outboundTarget).length,
+    saturated: running.filter((m) => isSaturated(network, m, rules, running.length)).length,
     connected: components.length <= 1,
     components: components.length,
     largestComponent: components[0]?.length ?? 0,

@@ -60,7 +60,7 @@ export async function runSimulation(input: Partial<SimulationOptions> = {}): Pro
       const sample = timelineSample(network, rules, elapsedS());
       timeline.push(sample);
       o.progress(
-        `t=${sample.tS.toFixed(0)}s running=${sample.running} joining=${sample.joining} at-target=${sample.atOutboundTarget} ` +
+        `t=${sample.tS.toFixed(0)}s running=${sample.running} joining=${sample.joining} at-target=${sample.atOutboundTarget}${sample.saturated > 0 ? ` saturated=${sample.saturated}` : ''} ` +
           `connected=${sample.connected ? 'yes' : 'no'} components=${sample.components} largest=${sample.largestComponent}`,
       );
     }, o.sampleIntervalMs);

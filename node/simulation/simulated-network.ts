@@ -149,6 +149,11 @@ export class SimulatedNetwork {
     return outbound;
   }
 
+  /** Ready connections of a running member, either direction. */
+  peerCount(member: SimulatedMember): number {
+    return member.node?.peers().length ?? 0;
+  }
+
   /** The ready connections among the members `include` accepts (default: every running member). */
   topology(include: (member: SimulatedMember) => boolean = () => true): Topology {
     const members = this.running().filter(include);

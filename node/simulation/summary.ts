@@ -40,6 +40,8 @@ export interface GraphReport {
   readonly outbound: Spread;
   /** Members with their full outbound target. */
   readonly atOutboundTarget: number;
+  /** Members below it that are connected to every other running member: nobody is left for them to dial. */
+  readonly saturated: number;
 }
 
 /** One connectivity sample. */
@@ -50,6 +52,8 @@ export interface TimelineSample {
   /** Running members still within their join grace (left out of the check). */
   readonly joining: number;
   readonly atOutboundTarget: number;
+  /** Below the target, connected to every other running member (see GraphReport.saturated). */
+  readonly saturated: number;
   readonly connected: boolean;
   readonly components: number;
   readonly largestComponent: number;

@@ -92,7 +92,8 @@ function graphLine(label: string, g: GraphReport): string {
   return (
     `  ${label}: ${g.nodes} nodes, ${g.edges} connections, ${g.connected ? 'connected' : `NOT connected (${g.components} components, largest ${g.largestComponent}, ${g.isolated} isolated)`}, ` +
     `diameter ≥ ${g.diameterEstimate} (from ${g.diameterSources} sources), degree ${g.degree.min}/${g.degree.mean}/${g.degree.max}, ` +
-    `outbound ${g.outbound.min}/${g.outbound.mean}/${g.outbound.max} (min/mean/max), ${g.atOutboundTarget} at target`
+    `outbound ${g.outbound.min}/${g.outbound.mean}/${g.outbound.max} (min/mean/max), ${g.atOutboundTarget} at target` +
+    (g.saturated > 0 ? `, ${g.saturated} below it with nobody left to dial` : '')
   );
 }
 
