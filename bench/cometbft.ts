@@ -23,8 +23,8 @@ const SCENARIO = 'cometbft';
 const SETUP_DIALERS = 8;
 /** Pairs of (tmp2p, Go) measurements per figure. */
 const ALTERNATING = 3;
-/** p2p.busy_poll of the second echo pair: a few round trips, so the next message of a ping-pong finds the thread awake. */
-const ECHO_BUSY_POLL = '200us';
+/** p2p.busy_poll of the second pair: a few round trips, so the next message of a ping-pong finds the thread awake. */
+const BUSY_POLL = '200us';
 
 interface Measured {
   readonly value: number;
@@ -84,7 +84,7 @@ function cpuNote(ms: number): string {
 export const cometbftScenario: Scenario = {
   name: SCENARIO,
   description:
-    "tmp2p vs CometBFT v0.38.17's own p2p/conn (SecretConnection + MConnection from a Go program, rate limits off, 1 ms flush throttle for throughput, 0 for echo); loopback TCP; tmp2p and Go measured alternately, the median of 3 pairs; ratios tmp2p / Go, CPU per op covers both ends",
+    "tmp2p vs CometBFT v0.38.17's own p2p/conn (SecretConnection + MConnection from a Go program, rate limits off, 1 ms flush throttle for throughput, 0 for echo); loopback TCP; tmp2p (default settings, and with p2p.busy_poll 200us) and Go measured in turn, the median of 3 turns; ratios tmp2p / Go, CPU per op covers both ends",
   async run(report: (row: BenchRow) => void): Promise<void> {
     const go = await ensureGoPeer();
     if ('skipped' in go) {
@@ -97,35 +97,58 @@ export const cometbftScenario: Scenario = {
     const goRun = (args: readonly string[]) => () => goFigure(go.binary, args);
 
     /**
-     * Cold and steady tmp2p rounds, then ALTERNATING (tmp2p, Go) pairs;
-     * prints tmp2p cold, the median pair's tmp2p and Go figures, and the ratio.
+     * Per variant (a tmp2p pair and its settings) cold and steady rounds;
+     * then ALTERNATING turns of one round of each variant and one Go run.
+     * Prints per variant the cold figure, the median pair's figure and its
+     * ratio to the Go run of that turn; and the Go figure of the first
+     * variant's median pair.
      */
     const compare = async <T extends Measured>(
       label: string,
       unit: string,
-      round: () => Promise<T>,
+      variants: ReadonlyArray<{ readonly name: string; readonly round: () => Promise<T> }>,
       goArgs: readonly string[],
       goValue: (f: GoFigure) => number,
       target: { met: (ratio: number) => boolean; text: string; ratioLabel?: string },
     ) => {
-      const warm = await coldAndSteady(round);
-      row(`${label}: tmp2p cold`, warm.cold.value, unit, `${cpuNote(warm.cold.cpuMsPerOp)}, ${warm.cold.notes}`);
-      const { median, ratios } = await alternately(round, goRun(goArgs), goValue, ALTERNATING);
-      row(`${label}: tmp2p steady`, median.ours.value, unit, `${cpuNote(median.ours.cpuMsPerOp)}, ${median.ours.notes} (warm after round ${warm.rounds})`);
-      row(`${label}: Go`, goValue(median.theirs), unit, goNote(median.theirs));
-      row(
-        `${label}: tmp2p / Go${target.ratioLabel ?? ''}`,
-        median.ratio,
-        '×',
-        `${verdict(target.met(median.ratio), target.text)}; the median of ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
+      const warm: Array<{ rounds: number }> = [];
+      for (const v of variants) {
+        const w = await coldAndSteady(v.round);
+        row(`${label}: tmp2p${v.name} cold`, w.cold.value, unit, `${cpuNote(w.cold.cpuMsPerOp)}, ${w.cold.notes}`);
+        warm.push(w);
+      }
+      const results = await alternately(
+        variants.map((v) => v.round),
+        goRun(goArgs),
+        goValue,
+        ALTERNATING,
       );
-      row(`${label}: CPU per op, tmp2p / Go`, median.ours.cpuMsPerOp / median.theirs.cpuMsPerOp, '×', 'both ends, the median pair; lower = tmp2p cheaper');
-      return median;
+      results.forEach(({ median }, i) =>
+        row(`${label}: tmp2p${variants[i]!.name} steady`, median.ours.value, unit, `${cpuNote(median.ours.cpuMsPerOp)}, ${median.ours.notes} (warm after round ${warm[i]!.rounds})`),
+      );
+      row(`${label}: Go`, goValue(results[0]!.median.theirs), unit, goNote(results[0]!.median.theirs));
+      results.forEach(({ median, ratios }, i) => {
+        const name = variants[i]!.name;
+        row(
+          `${label}: tmp2p${name} / Go${target.ratioLabel ?? ''}`,
+          median.ratio,
+          '×',
+          `${verdict(target.met(median.ratio), target.text)}; the median of ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
+        );
+        row(`${label}: CPU per op, tmp2p${name} / Go`, median.ours.cpuMsPerOp / median.theirs.cpuMsPerOp, '×', 'both ends, the median pair; lower = tmp2p cheaper');
+      });
+      return results.map((r) => r.median);
     };
 
     const pair = await startTmp2pPair();
+    // Go's runtime spins before it parks a thread; tmp2p's counterpart is p2p.busy_poll, off by default.
+    const polled = await startTmp2pPair({ busyPoll: BUSY_POLL });
+    const both = <T>(round: (p: Tmp2pPair) => Promise<T>) => [
+      { name: '', round: () => round(pair) },
+      { name: `, busy_poll ${BUSY_POLL}`, round: () => round(polled) },
+    ];
     try {
-      await compare('200-byte messages', 'msg/s', () => messages(pair, 200, 200_000), ['messages', '-size', '200', '-count', '300000', '-flush', '1ms', '-case', 'small'], (f) => f.value, {
+      await compare('200-byte messages', 'msg/s', both((p) => messages(p, 200, 200_000)), ['messages', '-size', '200', '-count', '300000', '-flush', '1ms', '-case', 'small'], (f) => f.value, {
         met: (r) => r >= 1.2,
         text: '≥ 1.2×',
       });
@@ -133,34 +156,31 @@ export const cometbftScenario: Scenario = {
       await compare(
         '1 MiB messages, payload',
         'MB/s',
-        async () => {
-          const m = await messages(pair, 1024 * 1024, 150);
+        both(async (p) => {
+          const m = await messages(p, 1024 * 1024, 150);
           return { ...m, value: (m.value * 1024 * 1024) / 1e6 };
-        },
+        }),
         ['messages', '-size', String(1024 * 1024), '-count', '200', '-flush', '1ms', '-case', 'bulk'],
         (f) => f.bytes! / f.seconds / 1e6,
         { met: (r) => r >= 1.0, text: '≥ 1.0×' },
       );
 
       // Echo round trip, one in flight: lower is better.
-      const goEchoArgs = ['echo', '-count', '3000', '-warmup', '2000', '-flush', '0'];
-      const echoTarget = { met: (r: number) => r <= 1.5, text: '≤ 1.5×', ratioLabel: ' (lower = tmp2p better)' };
-      const rtt = await compare('echo round trip p50', 'ms', () => echo(pair, 3000), goEchoArgs, (f) => f.value, echoTarget);
-      row('echo round trip p99: tmp2p steady', rtt.ours.p99, 'ms', verdict(rtt.ours.p99 <= 1, '≤ 1 ms'));
-      // Go's runtime spins before it parks a thread; tmp2p's counterpart is p2p.busy_poll (off by default).
-      const polled = await startTmp2pPair({ busyPoll: ECHO_BUSY_POLL });
-      try {
-        const polledRtt = await compare(`echo round trip p50, busy_poll ${ECHO_BUSY_POLL}`, 'ms', () => echo(polled, 3000), goEchoArgs, (f) => f.value, echoTarget);
-        row(`echo round trip p99, busy_poll ${ECHO_BUSY_POLL}: tmp2p steady`, polledRtt.ours.p99, 'ms', verdict(polledRtt.ours.p99 <= 1, '≤ 1 ms'));
-      } finally {
-        await polled.close();
-      }
+      const rtts = await compare(
+        'echo round trip p50',
+        'ms',
+        both((p) => echo(p, 3000)),
+        ['echo', '-count', '3000', '-warmup', '2000', '-flush', '0'],
+        (f) => f.value,
+        { met: (r) => r <= 1.5, text: '≤ 1.5×', ratioLabel: ' (lower = tmp2p better)' },
+      );
+      rtts.forEach((rtt, i) => row(`echo round trip p99: tmp2p${i === 0 ? '' : `, busy_poll ${BUSY_POLL}`} steady`, rtt.ours.p99, 'ms', verdict(rtt.ours.p99 <= 1, '≤ 1 ms')));
 
-      // Connection setups: TCP + SecretConnection + NodeInfo, 8 in flight.
+      // Connection setups: TCP + SecretConnection + NodeInfo, 8 in flight (fresh transports here, default settings).
       await compare(
         `setups, ${SETUP_DIALERS} in flight`,
         'setups/s',
-        () => setups(pair, 2000),
+        [{ name: '', round: () => setups(pair, 2000) }],
         ['setups', '-inflight', String(SETUP_DIALERS), '-duration', '3s', '-warmup', '1s'],
         (f) => f.value,
         { met: (r) => r >= 1.0, text: '≥ 1.0×' },
@@ -170,6 +190,7 @@ export const cometbftScenario: Scenario = {
       const goSc = await goFigure(go.binary, ['sc-bulk', '-size', String(1024 * 1024), '-count', '200']);
       row('bare SecretConnection, 1 MiB writes: Go', goSc.value, 'MB/s', goNote(goSc));
     } finally {
+      await polled.close();
       await pair.close();
     }
   },

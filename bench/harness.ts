@@ -75,25 +75,28 @@ export interface MeasuredPair<T, P> {
 }
 
 /**
- * Measures our side and a peer's alternately, `pairs` times, and returns the
- * pair with the median ratio, and every ratio. On a shared machine whose
- * speed drifts by up to 2× over a minute, one figure of each side taken a
- * minute apart compares two machines; adjacent measurements share the
- * drift, and the median pair drops a pair that a burst of load split.
+ * Measures each of our variants and then the peer, in turn, `pairs` times;
+ * returns, per variant, the (variant, peer) pair with the median ratio and
+ * every ratio. On a shared machine whose speed drifts by up to 2× over a
+ * minute, figures taken a minute apart compare two machines; adjacent
+ * measurements share the drift, and the median pair drops one that a burst
+ * of load split.
  */
 export async function alternately<T extends { readonly value: number }, P>(
-  ours: () => Promise<T>,
+  ours: ReadonlyArray<() => Promise<T>>,
   theirs: () => Promise<P>,
   theirValue: (figure: P) => number,
   pairs = 3,
-): Promise<{ median: MeasuredPair<T, P>; ratios: number[] }> {
-  const measured: MeasuredPair<T, P>[] = [];
+): Promise<Array<{ median: MeasuredPair<T, P>; ratios: number[] }>> {
+  const measured: MeasuredPair<T, P>[][] = ours.map(() => []);
   for (let i = 0; i < pairs; i++) {
-    const our = await ours();
+    const our = [];
+    for (const round of ours) our.push(await round());
     const their = await theirs();
-    measured.push({ ours: our, theirs: their, ratio: our.value / theirValue(their) });
+    our.forEach((o, v) => measured[v]!.push({ ours: o, theirs: their, ratio: o.value / theirValue(their) }));
   }
-  const ratios = measured.map((m) => m.ratio);
-  const median = [...measured].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs / 2)]!;
-  return { median, ratios };
+  return measured.map((m) => ({
+    median: [...m].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs / 2)]!,
+    ratios: m.map((x) => x.ratio),
+  }));
 }
