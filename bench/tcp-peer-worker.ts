@@ -6,12 +6,17 @@ import { createNode } from '../node/create-node.js';
 import { silentLogger } from '../framework/logging/logger.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { BenchBytesReactor } from './tcp-channel.js';
-import type { PairSettings } from './tmp2p-pair.js';
+import { benchClientNodeInfo, BENCH_CLIENT_CHANNELS, type PairSettings } from './tmp2p-pair.js';
+import { NodeKey } from '../framework/identity/node-key.js';
+import { NodeAddress } from '../framework/address/node-address.js';
+import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
 
 /**
  * The far side of the TCP benchmarks, in its own thread (its own core), as a
- * remote peer would be: a tmp2p node on loopback plus a raw TCP sink for the
- * bare-socket ceiling. The main thread tells it what to expect.
+ * remote peer would be: a tmp2p node on loopback, a bare transport that
+ * accepts, handshakes and waits for the dialer to hang up (what the Go
+ * program's accepting side does: no router, no peer manager), and a raw TCP
+ * sink for the bare-socket ceiling. The main thread tells it what to expect.
  */
 const port = parentPort!;
 const node = await createNode(
@@ -41,6 +46,28 @@ const raw = createServer((socket) => {
 });
 await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
 
+const bareKey = NodeKey.generate();
+const bare = new MConnTransport(bareKey, silentLogger(), { laddr: 'tcp://127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0 } });
+await bare.listen();
+const bareInfo = benchClientNodeInfo(bareKey, 'bench-bare-acceptor');
+void (async () => {
+  for (;;) {
+    let connection;
+    try {
+      connection = await bare.accept();
+    } catch {
+      return; // closed
+    }
+    const accepted = connection;
+    void accepted
+      .handshake(bareInfo, bareKey, { channels: BENCH_CLIENT_CHANNELS })
+      .then(() => accepted.closed)
+      .catch(() => undefined)
+      .finally(() => accepted.close());
+  }
+})();
+const bareEndpoint = bare.endpoints()[0]!;
+
 port.on('message', async (message: { type: string; count?: number; bytes?: number }) => {
   if (message.type === 'expect') {
     sink.received = 0;
@@ -54,8 +81,15 @@ port.on('message', async (message: { type: string; count?: number; bytes?: numbe
     port.postMessage({ type: 'ready' });
   } else if (message.type === 'stop') {
     raw.close();
+    await bare.close();
     await node.stop();
     port.postMessage({ type: 'stopped' });
   }
 });
-port.postMessage({ type: 'listening', address: node.addresses()[0]!.toString(), rawPort: (raw.address() as { port: number }).port, config: workerData });
+port.postMessage({
+  type: 'listening',
+  address: node.addresses()[0]!.toString(),
+  bareAddress: new NodeAddress({ nodeId: bareKey.nodeId, protocol: 'mconn', hostname: bareEndpoint.ip, port: bareEndpoint.port }).toString(),
+  rawPort: (raw.address() as { port: number }).port,
+  config: workerData,
+});

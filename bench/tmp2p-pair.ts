@@ -20,6 +20,8 @@ import { mailbox } from './worker-mailbox.js';
 export interface Tmp2pPair {
   readonly node: Node;
   readonly far: NodeAddress;
+  /** A bare transport in the worker that accepts, handshakes and waits for the hang-up (no node behind it). */
+  readonly bareFar: NodeAddress;
   /** Port of the worker's bare TCP sink (for the socket ceiling). */
   readonly rawPort: number;
   readonly next: ReturnType<typeof mailbox>;
@@ -37,7 +39,7 @@ export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2p
   const worker = new Worker(new URL('./tcp-peer-worker.js', import.meta.url), { workerData: settings });
   const next = mailbox(worker);
   const post = (m: object) => worker.postMessage(m);
-  const listening = await next<{ type: string; address: string; rawPort: number }>('listening');
+  const listening = await next<{ type: string; address: string; bareAddress: string; rawPort: number }>('listening');
   const node = await createNode(
     { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, busy_poll: settings.busyPoll ?? '0ms' }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
     { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
@@ -48,6 +50,7 @@ export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2p
   return {
     node,
     far,
+    bareFar: NodeAddress.parse(listening.bareAddress),
     rawPort: listening.rawPort,
     next,
     post,
