@@ -5,7 +5,7 @@ import { InvalidArgumentError, withoutStack } from '../errors/base.js';
 function closedError(): QueueClosedError {
   return withoutStack(() => new QueueClosedError());
 }
-import { Waiters } from '../util/waiters.js';
+import { Handoff, Waiters } from '../util/waiters.js';
 import type { EnqueueResult, Queue, QueueItem, QueueOptions, QueueStats } from './queue.js';
 
 /**
@@ -19,7 +19,8 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
   private enqueuedCount = 0;
   private dequeuedCount = 0;
   private readonly drops = new Map<number, number>();
-  private readonly notEmpty = new Waiters();
+  /** Consumers parked in dequeue(), handed the next item by tryEnqueue. */
+  private readonly takers = new Handoff<T>();
   private readonly notFull = new Waiters();
   private closedFlag = false;
   private resolveClosed!: () => void;
@@ -59,7 +60,11 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
     const result = this.offer(item);
     if (result === 'accepted' || result === 'accepted-with-drop') {
       this.enqueuedCount++;
-      this.notEmpty.wakeOne();
+      // A consumer waits only while the queue is empty, so what the policy takes now is this item.
+      if (this.takers.size > 0) {
+        const next = this.tryDequeue();
+        if (next !== undefined) this.takers.give(next);
+      }
     }
     return result;
   }
@@ -89,19 +94,17 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
     return item;
   }
 
-  async dequeue(signal?: AbortSignal): Promise<T> {
-    for (;;) {
-      const item = this.tryDequeue();
-      if (item !== undefined) return item;
-      if (this.closedFlag) throw closedError();
-      await this.notEmpty.wait(signal);
-    }
+  dequeue(signal?: AbortSignal): Promise<T> {
+    const item = this.tryDequeue();
+    if (item !== undefined) return Promise.resolve(item);
+    if (this.closedFlag) return Promise.reject(closedError());
+    return this.takers.wait(signal);
   }
 
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.notEmpty.wakeAll();
+    this.takers.rejectAll(closedError());
     this.notFull.wakeAll();
     this.resolveClosed();
   }

@@ -60,3 +60,54 @@ export class Waiters {
     for (const w of woken) w.reject(error);
   }
 }
+
+/**
+ * Parked consumers that are handed a value directly. A consumer woken by
+ * Waiters resumes, fetches the value and returns it to its own caller: two
+ * promise turns per handoff. Here the producer resolves the consumer's
+ * promise with the value itself: one turn, on paths (a routed peer's send
+ * loop, a channel's delivery) that take every message.
+ */
+export class Handoff<T> {
+  private pending: Array<{ resolve: (value: T) => void; reject: (e: Error) => void; cleanup: () => void }> = [];
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Parks until give() hands a value, rejectAll() fails every waiter, or `signal` aborts (AbortError). */
+  wait(signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise<T>((resolve, reject) => {
+      const entry = { resolve, reject, cleanup: () => {} };
+      if (signal) {
+        const onAbort = () => {
+          const i = this.pending.indexOf(entry);
+          if (i >= 0) this.pending.splice(i, 1);
+          reject(withoutStack(() => new AbortError(undefined, { cause: signal.reason })));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.push(entry);
+    });
+  }
+
+  /** Hands `value` to the oldest waiter; false (and nothing done) when none waits. */
+  give(value: T): boolean {
+    const entry = this.pending.shift();
+    if (entry === undefined) return false;
+    entry.cleanup();
+    entry.resolve(value);
+    return true;
+  }
+
+  rejectAll(error: Error): void {
+    const woken = this.pending;
+    this.pending = [];
+    for (const w of woken) {
+      w.cleanup();
+      w.reject(error);
+    }
+  }
+}
