@@ -33,8 +33,7 @@ const nodeScheduler: BusyPollScheduler = { next: (callback) => void setImmediate
 export class BusyPoller {
   private spinUntil = 0;
   private spinning = false;
-  /** Loop turns spent polling (for tests and metrics). */
-  spins = 0;
+  private spun = 0;
 
   constructor(
     private readonly clock: BusyPollClock = nodeClock,
@@ -57,9 +56,14 @@ export class BusyPoller {
     return this.spinning;
   }
 
+  /** Loop turns spent polling since this poller was made. */
+  get spins(): number {
+    return this.spun;
+  }
+
   private readonly spin = (): void => {
     if (this.clock.now() < this.spinUntil) {
-      this.spins++;
+      this.spun++;
       this.scheduler.next(this.spin);
     } else {
       this.spinning = false;
