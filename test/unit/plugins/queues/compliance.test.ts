@@ -204,6 +204,21 @@ for (const subject of QUEUE_SUBJECTS) {
       assert.equal(q2.tryDequeue(), undefined);
     });
 
+    it('hands an item straight to consumers waiting in dequeue(), in the order they waited, and counts it', async () => {
+      const q = make(4);
+      const source = new ItemSource();
+      const first = q.dequeue();
+      const second = q.dequeue();
+      assert.equal(q.tryEnqueue(source.item(1)), 'accepted');
+      assert.equal(q.length, 0, 'the item went to the first waiter, not into the queue');
+      assert.equal(q.tryEnqueue(source.item(2)), 'accepted');
+      assert.deepEqual([(await first).channelId, (await second).channelId], [1, 2]);
+      assert.equal(q.tryEnqueue(source.item(3)), 'accepted');
+      assert.equal(q.length, 1, 'nobody waits: the item is stored');
+      const stats = q.stats();
+      assert.deepEqual({ enqueued: stats.enqueued, dequeued: stats.dequeued }, { enqueued: 3, dequeued: 2 });
+    });
+
     it('honours AbortSignal on a waiting dequeue and stays usable afterwards', async () => {
       const q = make(4);
       const source = new ItemSource();
