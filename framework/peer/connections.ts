@@ -47,6 +47,13 @@ export class ConnectionTable {
     return this.connected.has(id) || this.dialing.has(id);
   }
 
+  /** Peers dialing or connected (each once), in O(dials in flight). */
+  get busyCount(): number {
+    let n = this.connected.size;
+    for (const id of this.dialing.keys()) if (!this.connected.has(id)) n++;
+    return n;
+  }
+
   /** Eviction scheduled or under way. */
   leaving(id: NodeID): boolean {
     return this.evictQueue.has(id) || this.evicting.has(id);

@@ -231,7 +231,7 @@ export class PeerManager {
    * `dialed`/`dialFailed`, so it is never returned twice.
    */
   tryDialNext(): NodeAddress | undefined {
-    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot()) return undefined;
+    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot() || this.everyPeerBusy()) return undefined;
     const choice = chooseDial(this.peers, this.conns, this.ranking(), this.options, this.conns.atCapacity(true), this.conns.outgoingFull());
     if (choice === undefined) return undefined;
     const { entry, address, replaces } = choice;
@@ -249,7 +249,7 @@ export class PeerManager {
    * every dial slot is taken (a freed slot emits on `dialWake$` instead).
    */
   nextDialAt(): number | undefined {
-    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot()) return undefined;
+    if (this.lifecycle === 'closed' || !this.conns.hasFreeSlot() || this.everyPeerBusy()) return undefined;
     const now = this.clock.now();
     const outgoingFull = this.conns.outgoingFull();
     let earliest = Infinity;
@@ -259,6 +259,17 @@ export class PeerManager {
       if (at > now && at < earliest) earliest = at;
     }
     return earliest === Infinity ? undefined : earliest;
+  }
+
+  /**
+   * Every known peer is connected or being dialed, so no dial choice can find
+   * one: the walks over every peer above are skipped. (Connected and dialing
+   * peers are never pruned or forgotten, so they are all known.) A node
+   * accepting thousands of peers asks after each one; the walks made that
+   * quadratic — about 14 % of its time while it accepted 5,000.
+   */
+  private everyPeerBusy(): boolean {
+    return this.conns.busyCount >= this.peers.size;
   }
 
   /**

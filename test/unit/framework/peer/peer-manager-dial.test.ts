@@ -319,3 +319,19 @@ describe('PeerManager: inactive peers', () => {
     assert.equal(pm.snapshot().length, 0);
   });
 });
+
+describe('PeerManager: nothing to dial when every known peer is busy', () => {
+  it('answers at once while every known peer is connected or dialing, and dials the next one added', async () => {
+    const { pm } = await harness({ options: { maxConnected: 100, maxOutgoing: 100 } });
+    for (let i = 1; i <= 20; i++) pm.add(addr(i));
+    const dialed = drainDials(pm);
+    assert.equal(dialed.length, 20, 'every known peer is being dialed');
+    for (const a of dialed.slice(0, 10)) pm.dialed(a);
+    assert.equal(pm.tryDialNext(), undefined);
+    assert.equal(pm.nextDialAt(), undefined);
+    // A peer that connects to us while we dial it is one busy peer, not two.
+    pm.accepted(nid(11));
+    pm.add(addr(21));
+    assert.equal(pm.tryDialNext()?.toString(), addr(21).toString(), 'the one idle peer is found');
+  });
+});
