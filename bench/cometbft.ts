@@ -12,17 +12,19 @@ import { alternately, coldAndSteady, type BenchRow, type Scenario } from './harn
  * ends in its process; tmp2p runs a node here and one in a worker thread.
  * CPU per operation is the whole process's (both ends) on each side.
  *
- * V8 compiles while it runs, so each tmp2p figure is taken twice: cold (the
- * first round of that case in this process) and steady (once rounds agree,
- * see coldAndSteady). The steady figure is then taken ALTERNATING times
- * alternately with the Go program's, and the pair with the median ratio is
- * reported with every pair's ratio: this machine's speed drifts, and only
- * adjacent measurements share its state. Go needs no warm-up beyond what its
- * program does itself.
+ * Each figure is taken for two tmp2p pairs: default settings, and
+ * p2p.busy_poll (Go's runtime spins before it parks a thread; tmp2p only
+ * when told to). V8 compiles while it runs, so each tmp2p figure is taken
+ * cold (the first round of that case in this process) and steady (once
+ * rounds agree, see coldAndSteady). The steady figure then comes from
+ * ALTERNATING turns of one round per pair and one Go run; the turn with the
+ * median ratio is reported with every turn's ratio: this machine's speed
+ * drifts, and only adjacent measurements share its state. Go needs no
+ * warm-up beyond what its program does itself.
  */
 const SCENARIO = 'cometbft';
 const SETUP_DIALERS = 8;
-/** Pairs of (tmp2p, Go) measurements per figure. */
+/** Turns of (tmp2p rounds, Go run) per figure. */
 const ALTERNATING = 3;
 /** p2p.busy_poll of the second pair: a few round trips, so the next message of a ping-pong finds the thread awake. */
 const BUSY_POLL = '200us';
