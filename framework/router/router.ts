@@ -610,12 +610,12 @@ export class Router {
     const routing = { channel: (id: number) => this.channels.get(id), peerError: (error: PeerError) => this.handlePeerError(error) };
     const peer = new PeerConnection(nodeId, direction, connection, nodeInfo, queue, routing, this.faultLog.connection({ peer: nodeId }));
     this.peers.set(nodeId, peer);
+    const sharesRule = sharesTieBreak(nodeInfo);
     const run = (async () => {
       let reason: Error | undefined;
       try {
         this.peerManager.ready(nodeId, peer.channels);
         this.log.info({ peer: nodeId, direction, moniker: peerText(nodeInfo.moniker) }, 'peer up');
-        const sharesRule = sharesTieBreak(nodeInfo);
         if (this.closedLosers.routed(nodeId, sharesRule && lowerIdDialed(this.nodeKey.nodeId, nodeId, direction))) {
           this.counters.count('duplicateConnections', 'loser-closed-by-peer');
           this.emit({ type: 'peer-up', nodeId, direction, afterSimultaneousDial: true });
@@ -634,7 +634,7 @@ export class Router {
         // A peer we cut off (fault, eviction) does not come back through its standby.
         const standby = this.standbys.take(nodeId);
         const replaced = standby !== undefined && !standby.connection.isClosed && !peer.faulted && !(reason instanceof PeerEvictedError);
-        if (!replaced && peer.closedByRemote && sharesTieBreak(nodeInfo) && !lowerIdDialed(this.nodeKey.nodeId, nodeId, direction)) {
+        if (!replaced && peer.closedByRemote && sharesRule && !lowerIdDialed(this.nodeKey.nodeId, nodeId, direction)) {
           this.closedLosers.closedByPeer(nodeId);
         }
         try {

@@ -16,6 +16,15 @@ export function releasesWrittenChunks(stream: Writable): boolean {
 }
 
 /**
+ * The largest allocation Buffer.allocUnsafe serves from Node's shared pool
+ * (slices of 8 KiB slabs; larger ones get an ArrayBuffer each). A write this
+ * small — a ping, a pong, a small message — takes a slice of the slab rather
+ * than a whole recycled buffer, which would sit idle in the write until its
+ * callback returns it.
+ */
+export const NODE_POOL_MAX_BYTES = Buffer.poolSize >>> 1;
+
+/**
  * Hands out write buffers of one size and takes them back once a write has
  * completed. Buffers above 4 KiB each get their own ArrayBuffer, whose memory
  * V8 counts as external: allocating one per 64 KiB socket write made the

@@ -26,7 +26,7 @@ export function isJoining(member: SimulatedMember, rules: ObservationRules, now 
  * lower node ID, which turn its outbound connection into an inbound one)
  * can take the peers it would have dialed; it can only wait for one to leave.
  */
-export function isSaturated(network: SimulatedNetwork, member: SimulatedMember, rules: ObservationRules, running = network.running().length): boolean {
+export function isSaturated(network: SimulatedNetwork, member: SimulatedMember, rules: ObservationRules, running: number): boolean {
   return network.outboundCount(member) < rules.outboundTarget && network.peerCount(member) >= running - 1;
 }
 
@@ -53,6 +53,7 @@ export function graphReport(
   const degrees = members.map((_, i) => graph.degree(i));
   const outbound = members.map((m) => network.outboundCount(m));
   const sources = sampleVertices(graph.size, options.diameterSources, options.random);
+  const running = network.running().length;
   return {
     nodes: graph.size,
     edges: graph.edgeCount,
@@ -65,7 +66,7 @@ export function graphReport(
     degree: spread(degrees),
     outbound: spread(outbound),
     atOutboundTarget: outbound.filter((o) => o >= rules.outboundTarget).length,
-    saturated: members.filter((m) => isSaturated(network, m, rules)).length,
+    saturated: members.filter((m) => isSaturated(network, m, rules, running)).length,
   };
 }
 

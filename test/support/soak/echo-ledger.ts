@@ -112,13 +112,7 @@ export class EchoLedger {
       this.writeOff((p) => p === peer, 'lostToRestart');
       return;
     }
-    let lost = 0;
-    for (const [content, ping] of this.inFlight) {
-      if (ping.peer !== peer) continue;
-      this.inFlight.delete(content);
-      lost++;
-    }
-    this.pendingDowns.set(peer, { reason, at: Date.now(), lost });
+    this.pendingDowns.set(peer, { reason, at: Date.now(), lost: this.takeInFlight((p) => p === peer) });
   }
 
   /** The connection to honest peer `peer` is up again; `afterSimultaneousDial` as the router's peer-up event says. */
@@ -162,10 +156,17 @@ export class EchoLedger {
   }
 
   private writeOff(match: (peer: NodeID) => boolean, bucket: 'lostToRestart' | 'lostToDisconnect' | 'unanswered'): void {
+    this.counts[bucket] += this.takeInFlight(match);
+  }
+
+  /** Removes the pings in flight to the peers `match` accepts; returns how many there were. */
+  private takeInFlight(match: (peer: NodeID) => boolean): number {
+    let taken = 0;
     for (const [content, ping] of this.inFlight) {
       if (!match(ping.peer)) continue;
       this.inFlight.delete(content);
-      this.counts[bucket]++;
+      taken++;
     }
+    return taken;
   }
 }

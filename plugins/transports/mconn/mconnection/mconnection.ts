@@ -2,7 +2,7 @@ import { finished, type Duplex } from 'node:stream';
 import { InvalidArgumentError, P2PError, toError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError } from '../../../../framework/transport/errors.js';
 import { Waiters } from '../../../../framework/util/waiters.js';
-import { releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../../../../framework/util/buffer-recycler.js';
+import { NODE_POOL_MAX_BYTES, releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../../../../framework/util/buffer-recycler.js';
 import { buildChannels, type ChannelState } from './channel-state.js';
 import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
@@ -42,8 +42,6 @@ function whenClosed(stream: Duplex, done: () => void): void {
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
-/** Batches up to this size come from Node's Buffer pool (slices of a shared 8 KiB slab), not the 66 KiB batch pool. */
-const SMALL_BATCH_BYTES = 4096;
 /**
  * Rate limiters' accounting window. CometBFT's flowrate samples 100 ms, which
  * releases a tenth of a second's allowance at once: a high-priority packet
@@ -388,7 +386,7 @@ export class MConnection {
     const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
     // A pool buffer is 66 KiB: a ping or pong alone takes a few bytes of Node's shared slab instead
     // (keepalive pings of many connections go out in one tick, before any write callback returns a pool buffer).
-    const out = size > SMALL_BATCH_BYTES && this.batches !== undefined ? this.batches.take(size) : Buffer.allocUnsafe(size);
+    const out = size > NODE_POOL_MAX_BYTES && this.batches !== undefined ? this.batches.take(size) : Buffer.allocUnsafe(size);
     let off = 0;
     if (this.pongPending) {
       this.pongPending = false;

@@ -7,7 +7,7 @@ import { DelimitedReader } from '../../../../framework/transport/length-prefix.j
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE } from './frame-cipher.js';
 import type { FrameAeadBackend } from './aead/frame-aead.js';
 import { frameAeadReady } from './aead/select.js';
-import { RELEASES_WRITTEN_CHUNKS, releasesWrittenChunks, sharedRecycler } from '../../../../framework/util/buffer-recycler.js';
+import { NODE_POOL_MAX_BYTES, RELEASES_WRITTEN_CHUNKS, releasesWrittenChunks, sharedRecycler } from '../../../../framework/util/buffer-recycler.js';
 import { SealedFrameReader } from './frame-reader.js';
 import {
   AUTH_SIG_MESSAGE_MAX_SIZE,
@@ -23,8 +23,6 @@ import { generateEphemeralKeyPair, wipeEphemeralKeyPair } from './keys.js';
 /** CometBFT's transport gives the SecretConnection handshake a 3 s deadline. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 3000;
 /** Sealed output of up to two full MConnection batches fits one recycled buffer. */
-/** Sealed writes up to this size come from Node's Buffer pool (it serves allocations up to 4 KiB from 8 KiB slabs). */
-const SMALL_SEALED_BYTES = 4096;
 const sealedWrites = sharedRecycler(FrameSealer.sealedLength(2 * 66 * 1024));
 
 /** Decrypted bytes buffered for the reader before the socket is paused. */
@@ -213,7 +211,7 @@ export class SecretConnection extends Duplex {
     }
     const sealedLength = FrameSealer.sealedLength(plainBytes);
     // Pooled buffers are 136 KiB: a write of a frame or two (pings, pongs, small messages) takes a slice of Node's shared slab.
-    const out = this.#recycleSealed && sealedLength > SMALL_SEALED_BYTES ? sealedWrites.take(sealedLength) : Buffer.allocUnsafe(sealedLength);
+    const out = this.#recycleSealed && sealedLength > NODE_POOL_MAX_BYTES ? sealedWrites.take(sealedLength) : Buffer.allocUnsafe(sealedLength);
     let sealedBytes: number;
     try {
       sealedBytes = this.#sealer.sealInto(list, out);
