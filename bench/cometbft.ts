@@ -3,7 +3,7 @@ import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { Ping } from '../reactors/echo/echo-channel.js';
 import type { NodeAddress } from '../framework/address/node-address.js';
 import { ensureGoPeer, goFigure, type GoFigure } from './go-peer.js';
-import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type Tmp2pPair } from './tmp2p-pair.js';
+import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type PairSettings, type Tmp2pPair } from './tmp2p-pair.js';
 import { alternately, coldAndSteady, type BenchRow, type Scenario } from './harness.js';
 
 /*
@@ -70,9 +70,9 @@ async function echo(pair: Tmp2pPair, count: number): Promise<Measured & { p99: n
   return { value: p50, p99, cpuMsPerOp: (cpuMs() - cpu) / count, notes: `p99 ${p99.toFixed(3)} ms` };
 }
 
-async function setups(far: NodeAddress, durationMs: number): Promise<Measured> {
+async function setups(far: NodeAddress, durationMs: number, settings: PairSettings = {}): Promise<Measured> {
   const cpu = cpuMs();
-  const result = await tmp2pSetups(far, SETUP_DIALERS, durationMs);
+  const result = await tmp2pSetups(far, SETUP_DIALERS, durationMs, settings);
   return {
     value: result.setups / result.seconds,
     cpuMsPerOp: (cpuMs() - cpu) / result.setups,
@@ -187,6 +187,8 @@ export const cometbftScenario: Scenario = {
         'setups/s',
         [
           { name: ' (bare acceptor, as Go)', round: () => setups(pair.bareFar, 2000) },
+          // Both ends poll through the handshake's three round trips, as Go's threads spin through them.
+          { name: ` (bare acceptor, busy_poll ${BUSY_POLL})`, round: () => setups(polled.bareFar, 2000, { busyPoll: BUSY_POLL }) },
           { name: ' (into a full node)', round: () => setups(pair.far, 2000) },
         ],
         ['setups', '-inflight', String(SETUP_DIALERS), '-duration', '3s', '-warmup', '1s'],

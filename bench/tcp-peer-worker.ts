@@ -10,6 +10,7 @@ import { benchClientNodeInfo, BENCH_CLIENT_CHANNELS, type PairSettings } from '.
 import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
 import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
+import { busyPollUs } from './tmp2p-pair.js';
 
 /**
  * The far side of the TCP benchmarks, in its own thread (its own core), as a
@@ -19,12 +20,13 @@ import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
  * sink for the bare-socket ceiling. The main thread tells it what to expect.
  */
 const port = parentPort!;
+const settings = (workerData as PairSettings | undefined) ?? {};
 const node = await createNode(
   {
     values: {
       network: 'bench',
       // Every client is on 127.0.0.1: the loopback testnet settings, and no inbound budget below max_connections.
-      p2p: { ...LOOPBACK_TESTNET_SETTINGS.p2p, busy_poll: (workerData as PairSettings | undefined)?.busyPoll ?? '0ms', transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_inbound_connections: 0, max_peers: 2048, max_concurrent_inbound_handshakes: 512 },
+      p2p: { ...LOOPBACK_TESTNET_SETTINGS.p2p, busy_poll: settings.busyPoll ?? '0ms', transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, max_connections: 512, max_inbound_connections: 0, max_peers: 2048, max_concurrent_inbound_handshakes: 512 },
       gating: LOOPBACK_TESTNET_SETTINGS.gating,
       reactors: { enabled: [], echo: { ping_interval: '1h' } },
     },
@@ -47,7 +49,7 @@ const raw = createServer((socket) => {
 await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
 
 const bareKey = NodeKey.generate();
-const bare = new MConnTransport(bareKey, silentLogger(), { laddr: 'tcp://127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0 } });
+const bare = new MConnTransport(bareKey, silentLogger(), { laddr: 'tcp://127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0, busyPollUs: busyPollUs(settings) } });
 await bare.listen();
 const bareInfo = benchClientNodeInfo(bareKey, 'bench-bare-acceptor');
 void (async () => {

@@ -11,6 +11,7 @@ import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { EchoChannel } from '../reactors/echo/echo-channel.js';
 import { BenchBytesReactor, BenchChannel, BytesValue } from './tcp-channel.js';
 import { mailbox } from './worker-mailbox.js';
+import { parseDuration } from '../framework/util/duration.js';
 
 /**
  * Two tmp2p nodes over loopback TCP (SecretConnection + MConnection, rate
@@ -33,6 +34,11 @@ export interface Tmp2pPair {
 export interface PairSettings {
   /** p2p.busy_poll of both nodes. Default "0ms" (off, the node default). */
   readonly busyPoll?: string;
+}
+
+/** The pair's busy_poll as a transport option (µs). */
+export function busyPollUs(settings: PairSettings): number {
+  return Math.round(parseDuration(settings.busyPoll ?? '0ms') * 1000);
 }
 
 export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2pPair> {
@@ -114,7 +120,8 @@ export interface SetupResult {
  * exchange, then closed: `dialers` transports (one key each) in this thread,
  * each with one setup in flight, for `durationMs`.
  */
-export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number): Promise<SetupResult> {
+/** Setups from `dialers` fresh transports (default settings, or the pair's busy_poll) to `far`, for `durationMs`. */
+export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number, settings: PairSettings = {}): Promise<SetupResult> {
   const keys = Array.from({ length: dialers }, () => NodeKey.generate());
   const [endpoint] = await far.resolve();
   const channels = BENCH_CLIENT_CHANNELS;
@@ -123,7 +130,7 @@ export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs:
   const until = started + durationMs;
   await Promise.all(
     keys.map(async (key) => {
-      const transport: Transport = new MConnTransport(key, silentLogger());
+      const transport: Transport = new MConnTransport(key, silentLogger(), { mconnection: { busyPollUs: busyPollUs(settings) } });
       const info = benchClientNodeInfo(key, 'setup-bench');
       while (performance.now() < until) {
         const t = performance.now();

@@ -15,6 +15,7 @@ import { RingBuffer } from '../../../framework/util/ring-buffer.js';
 import { Waiters } from '../../../framework/util/waiters.js';
 import { reasonOf } from '../../../framework/util/abort.js';
 import { MConnection } from './mconnection/mconnection.js';
+import { threadBusyPoller } from './mconnection/busy-poll.js';
 import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
@@ -130,7 +131,18 @@ export class MConnConnection implements Connection {
       // Our NodeInfo rides in the socket write of our AuthSigMessage (same bytes as a write of its own
       // after the handshake, one write less); NodeInfo is what any peer that connects may see.
       const ours = encodeNodeInfoMessage(nodeInfo);
-      const secret = await makeSecretConnection(this.socket, key, { signal, timeoutMs, sendWithAuthSig: ours, keepInitialData: true, deferEphemeralKey: this.accepted });
+      // busy_poll covers the handshake's round trips too (until MConnection's own reads and writes take over).
+      const pollUs = this.options.mconnection.busyPollUs;
+      const keepPolling = pollUs > 0 ? () => threadBusyPoller.touch(pollUs) : undefined;
+      keepPolling?.();
+      const secret = await makeSecretConnection(this.socket, key, {
+        signal,
+        timeoutMs,
+        sendWithAuthSig: ours,
+        keepInitialData: true,
+        deferEphemeralKey: this.accepted,
+        afterEachRead: keepPolling,
+      });
       this.secret = secret;
       // The remote's NodeInfo usually came in the chunk that carried its AuthSigMessage: read it
       // from there; only when it is incomplete is the stream read (with its own deadline).

@@ -70,6 +70,13 @@ export interface SecretConnectionOptions {
    * each other until the deadline. Default false.
    */
   readonly deferEphemeralKey?: boolean;
+  /**
+   * Called each time the handshake has handled a chunk read from the socket,
+   * after any reply it made was written: the moment a caller starts waiting
+   * for the remote's answer (MConnConnection keeps its thread's loop polling
+   * then, see busy_poll). Default: none.
+   */
+  readonly afterEachRead?: () => void;
 }
 
 interface SecretConnectionState {
@@ -279,7 +286,7 @@ export function makeSecretConnection(socket: Duplex, localKey: SecretConnectionK
   if (extra !== undefined && !(extra instanceof Uint8Array)) {
     return Promise.reject(new InvalidArgumentError(`sendWithAuthSig must be a Uint8Array, got ${typeof extra}`));
   }
-  const flags = { keepInitialData: options.keepInitialData === true, deferEphemeralKey: options.deferEphemeralKey === true };
+  const flags = { keepInitialData: options.keepInitialData === true, deferEphemeralKey: options.deferEphemeralKey === true, afterEachRead: options.afterEachRead };
   if (options.aead !== undefined) return handshake(socket, localKey, timeoutMs, signal, options.aead, extra, flags);
   // The AEAD backend is chosen once, when this module loads; the socket is not read before it is.
   return frameAeadReady.then(
@@ -298,7 +305,7 @@ function handshake(
   signal: AbortSignal | undefined,
   aead: FrameAeadBackend,
   sendWithAuthSig: Uint8Array | undefined,
-  { keepInitialData, deferEphemeralKey }: { readonly keepInitialData: boolean; readonly deferEphemeralKey: boolean },
+  { keepInitialData, deferEphemeralKey, afterEachRead }: { readonly keepInitialData: boolean; readonly deferEphemeralKey: boolean; readonly afterEachRead: (() => void) | undefined },
 ): Promise<SecretConnection> {
   if (signal?.aborted) {
     socket.destroy();
@@ -371,25 +378,30 @@ function handshake(
       resolve(new SecretConnection({ socket, sealer: k.sealer, frames: k.frames, remotePublicKey, initialData: after, keepInitialData }));
     };
 
+    const readChunk = (chunk: Uint8Array): void => {
+      if (keys) {
+        onEncrypted(chunk);
+        return;
+      }
+      keyReader.push(chunk);
+      const body = keyReader.next();
+      if (!body) return;
+      onEphemeralKey(body);
+      // Whatever followed the key message is already encrypted traffic.
+      for (const rest of keyReader.takeBuffered()) {
+        if (settled) break;
+        onEncrypted(rest);
+      }
+    };
     const onData = (chunk: Uint8Array): void => {
       if (settled) return;
       try {
-        if (keys) {
-          onEncrypted(chunk);
-          return;
-        }
-        keyReader.push(chunk);
-        const body = keyReader.next();
-        if (!body) return;
-        onEphemeralKey(body);
-        // Whatever followed the key message is already encrypted traffic.
-        for (const rest of keyReader.takeBuffered()) {
-          if (settled) break;
-          onEncrypted(rest);
-        }
+        readChunk(chunk);
       } catch (err) {
         fail(err);
+        return;
       }
+      afterEachRead?.();
     };
     const onEnd = (): void => fail(new HandshakeError(`unexpected EOF: the remote closed the connection during the SecretConnection handshake (waiting for its ${waitingFor()})`));
     const onClose = (): void => fail(new HandshakeError(`unexpected EOF: the socket closed during the SecretConnection handshake (waiting for the remote's ${waitingFor()})`));

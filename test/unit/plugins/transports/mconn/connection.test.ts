@@ -11,6 +11,7 @@ import { makeSecretConnection, type SecretConnection } from '../../../../../plug
 import { encodeDelimitedPacket } from '../../../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { PongTimeoutError, UnknownChannelError } from '../../../../../plugins/transports/mconn/mconnection/errors.js';
 import type { MConnTransportOptions } from '../../../../../plugins/transports/mconn/options.js';
+import { threadBusyPoller } from '../../../../../plugins/transports/mconn/mconnection/busy-poll.js';
 import {
   bytes,
   CHANNELS,
@@ -73,6 +74,23 @@ describe('mconn connection: handshake and traffic over loopback TCP', function (
     assert.deepEqual(bigSeen, Buffer.from(big));
     assert.deepEqual(await dialer.receive(), { channelId: 0x20, bytes: Buffer.of(42) });
     assert.equal(dialer.tryReceive(), undefined);
+  });
+
+  it('keeps its thread polling through the handshake when busy polling is on, and never when it is off', async () => {
+    const handshake = async (options: MConnTransportOptions): Promise<number> => {
+      const pair = await connectionPair(res, options);
+      while (threadBusyPoller.active) await new Promise((resolve) => setImmediate(resolve));
+      const before = threadBusyPoller.spins;
+      await Promise.all([
+        pair.dialer.handshake(nodeInfoFor(pair.dialerKey), pair.dialerKey, { channels: CHANNELS }),
+        pair.acceptor.handshake(nodeInfoFor(pair.acceptorKey), pair.acceptorKey, { channels: CHANNELS }),
+      ]);
+      // Loop turns happen only while the handshakes wait on the socket: MConnection starts after the last one.
+      return threadBusyPoller.spins - before;
+    };
+    assert.equal(await handshake(FAST), 0, 'off by default');
+    // A window far longer than a loopback round trip, so a slow machine still spins between the messages.
+    assert.ok((await handshake({ ...FAST, mconnection: { ...FAST.mconnection, busyPollUs: 50_000 } })) > 0);
   });
 
   it('hands the bytes that arrived right behind the NodeInfo to MConnection', async () => {

@@ -158,6 +158,26 @@ describe('secret-connection: SecretConnection over loopback TCP', function () {
     b.destroy();
   });
 
+  it('calls afterEachRead after each handshake chunk, once its reply is written, and never once established', async () => {
+    const { client, server, close } = await socketPair();
+    cleanup = close;
+    const written: number[] = [];
+    const dialerReads: number[] = [];
+    const [a, b] = await Promise.all([
+      makeSecretConnection(client, NodeKey.generate(), { afterEachRead: () => dialerReads.push(client.bytesWritten) }),
+      makeSecretConnection(server, NodeKey.generate(), { deferEphemeralKey: true, afterEachRead: () => written.push(server.bytesWritten) }),
+    ]);
+    assert.ok(written.length >= 1 && dialerReads.length >= 1, 'both sides read at least once');
+    // The deferring side writes nothing until the dialer's key has arrived: its first call comes after that reply.
+    assert.ok(written[0]! > 0, `the acceptor's key and AuthSig went out before the call (${written[0]} bytes)`);
+    const calls = written.length + dialerReads.length;
+    a.write(Buffer.from('after'));
+    assert.equal((await readBytes(b, 5)).toString(), 'after');
+    assert.equal(written.length + dialerReads.length, calls, 'established traffic does not call it');
+    a.destroy();
+    b.destroy();
+  });
+
   it('writes no frame for an empty write and coalesces corked writes into the fewest frames', async () => {
     const { client, server, close } = await socketPair();
     cleanup = close;
