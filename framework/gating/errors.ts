@@ -1,4 +1,4 @@
-import { InvalidArgumentError, P2PError } from '../errors/base.js';
+import { InvalidArgumentError, P2PError, isErrorNamed } from '../errors/base.js';
 
 /**
  * Reasons the framework itself denies a connection for. Gaters add their own
@@ -43,6 +43,11 @@ export class ConnectionDeniedError extends P2PError {
     super(message, options);
     this.gater = options?.gater;
   }
+}
+
+/** Whether `error` is a gating denial, by name: a gater loaded from another copy of tmp2p throws that copy's class. */
+export function isConnectionDenied(error: Error): error is ConnectionDeniedError {
+  return isErrorNamed(error, 'ConnectionDeniedError');
 }
 
 /** A gater's answer took longer than `gating.filter_timeout`; the `cause` of a "gater-timeout" denial. */

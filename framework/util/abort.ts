@@ -45,3 +45,20 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 export function reasonOf(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new AbortError(undefined, { cause: signal.reason });
 }
+
+/**
+ * Resolves after `ms`, or as soon as `signal` aborts (never rejects): a pause
+ * a stopping loop need not wait out. A signal aborted already does not cut it
+ * short (no 'abort' event comes), so callers check `signal.aborted` first.
+ */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
