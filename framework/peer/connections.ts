@@ -96,6 +96,25 @@ export class ConnectionTable {
     return inbound >= this.limits.maxInbound;
   }
 
+  /** Queues the eviction of a connected peer; false when it is being evicted already. */
+  scheduleEviction(id: NodeID): boolean {
+    if (this.evicting.has(id)) return false;
+    this.evictQueue.add(id);
+    return true;
+  }
+
+  /**
+   * Takes queued evictions off the queue until one is still due: the peer is
+   * connected and not yet being evicted (it may have gone meanwhile).
+   */
+  takeScheduledEviction(): NodeID | undefined {
+    for (const id of this.evictQueue) {
+      this.evictQueue.delete(id);
+      if (this.connected.has(id) && !this.evicting.has(id)) return id;
+    }
+    return undefined;
+  }
+
   /** Ends a dial (either way), releasing its upgrade target. */
   endDial(id: NodeID): boolean {
     this.upgrading.delete(id);

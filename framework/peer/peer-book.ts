@@ -1,5 +1,7 @@
+import { throwIfAborted, toError } from '../errors/base.js';
 import type { NodeID } from '../identity/node-id.js';
 import type { NodeAddress } from '../address/node-address.js';
+import { PeerStoreError } from './errors.js';
 import type { PeerManagerOptions } from './options.js';
 import { attachAddress, isBannedAt, moreTrusted, newPeerEntry, type AddressOrigin, type PeerEntry } from './peer-entry.js';
 import { decodeRecords, toRecord } from './peer-records.js';
@@ -159,6 +161,25 @@ export class PeerBook {
     if (prunable.length < excess) {
       this.log.warn({ peers: this.entries.size, maxPeers: max }, 'cannot prune to maxPeers: the other peers are connected, dialing, persistent or banned');
     }
+  }
+
+  /**
+   * Every record in the store, not yet validated (see `load`). Throws
+   * PeerStoreError when the store cannot be read or does not answer with a
+   * list; an abort throws the signal's reason instead.
+   */
+  async read(signal?: AbortSignal): Promise<readonly unknown[]> {
+    let records: unknown;
+    try {
+      records = await this.store.load(signal);
+    } catch (error) {
+      throwIfAborted(signal);
+      throw new PeerStoreError(`loading peers from the "${this.store.name}" peer store failed: ${toError(error).message}`, { cause: error });
+    }
+    if (!Array.isArray(records)) {
+      throw new PeerStoreError(`the "${this.store.name}" peer store returned ${typeof records} from load(), expected an array of records`);
+    }
+    return records;
   }
 
   /** Adds validated records; corrupted ones are logged, counted and skipped, partly corrupted ones rewritten clean. */

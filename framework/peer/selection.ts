@@ -1,13 +1,14 @@
 import type { NodeID } from '../identity/node-id.js';
 import type { ConnectionTable } from './connections.js';
-import { dialableAddress } from './dial-policy.js';
+import { dialableAddress, dialableAt } from './dial-policy.js';
 import type { PeerManagerOptions } from './options.js';
 import type { AddressEntry, PeerEntry } from './peer-entry.js';
 import type { Ranking } from './ranking.js';
 
 /*
  * The PeerManager's three choices of a peer — whom to dial, whom an upgrade
- * replaces, whom to evict — as pure functions of its tables and one Ranking.
+ * replaces, whom to evict — as pure functions of its tables and one Ranking,
+ * and when the dial choice may next change with time alone.
  */
 
 type DialOptions = Parameters<typeof dialableAddress>[2];
@@ -37,7 +38,7 @@ export function chooseDial(
   const candidates: DialChoice[] = [];
   let best: DialChoice | undefined;
   for (const entry of peers.values()) {
-    if ((outgoingFull && !entry.persistent) || conns.busy(entry.nodeId)) continue;
+    if (!mayDial(entry, conns, outgoingFull)) continue;
     const address = dialableAddress(entry, ranking.now, options);
     if (address === undefined) continue;
     const candidate = { entry, address };
@@ -53,6 +54,26 @@ export function chooseDial(
     if (replaces !== undefined) return { ...candidate, replaces };
   }
   return undefined;
+}
+
+/**
+ * The earliest time after `now` at which a peer that cannot be dialed now
+ * could be, once a retry delay, cooldown, dial hold or ban ends; undefined
+ * when no peer is waiting on time.
+ */
+export function nextDialTime(peers: Peers, conns: ConnectionTable, options: DialOptions, now: number, outgoingFull: boolean): number | undefined {
+  let earliest = Infinity;
+  for (const entry of peers.values()) {
+    if (!mayDial(entry, conns, outgoingFull)) continue;
+    const at = dialableAt(entry, options);
+    if (at > now && at < earliest) earliest = at;
+  }
+  return earliest === Infinity ? undefined : earliest;
+}
+
+/** Not being dialed or connected already, and within `maxOutgoing` unless persistent. */
+function mayDial(entry: PeerEntry, conns: ConnectionTable, outgoingFull: boolean): boolean {
+  return !(outgoingFull && !entry.persistent) && !conns.busy(entry.nodeId);
 }
 
 /**

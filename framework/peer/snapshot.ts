@@ -1,7 +1,9 @@
 import type { NodeID } from '../identity/node-id.js';
-import type { ConnectionRecord, PeerState } from './connections.js';
+import type { ConnectionRecord, ConnectionTable, PeerState } from './connections.js';
+import { retryAt } from './dial-policy.js';
 import type { PeerRejectionReason } from './errors.js';
 import { totalDialFailures, type AddressEntry, type PeerEntry } from './peer-entry.js';
+import type { Ranking } from './ranking.js';
 import type { PeerScore } from './scoring.js';
 import type { ConnectionDirection } from './types.js';
 
@@ -113,4 +115,23 @@ export function buildPeerSnapshot(entry: PeerEntry, view: SnapshotView): PeerSna
     ...(entry.dialHeldUntil !== undefined && { dialHeldUntil: entry.dialHeldUntil }),
     inactive: entry.inactiveSince !== undefined,
   };
+}
+
+/** A snapshot of every peer in `entries`, best-ranked first. */
+export function snapshotPeers(
+  entries: Iterable<PeerEntry>,
+  ranking: Ranking,
+  conns: Pick<ConnectionTable, 'connected' | 'stateOf'>,
+  isPrivate: (id: NodeID) => boolean,
+  options: Parameters<typeof retryAt>[2],
+): PeerSnapshot[] {
+  return ranking.ranked(entries).map((entry) =>
+    buildPeerSnapshot(entry, {
+      state: conns.stateOf(entry, ranking.now),
+      connection: conns.connected.get(entry.nodeId),
+      score: ranking.score(entry),
+      isPrivate: isPrivate(entry.nodeId),
+      retryAt: (info) => retryAt(entry, info, options),
+    }),
+  );
 }
