@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TIE_BREAK_SOFTWARE_PREFIX } from '../framework/router/duplicate-connections.js';
+import { TIE_BREAK_SOFTWARE_PREFIX } from '../framework/router/tie-break.js';
 
 /** package.json of this package, from the compiled (dist/node) or source (node) location. */
 const packageJson = ['../../package.json', '../package.json']

@@ -1,7 +1,7 @@
 import { inject, injectable, multiInject, optional } from 'inversify';
 import { TOKENS } from '../tokens.js';
 import type { Logger } from '../logging/logger.js';
-import { isErrorNamed, toError } from '../errors/base.js';
+import { toError } from '../errors/base.js';
 import { endpointToString, type Endpoint } from '../address/endpoint.js';
 import { ipScope, isScopeVisibleTo, type IPScope } from '../address/ip.js';
 import type { NodeID } from '../identity/node-id.js';
@@ -9,7 +9,7 @@ import type { ConnectionDirection } from '../peer/types.js';
 import type { Connection } from '../transport/transport.js';
 import { reasonOf } from '../util/abort.js';
 import { AnswerDeadline } from './answer-deadline.js';
-import { ConnectionDeniedError, GaterAnswerError, GATING_REASONS } from './errors.js';
+import { ConnectionDeniedError, GaterAnswerError, GATING_REASONS, isConnectionDenied } from './errors.js';
 import type { ConnectionAttempt, ConnectionGater, GaterStats, PeerAttempt } from './gater.js';
 import { InboundHandshakeLimit } from './handshake-limit.js';
 import type { GatingOptions } from './options.js';
@@ -298,8 +298,8 @@ export class ConnectionGate {
       tally.timeouts++;
     } else if (cause === undefined) {
       reason = gater.name;
-    } else if (isErrorNamed(cause, 'ConnectionDeniedError')) {
-      reason = (cause as ConnectionDeniedError).reason;
+    } else if (isConnectionDenied(cause)) {
+      reason = cause.reason;
     } else {
       reason = GATING_REASONS.error;
       tally.errors++;

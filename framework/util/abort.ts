@@ -48,11 +48,12 @@ export function reasonOf(signal: AbortSignal): Error {
 
 /**
  * Resolves after `ms`, or as soon as `signal` aborts (never rejects): a pause
- * a stopping loop need not wait out. A signal aborted already does not cut it
- * short (no 'abort' event comes), so callers check `signal.aborted` first.
+ * a stopping loop need not wait out. A signal aborted already resolves it at
+ * once (stop() may run inside the error report that led to the pause).
  */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Endpoint } from '../../../framework/address/endpoint.js';
 import { NodeKey } from '../../../framework/identity/node-key.js';
 import { AbortError } from '../../../framework/errors/base.js';
-import { deadlineSignal } from '../../../framework/util/abort.js';
+import { deadlineSignal, sleepUnlessAborted as sleep } from '../../../framework/util/abort.js';
 import { ECHO_CHANNEL_ID, EchoChannel } from '../../../reactors/echo/echo-channel.js';
 import { PEX_CHANNEL_ID } from '../../../reactors/pex/pex-channel.js';
 import {
@@ -111,18 +111,6 @@ function cause(error: unknown): string {
 function bump(counts: Record<string, number>, key: string, n = 1): void {
   counts[key] = (counts[key] ?? 0) + n;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * The soak's attacker mix, run from the conductor's process against every
