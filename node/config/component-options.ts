@@ -12,7 +12,7 @@ import { resolveRouterOptions, type RouterOptions } from '../../framework/router
 import { resolveGatingOptions, type GatingOptions } from '../../framework/gating/options.js';
 import type { MConnTransportOptions } from '../../plugins/transports/mconn/options.js';
 import type { MemoryTransportOptions } from '../../plugins/transports/memory/memory-transport.js';
-import type { LevelPeerStoreOptions } from '../../plugins/peer-stores/leveldb.js';
+import type { LevelPeerStoreOptions } from '../../plugins/peer-stores/level-options.js';
 import type { MongoPeerStoreOptions } from '../../plugins/peer-stores/mongodb/options.js';
 import type { PriorityQueueSettings } from '../../plugins/queues/priority.js';
 import type { WdrrQueueSettings } from '../../plugins/queues/wdrr.js';

@@ -1,13 +1,6 @@
 export { MemoryPeerStore } from './memory.js';
-export {
-  LEVEL_KEY_PREFIX,
-  LevelPeerStore,
-  levelKeyOf,
-  resolveLevelPath,
-  type LevelPeerStoreOptions,
-  type LevelPeerStoreStats,
-  type LevelRepairReport,
-} from './leveldb.js';
+export { LEVEL_KEY_PREFIX, LevelPeerStore, levelKeyOf, type LevelPeerStoreStats, type LevelRepairReport } from './leveldb.js';
+export { resolveLevelPath, type LevelPeerStoreOptions } from './level-options.js';
 export { MongoPeerStore } from './mongodb/mongo-peer-store.js';
 export { resolveMongoOptions, type MongoPeerStoreOptions } from './mongodb/options.js';
 export type { MongoPeerStoreStatus, MongoStoreState } from './mongodb/status.js';

@@ -1,8 +1,8 @@
-import { finished, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, P2PError, toError } from '../../../../framework/errors/base.js';
 import { ConnectionClosedError } from '../../../../framework/transport/errors.js';
 import { Waiters } from '../../../../framework/util/waiters.js';
-import { NODE_POOL_MAX_BYTES, releasesWrittenChunks, sharedRecycler, type BufferRecycler } from '../../../../framework/util/buffer-recycler.js';
+import { BatchWriter } from './batch-writer.js';
 import { buildChannels, type ChannelState } from './channel-state.js';
 import { resolveMConnectionOptions, type ResolvedMConnectionOptions } from './config.js';
 import { MessageHandlerError, PongTimeoutError, UnknownChannelError } from './errors.js';
@@ -11,34 +11,13 @@ import { RateLimiter, monotonicClock } from './flow-rate.js';
 import { DelimitedReader, uvarintLength } from '../../../../framework/transport/length-prefix.js';
 import { Keepalive } from './keepalive.js';
 import { SendWindow } from './send-window.js';
-import {
-  PACKET_PING_WIRE,
-  PACKET_PONG_WIRE,
-  decodePacket,
-  maxPacketBodySize,
-  type DecodedPacket,
-} from './packet-codec.js';
+import { decodePacket, maxPacketBodySize, type DecodedPacket } from './packet-codec.js';
 import { ReadGate } from './read-gate.js';
 import { currentTurn } from './event-loop-turn.js';
 import { threadBusyPoller, type BusyPoller } from './busy-poll.js';
 import { SendScheduler } from './scheduler.js';
 import type { MConnectionInit, MConnectionStats, MessageHandler } from './types.js';
-
-/**
- * Calls `done` once a destroyed stream has closed. finished() would do, but
- * it builds a stack-traced ERR_STREAM_PREMATURE_CLOSE for every stream
- * destroyed before its end — every connection we close — and nobody reads it.
- */
-function whenClosed(stream: Duplex, done: () => void): void {
-  const state = stream as Duplex & { _readableState?: { emitClose?: boolean }; _writableState?: { emitClose?: boolean } };
-  if (state._readableState?.emitClose === false || state._writableState?.emitClose === false) {
-    finished(stream, () => done());
-  } else if (stream.closed) {
-    queueMicrotask(done);
-  } else {
-    stream.once('close', done);
-  }
-}
+import { whenClosed } from './when-closed.js';
 
 /** A pump writes at most this many batches before yielding to the event loop (reads, timers). */
 const MAX_BATCHES_PER_TURN = 8;
@@ -57,9 +36,9 @@ const RATE_SAMPLE_MS = 10;
  *
  * Sending never blocks: trySend queues into a bounded per-channel queue and
  * packets are written in batches of up to maxWriteBatchBytes, one write() per
- * batch, pausing while the stream asks for 'drain'. Receiving is a callback
- * plus pauseReading()/resumeReading(); pausing stops reading the stream, so
- * the peer feels TCP backpressure.
+ * batch (built by BatchWriter), pausing while the stream asks for 'drain'.
+ * Receiving is a callback plus pauseReading()/resumeReading(); pausing stops
+ * reading the stream, so the peer feels TCP backpressure.
  */
 export class MConnection {
   readonly options: ResolvedMConnectionOptions;
@@ -79,9 +58,7 @@ export class MConnection {
   private readonly sendLimiter: RateLimiter;
   private readonly window: SendWindow;
   private readonly clock: () => number;
-  private readonly maxFrameWireBytes: number;
-  /** Write batches, reused across writes and connections (see BufferRecycler) when the stream allows it. */
-  private readonly batches: BufferRecycler | undefined;
+  private readonly writer: BatchWriter;
 
   private isClosedFlag = false;
   private draining = false;
@@ -111,13 +88,9 @@ export class MConnection {
   private readonly channelWritable = new Map<number, Waiters>();
   private readonly drained = new Waiters();
 
-  private bytesSent = 0;
   private bytesReceived = 0;
-  private packetsSent = 0;
   private packetsReceived = 0;
-  private pingsSent = 0;
   private pingsReceived = 0;
-  private pongsSent = 0;
   private pongsReceived = 0;
 
   private readonly onData = (chunk: Buffer | string): void => this.handleData(chunk);
@@ -137,8 +110,6 @@ export class MConnection {
     this.clock = clock;
     this.scheduler = new SendScheduler(this.channelList, clock);
     const maxBody = maxPacketBodySize(this.options.maxPacketMsgPayloadSize);
-    this.maxFrameWireBytes = uvarintLength(maxBody) + maxBody;
-    this.batches = releasesWrittenChunks(stream) ? sharedRecycler(6 + this.options.maxWriteBatchBytes + this.maxFrameWireBytes) : undefined;
     // Each packet is decoded before the next is read, so one scratch buffer serves every packet split across chunks.
     this.reader = new DelimitedReader(maxBody, { reuseBuffer: true, what: 'packet' });
     this.sendLimiter = new RateLimiter(this.options.sendRate, clock, RATE_SAMPLE_MS);
@@ -159,6 +130,17 @@ export class MConnection {
       },
       () => this.close(new PongTimeoutError(pongTimeoutMs)),
     );
+    this.writer = new BatchWriter({
+      stream,
+      options: this.options,
+      scheduler: this.scheduler,
+      sendLimiter: this.sendLimiter,
+      window: this.window,
+      keepalive: this.keepalive,
+      clock,
+      anyWritable: this.anyWritable,
+      channelWritable: this.channelWritable,
+    });
 
     // The 'error' listener stays for the stream's lifetime so a late error cannot crash the process.
     stream.on('error', (err) => this.close(new ConnectionClosedError('stream failed', { cause: err })));
@@ -294,14 +276,15 @@ export class MConnection {
   }
 
   stats(): MConnectionStats {
+    const sent = this.writer;
     return {
-      bytesSent: this.bytesSent,
+      bytesSent: sent.bytesSent,
       bytesReceived: this.bytesReceived,
-      packetsSent: this.packetsSent,
+      packetsSent: sent.packetsSent,
       packetsReceived: this.packetsReceived,
-      pingsSent: this.pingsSent,
+      pingsSent: sent.pingsSent,
       pingsReceived: this.pingsReceived,
-      pongsSent: this.pongsSent,
+      pongsSent: sent.pongsSent,
       pongsReceived: this.pongsReceived,
       sendWindow: { size: this.window.size, inFlight: this.window.inFlight, written: this.window.writtenBytes, acknowledged: this.window.acknowledgedBytes },
       channels: this.channelList.map((c) => c.stats()),
@@ -357,7 +340,7 @@ export class MConnection {
         break;
       }
       // A window ping is control too: with the window full and no ping outstanding, nothing else would reopen it.
-      const control = this.pongPending || this.wantsPing();
+      const control = this.pongPending || this.writer.wantsPing(this.pingPending);
       dataDelay = this.sendLimiter.delayMs();
       const windowOpen = this.window.available() > 0;
       if (!windowOpen && this.scheduler.pick() !== undefined) this.window.blocked();
@@ -379,63 +362,13 @@ export class MConnection {
     this.busyPoller?.touch(this.options.busyPollUs);
   }
 
-  /** Builds one batch (a pong first, then data, then a ping if one is due) and writes it; returns stream.write's verdict. */
+  /** Writes one batch (see BatchWriter), taking the pong and ping owed; returns stream.write's verdict. */
   private writeBatch(dataBound: number): boolean {
-    const maxBatch = this.options.maxWriteBatchBytes;
-    const limit = Math.min(maxBatch, this.sendLimiter.allowance(), Math.max(1, this.window.available()));
-    const size = 6 + Math.min(dataBound, limit + this.maxFrameWireBytes);
-    // A pool buffer is 66 KiB: a ping or pong alone takes a few bytes of Node's shared slab instead
-    // (keepalive pings of many connections go out in one tick, before any write callback returns a pool buffer).
-    const out = size > NODE_POOL_MAX_BYTES && this.batches !== undefined ? this.batches.take(size) : Buffer.allocUnsafe(size);
-    let off = 0;
-    if (this.pongPending) {
-      this.pongPending = false;
-      out.set(PACKET_PONG_WIRE, off);
-      off += PACKET_PONG_WIRE.length;
-      this.pongsSent++;
-      this.packetsSent++;
-    }
-    const dataStart = off;
-    let freed = false;
-    if (dataBound > 0) {
-      const end = dataStart + limit;
-      while (off < end) {
-        const channel = this.scheduler.pick();
-        if (channel === undefined) break;
-        off = channel.writeNextPacket(out, off);
-        this.packetsSent++;
-        if (channel.slotFreed) {
-          channel.slotFreed = false;
-          freed = true;
-          this.channelWritable.get(channel.id)?.wakeAll();
-        }
-      }
-    }
-    this.sendLimiter.consume(off - dataStart);
-    this.window.wrote(off);
-    // The ping goes last, so its pong acknowledges this whole batch (the send window's clock).
-    if (this.wantsPing()) {
-      out.set(PACKET_PING_WIRE, off);
-      off += PACKET_PING_WIRE.length;
-      this.window.wrote(PACKET_PING_WIRE.length);
-      this.window.pingSent(this.clock());
-      this.keepalive.pingSent();
-      this.pingsSent++;
-      this.packetsSent++;
-    }
+    const pong = this.pongPending;
+    const pingRequested = this.pingPending;
+    this.pongPending = false;
     this.pingPending = false;
-    this.bytesSent += off;
-    if (freed) this.anyWritable.wakeAll();
-    const chunk = off === out.length ? out : out.subarray(0, off);
-    const batches = this.batches;
-    if (batches === undefined) return this.stream.write(chunk);
-    // The stream is done with `out` once this write's callback runs (or the write failed).
-    return this.stream.write(chunk, () => batches.recycle(out));
-  }
-
-  /** A ping is due (keepalive, or the send window's clock) and none is outstanding. */
-  private wantsPing(): boolean {
-    return !this.window.pingOutstanding && (this.pingPending || this.window.wantsPing());
+    return this.writer.write(dataBound, pong, pingRequested);
   }
 
   /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { NodeID } from '../../../../framework/identity/node-id.js';
-import { LevelPeerStore, levelKeyOf, type LevelPeerStoreOptions } from '../../../../plugins/peer-stores/leveldb.js';
+import { LevelPeerStore, levelKeyOf } from '../../../../plugins/peer-stores/leveldb.js';
+import type { LevelPeerStoreOptions } from '../../../../plugins/peer-stores/level-options.js';
 import type { StoreHarness } from './compliance.js';
 import { fullRecord, nid } from './fixtures.js';
 
