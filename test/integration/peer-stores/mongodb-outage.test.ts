@@ -6,18 +6,7 @@ import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-
 import { DefaultScoringStrategy } from '../../../plugins/scoring/default.js';
 import { addressOf, byId, fullRecord, minimalRecord, nid } from '../../unit/plugins/peer-stores/fixtures.js';
 import { useMongo } from './mongo-server-hooks.js';
-
-interface LogLine {
-  readonly level: string;
-  readonly obj: Record<string, unknown>;
-  readonly msg?: string;
-}
-
-function recordingLogger() {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
-}
+import { recordingLogger } from '../../support/recording-logger.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

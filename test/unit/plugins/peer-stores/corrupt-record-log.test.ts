@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CORRUPT_LOG_LIMIT, CorruptRecordLog } from '../../../../plugins/peer-stores/corrupt-record-log.js';
-import { recordingLogger } from './recording-logger.js';
+import { recordingLogger } from '../../../support/recording-logger.js';
 
 describe('CorruptRecordLog', () => {
   it('logs each skipped record with what names it and the store, and no summary while under the limit', () => {

@@ -6,13 +6,7 @@ import { LEVEL_COUNT_KEY, LevelPeerStore, levelKeyOf } from '../../../../plugins
 import { inspectLevelDirectory } from '../../../../plugins/peer-stores/level-damage.js';
 import { fullRecord, nid } from './fixtures.js';
 import { fileOf, fillAcrossRestart, flipBytes, readRaw, removeTempDirs, tempDir } from './harness-level.js';
-
-/** Collects log calls. */
-function recordingLogger() {
-  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? '' });
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
-}
+import { recordingLogger } from '../../../support/recording-logger.js';
 
 const TOTAL = 596;
 let IN_TABLE = 0;

@@ -11,18 +11,12 @@ import { PEER_RECORD_FORMAT_VERSION } from '../../../../plugins/peer-stores/reco
 import { peerStoreCompliance } from './compliance.js';
 import { byId, fullRecord, minimalRecord, nid } from './fixtures.js';
 import { levelHarness, readRaw, removeTempDirs, tempDir, writeRaw } from './harness-level.js';
+import { recordingLogger } from '../../../support/recording-logger.js';
 
 /** The store's options as a node with this home and `p2p.peer_store_path` gets them. */
 async function storeOptions(home: string | undefined, peerStorePath = '') {
   const config = await loadConfig({ home, values: { p2p: { peer_store_path: peerStorePath } } });
   return componentOptions(config, NodeKey.generate()).levelPeerStore;
-}
-
-/** Collects log calls. */
-function recordingLogger() {
-  const lines: { level: string; obj: object; msg?: string }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
 describe('LevelPeerStore', () => {

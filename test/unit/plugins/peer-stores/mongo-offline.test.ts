@@ -4,13 +4,7 @@ import { MongoPeerStore } from '../../../../plugins/peer-stores/mongodb/mongo-pe
 import type { MongoPeerStoreOptions } from '../../../../plugins/peer-stores/mongodb/options.js';
 import { freePort } from '../../../support/mongodb/processes.js';
 import { fullRecord, minimalRecord, nid } from './fixtures.js';
-
-/** Collects log calls. */
-function recordingLogger() {
-  const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
-}
+import { recordingLogger } from '../../../support/recording-logger.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

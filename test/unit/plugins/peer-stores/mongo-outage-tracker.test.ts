@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { OutageTracker } from '../../../../plugins/peer-stores/mongodb/outage-tracker.js';
-import { recordingLogger } from './recording-logger.js';
+import { recordingLogger } from '../../../support/recording-logger.js';
 
 function rig() {
   const { lines, logger } = recordingLogger();
