@@ -60,8 +60,8 @@ export class RawClient {
   readonly closed: Promise<void>;
   private readonly socket: Socket;
 
-  constructor(port: number, localAddress?: string) {
-    this.socket = connect({ host: '127.0.0.1', port, localAddress });
+  constructor(port: number, localAddress?: string, host = '127.0.0.1') {
+    this.socket = connect({ host, port, localAddress });
     // Like every dialer (CometBFT's too) it sends its ephemeral key at once; a node that lets the
     // handshake begin answers with its own key (and its AuthSigMessage), then waits for our signature.
     this.socket.write(encodeEphemeralKeyMessage(generateEphemeralKeyPair().publicKey));

@@ -184,6 +184,29 @@ describe('connection gating over loopback TCP', function () {
     assert.equal(rejected(a, 'inbound', 'attempt-window'), 1);
   });
 
+  it('on a dual-stack listener counts each IPv4 client by its own address, and ::1 as an IPv6 group of its own', async () => {
+    // A dual-stack socket reports IPv4 clients as ::ffff:127.0.0.x, whose first 64 bits are those of ::1:
+    // grouped as IPv6 /64s (gating.ipv6_prefix_length), every IPv4 client and ::1 would share one slot.
+    const a = await start({ p2p: { laddr: 'tcp://[::]:0', max_concurrent_inbound_handshakes_per_ip: 1, handshake_timeout: '20s' } });
+    const events = deniedEvents(a);
+    const held = [new RawClient(port(a), '127.0.0.2'), new RawClient(port(a), '127.0.0.3'), new RawClient(port(a), undefined, '::1')];
+    await waitFor(() => held.every((c) => c.received >= EPHEMERAL_KEY_MESSAGE), 'a handshake from each of the three addresses');
+    const again = [new RawClient(port(a), '127.0.0.2'), new RawClient(port(a), undefined, '::1')];
+    await Promise.all(again.map((c) => c.closed));
+    assert.deepEqual(
+      again.map((c) => c.received),
+      [0, 0],
+      'a second handshake from an address already holding its slot is closed before any byte',
+    );
+    assert.deepEqual(events, [
+      { direction: 'inbound', reason: 'ip-handshake-capacity' },
+      { direction: 'inbound', reason: 'ip-handshake-capacity' },
+    ]);
+    assert.equal(a.router.metrics().gating!.inboundHandshakes.trackedIps, 3);
+    for (const c of held) c.destroy();
+    await waitFor(() => a.router.metrics().gating!.inboundHandshakes.inProgress === 0, 'the slots to be freed');
+  });
+
   it('folds the inbound handshake cap into gating: the excess is closed before any crypto, counted and published', async () => {
     const a = await start({ p2p: { max_concurrent_inbound_handshakes: 2, handshake_timeout: '20s' } });
     const events = deniedEvents(a);
