@@ -12,6 +12,7 @@ import { LevelPeerStore } from '../../../plugins/peer-stores/leveldb.js';
 import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-store.js';
 import { MemoryNetwork } from '../../../plugins/transports/memory/memory-network.js';
 import { useMongo } from './mongo-server-hooks.js';
+import { TOKENS } from '../../../framework/tokens.js';
 
 const FAST = { min_retry_time: '10ms', max_retry_time: '200ms', retry_jitter: '10ms', disconnect_cooldown: '20ms', max_outgoing_connections: 0 };
 
@@ -146,7 +147,9 @@ describe('restart with a persistent peer store', function () {
       database = mongo.database('restart');
     });
     restartScenario(() => ({
-      p2p: { peer_store: 'mongodb', peer_store_mongodb_uri: mongo.server().uri, peer_store_mongodb_database: database },
+      // No URI in the config: the store's options come only from the rebinding (plugins/peer-stores/README.md).
+      p2p: { peer_store: 'mongodb' },
+      configure: (c) => void c.rebind(TOKENS.MongoPeerStoreOptions).toConstantValue({ uri: mongo.server().uri, database }),
       storedRecords: async () => {
         const store = new MongoPeerStore({ uri: mongo.server().uri, database });
         try {
