@@ -5,6 +5,7 @@ import { formatCrawlTable } from '../../crawl/table.js';
 import type { PrivateAddressPolicy } from '../../../reactors/pex/options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
 import { durationOption, intOption, numberOption } from '../options.js';
+import { abortOnSignals } from '../interrupt.js';
 
 interface CrawlFlags extends LogFlags {
   seeds: string[];
@@ -59,10 +60,7 @@ export function registerCrawl(program: Command): void {
     .option('--moniker <name>', 'the moniker our NodeInfo announces', D.moniker)
     .option('--json', 'print one JSON object {network, crawler, finished, stats, nodes, edges} instead of the table');
   addLogOptions(command, 'warn').action(async (flags: CrawlFlags) => {
-    const abort = new AbortController();
-    const interrupt = () => abort.abort();
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    const interrupt = abortOnSignals();
     try {
       const options = {
         seeds: flags.seeds,
@@ -80,15 +78,14 @@ export function registerCrawl(program: Command): void {
       };
       resolveCrawlOptions(options); // a bad seed is refused before anything is printed
       if (!flags.json) process.stdout.write(`crawling ${flags.network} from ${flags.seeds.length} seed(s) for up to ${flags.duration} s …\n`);
-      const result = await crawl(options, { signal: abort.signal });
+      const result = await crawl(options, { signal: interrupt.signal });
       process.stdout.write(flags.json ? JSON.stringify(result) + '\n' : formatCrawlTable(result));
       if (!result.nodes.some((n) => n.status === 'reachable')) {
         process.stderr.write('tmp2p: no node could be reached (see each seed\'s error)\n');
         process.exitCode = 1;
       }
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      interrupt.dispose();
     }
   });
 }

@@ -4,6 +4,7 @@ import { follow, DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS } from '../../follow/follow.j
 import type { FollowedBlock } from '../../follow/block-stream.js';
 import { durationFlag, durationOption, intOption } from '../options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
+import { abortOnSignals } from '../interrupt.js';
 
 interface FollowFlags extends LogFlags {
   peer: string;
@@ -43,10 +44,7 @@ export function registerFollow(program: Command): void {
     .addOption(durationFlag('--connect-timeout <duration>', 'how long the peer may take to connect ("30s", "2m", or milliseconds; 0 = no limit)', durationOption('--connect-timeout', MAX_CONNECT_TIMEOUT_MS), DEFAULT_FOLLOW_CONNECT_TIMEOUT_MS))
     .option('--max-block-bytes <bytes>', 'largest block accepted (default 4194304; CometBFT allows 104857600)', intOption('--max-block-bytes', 1024, 104_857_600));
   addLogOptions(command, 'warn').action(async (flags: FollowFlags) => {
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const interrupt = abortOnSignals();
     try {
       const blocks = follow(
         {
@@ -57,16 +55,15 @@ export function registerFollow(program: Command): void {
           config: flags.maxBlockBytes === undefined ? undefined : { reactors: { blocksync: { max_block_bytes: flags.maxBlockBytes } } },
           logger: loggerFromFlags(flags, 'warn'),
         },
-        { signal: stop.signal },
+        { signal: interrupt.signal },
       );
       for await (const block of blocks) process.stdout.write((flags.json ? blockJson(block) : formatBlockLine(block)) + '\n');
     } catch (error) {
       // Ctrl-C is how following ends; anything else is a failure.
-      if (stop.signal.aborted && isErrorNamed(error, 'AbortError')) return;
+      if (interrupt.signal.aborted && isErrorNamed(error, 'AbortError')) return;
       throw error;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
     }
   });
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { sendTx, DEFAULT_SEND_TX_TIMEOUT_MS, type SendTxResult } from '../../send-tx/send-tx.js';
 import { SendTxOptionsError } from '../../send-tx/errors.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
+import { abortOnSignals } from '../interrupt.js';
 
 interface SendTxFlags extends LogFlags {
   peer: string;
@@ -37,10 +38,7 @@ export function registerSendTx(program: Command): void {
     .option('--hex', 'the tx argument is hex-encoded bytes')
     .option('--json', 'print the result as one JSON object');
   addLogOptions(command, 'warn').action(async (tx: string, flags: SendTxFlags) => {
-    const abort = new AbortController();
-    const interrupt = () => abort.abort();
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    const interrupt = abortOnSignals();
     try {
       const result = await sendTx(
         {
@@ -51,12 +49,11 @@ export function registerSendTx(program: Command): void {
           timeoutMs: flags.timeout * 1000,
           logger: loggerFromFlags(flags, 'warn'),
         },
-        { signal: abort.signal },
+        { signal: interrupt.signal },
       );
       process.stdout.write(flags.json ? JSON.stringify(jsonResult(result)) + '\n' : describe(result));
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      interrupt.dispose();
     }
   });
 }

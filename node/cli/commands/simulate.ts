@@ -5,6 +5,7 @@ import type { GraphReport, SimulationSummary } from '../../simulation/summary.js
 import { collectSet } from '../home.js';
 import { durationFlag, durationOption, intOption, numberOption } from '../options.js';
 import { addLogOptions, loggerFromFlags, type LogFlags } from '../log-flags.js';
+import { abortOnSignals } from '../interrupt.js';
 
 interface SimulateFlags extends LogFlags {
   nodes: number;
@@ -53,10 +54,7 @@ export function registerSimulate(program: Command): void {
     const say = (line: string) => {
       if (!flags.json) process.stdout.write(line + '\n');
     };
-    const abort = new AbortController();
-    const interrupt = () => abort.abort();
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    const interrupt = abortOnSignals();
     try {
       const options = {
         nodes: flags.nodes,
@@ -73,7 +71,7 @@ export function registerSimulate(program: Command): void {
         diameterSamples: flags.diameterSamples,
         set: flags.set ?? {},
         progress: say,
-        signal: abort.signal,
+        signal: interrupt.signal,
         logger: loggerFromFlags(flags, 'silent'),
       };
       resolveSimulationOptions(options); // a bad combination is refused before anything is printed
@@ -82,8 +80,7 @@ export function registerSimulate(program: Command): void {
       if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(describe(summary));
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      interrupt.dispose();
     }
   });
 }
