@@ -6,7 +6,7 @@ import type { Container } from 'inversify';
 import { createNode } from '../../../node/create-node.js';
 import type { Node } from '../../../node/node.js';
 import { silentLogger } from '../../../framework/logging/logger.js';
-import type { PeerRecord } from '../../../framework/peer/peer-store.js';
+import type { PeerRecord, PeerStore } from '../../../framework/peer/peer-store.js';
 import type { RouterEvent } from '../../../framework/router/events.js';
 import { LevelPeerStore } from '../../../plugins/peer-stores/leveldb.js';
 import { MongoPeerStore } from '../../../plugins/peer-stores/mongodb/mongo-peer-store.js';
@@ -21,6 +21,15 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** What `store` holds, read by opening it as a node would, then closing it. */
+async function recordsIn(store: PeerStore): Promise<PeerRecord[]> {
+  try {
+    return await store.load();
+  } finally {
+    await store.close();
   }
 }
 
@@ -115,28 +124,15 @@ describe('restart with a persistent peer store', function () {
   describe('leveldb (under <home>/data/peerstore)', () => {
     restartScenario(() => ({
       p2p: { peer_store: 'leveldb' },
-      storedRecords: async (home) => {
-        const store = new LevelPeerStore({ path: join(home, 'data', 'peerstore') });
-        try {
-          return await store.load(); // also proves the stopped node released the LOCK
-        } finally {
-          await store.close();
-        }
-      },
+      // Opening the store also proves the stopped node released the LOCK.
+      storedRecords: (home) => recordsIn(new LevelPeerStore({ path: join(home, 'data', 'peerstore') })),
     }));
   });
 
   describe('leveldb (p2p.peer_store_path relative to the home)', () => {
     restartScenario(() => ({
       p2p: { peer_store: 'leveldb', peer_store_path: 'custom/peers' },
-      storedRecords: async (home) => {
-        const store = new LevelPeerStore({ path: join(home, 'custom', 'peers') });
-        try {
-          return await store.load();
-        } finally {
-          await store.close();
-        }
-      },
+      storedRecords: (home) => recordsIn(new LevelPeerStore({ path: join(home, 'custom', 'peers') })),
     }));
   });
 
@@ -150,14 +146,7 @@ describe('restart with a persistent peer store', function () {
       // No URI in the config: the store's options come only from the rebinding (plugins/peer-stores/README.md).
       p2p: { peer_store: 'mongodb' },
       configure: (c) => void c.rebind(TOKENS.MongoPeerStoreOptions).toConstantValue({ uri: mongo.server().uri, database }),
-      storedRecords: async () => {
-        const store = new MongoPeerStore({ uri: mongo.server().uri, database });
-        try {
-          return await store.load();
-        } finally {
-          await store.close();
-        }
-      },
+      storedRecords: () => recordsIn(new MongoPeerStore({ uri: mongo.server().uri, database })),
     }));
   });
 
@@ -169,14 +158,7 @@ describe('restart with a persistent peer store', function () {
     });
     restartScenario(() => ({
       p2p: { peer_store: 'mongodb', peer_store_mongodb_uri: mongo.server().uri, peer_store_mongodb_database: database },
-      storedRecords: async () => {
-        const store = new MongoPeerStore({ uri: mongo.server().uri, database });
-        try {
-          return await store.load();
-        } finally {
-          await store.close();
-        }
-      },
+      storedRecords: () => recordsIn(new MongoPeerStore({ uri: mongo.server().uri, database })),
     }));
   });
 });
