@@ -6,6 +6,7 @@ import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import type RegistryGater from '../../support/gaters/registry-gater.js';
 import { TOKENS } from '../../../framework/tokens.js';
 import { deniedEvents, mconnStats, port, RawClient, rejected, tcpNode, waitFor } from './helpers.js';
+import { LoopbackIPv6 } from '../../support/loopback-ipv6.js';
 
 /** The SecretConnection handshake's first message: a length-prefixed BytesValue holding a 32-byte X25519 key. */
 const EPHEMERAL_KEY_MESSAGE = 35;
@@ -221,5 +222,43 @@ describe('connection gating over loopback TCP', function () {
     assert.deepEqual(a.router.metrics().gating!.inboundHandshakes, { inProgress: 2, limit: 2, perIpLimit: 4, trackedIps: 1, refused: 1, refusedPerIp: 0 });
     for (const c of stalled) c.destroy();
     await waitFor(() => a.router.metrics().gating!.inboundHandshakes.inProgress === 0, 'the slots to be freed');
+  });
+  describe('IPv6 clients of one /64 (adds 2001:db8:77::5, ::6 and 2001:db8:78::5 to lo: needs root, else pending)', () => {
+    const SAME_64 = ['2001:db8:77::5', '2001:db8:77::6'] as const;
+    const OTHER_64 = '2001:db8:78::5';
+    let extra: LoopbackIPv6 | undefined;
+    before(async function () {
+      try {
+        extra = await LoopbackIPv6.add([...SAME_64, OTHER_64]);
+      } catch {
+        this.skip();
+      }
+    });
+    after(() => extra?.remove());
+
+    /** A node on every interface that lets each remote IP (group) hold one handshake at a time. */
+    const oneHandshakePerIp = (gating: Record<string, unknown> = {}) =>
+      start({ p2p: { laddr: 'tcp://[::]:0', max_concurrent_inbound_handshakes_per_ip: 1, handshake_timeout: '20s' }, gating });
+    const from = (node: Node, address: string) => new RawClient(port(node), address, SAME_64[0]);
+
+    it('counts the /64 as one remote IP: a second address of it finds the slot taken, an address of another /64 does not', async () => {
+      const a = await oneHandshakePerIp();
+      const held = [from(a, SAME_64[0]), from(a, OTHER_64)];
+      await waitFor(() => held.every((c) => c.received >= EPHEMERAL_KEY_MESSAGE), 'a handshake from each /64');
+      const sibling = from(a, SAME_64[1]);
+      await sibling.closed;
+      assert.equal(sibling.received, 0, 'closed before any handshake byte');
+      assert.equal(rejected(a, 'inbound', 'ip-handshake-capacity'), 1);
+      assert.equal(a.router.metrics().gating!.inboundHandshakes.trackedIps, 2);
+      for (const c of held) c.destroy();
+    });
+
+    it('with gating.ipv6_prefix_length = 128 counts each address alone', async () => {
+      const a = await oneHandshakePerIp({ ipv6_prefix_length: 128 });
+      const held = SAME_64.map((address) => from(a, address));
+      await waitFor(() => held.every((c) => c.received >= EPHEMERAL_KEY_MESSAGE), 'a handshake from each address');
+      assert.equal(rejected(a, 'inbound', 'ip-handshake-capacity'), 0);
+      for (const c of held) c.destroy();
+    });
   });
 });
