@@ -5,7 +5,7 @@ import { NodeKey } from '../../framework/identity/node-key.js';
 import { FrameOpener, FrameSealer, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from '../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import { SealedFrameReader } from '../../plugins/transports/mconn/secret-connection/frame-reader.js';
 import { decodeEphemeralKey, encodeAuthSigBody, encodeEphemeralKeyMessage, verifyAuthSigMessage } from '../../plugins/transports/mconn/secret-connection/handshake.js';
-import { makeSecretConnection } from '../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { makeSecretConnection } from '../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
 import { randomBytes } from 'node:crypto';
 import { assertTyped, bytes, chunked, fuzzParameters, rawUvarint, typedOrResult, uvarintValue } from './fuzz-kit.js';
 

@@ -19,7 +19,8 @@ import { threadBusyPoller } from './mconnection/busy-poll.js';
 import { UnknownChannelError } from './mconnection/errors.js';
 import { orderlyCloseError } from './errors.js';
 import type { MConnectionStats } from './mconnection/types.js';
-import { makeSecretConnection, type SecretConnection } from './secret-connection/secret-connection.js';
+import { makeSecretConnection } from './secret-connection/make-secret-connection.js';
+import type { SecretConnection } from './secret-connection/secret-connection.js';
 import { encodeNodeInfoMessage, nodeInfoFromInitial, receiveNodeInfo } from './node-info-exchange.js';
 import type { ResolvedMConnTransportOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../../framework/errors/base.js';
 import { resolveMConnectionOptions, type MConnectionOptions, type ResolvedMConnectionOptions } from './mconnection/config.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './secret-connection/secret-connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './secret-connection/make-secret-connection.js';
 
 /** Options of the mconn transport (`TOKENS.MConnTransportOptions`). */
 export interface MConnTransportOptions {

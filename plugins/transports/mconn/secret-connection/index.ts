@@ -12,12 +12,5 @@ export { SealedFrameReader } from './frame-reader.js';
 export type { FrameAeadBackend, FrameAeadName, FrameKey } from './aead/frame-aead.js';
 export { nodeCryptoFrameAead } from './aead/node-crypto.js';
 export { frameAeadReady, frameAeadStatus, currentFrameAead, FrameAeadUnavailableError, type FrameAeadStatus } from './aead/select.js';
-export {
-  makeSecretConnection,
-  SecretConnection,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  READABLE_HIGH_WATER_MARK,
-  WRITABLE_HIGH_WATER_MARK,
-  type SecretConnectionKey,
-  type SecretConnectionOptions,
-} from './secret-connection.js';
+export { SecretConnection, READABLE_HIGH_WATER_MARK, WRITABLE_HIGH_WATER_MARK } from './secret-connection.js';
+export { makeSecretConnection, DEFAULT_HANDSHAKE_TIMEOUT_MS, type SecretConnectionKey, type SecretConnectionOptions } from './make-secret-connection.js';

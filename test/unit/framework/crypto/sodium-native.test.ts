@@ -19,7 +19,7 @@ const modules = {
   keys: here('../../../../plugins/transports/mconn/secret-connection/keys.js'),
   ed25519: here('../../../../framework/identity/ed25519.js'),
   nodeKey: here('../../../../framework/identity/node-key.js'),
-  secret: here('../../../../plugins/transports/mconn/secret-connection/secret-connection.js'),
+  secret: here('../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js'),
 };
 
 const SCRIPT = `

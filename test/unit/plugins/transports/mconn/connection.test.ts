@@ -7,7 +7,8 @@ import { ConnectionClosedError, HandshakeError, HandshakeTimeoutError } from '..
 import { NodeInfoTooLargeError } from '../../../../../plugins/transports/mconn/errors.js';
 import type { MConnConnection } from '../../../../../plugins/transports/mconn/mconn-connection.js';
 import { encodeDelimited, encodeUvarint } from '../../../../../framework/transport/length-prefix.js';
-import { makeSecretConnection, type SecretConnection } from '../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { makeSecretConnection } from '../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
+import type { SecretConnection } from '../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 import { encodeDelimitedPacket } from '../../../../../plugins/transports/mconn/mconnection/packet-codec.js';
 import { PongTimeoutError, UnknownChannelError } from '../../../../../plugins/transports/mconn/mconnection/errors.js';
 import type { MConnTransportOptions } from '../../../../../plugins/transports/mconn/options.js';

@@ -18,7 +18,8 @@ import {
   encodeAuthSigMessage,
   EPHEMERAL_KEY_MESSAGE_MAX_SIZE,
 } from '../../../../../../plugins/transports/mconn/secret-connection/handshake.js';
-import { makeSecretConnection, type SecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { makeSecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
+import type { SecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 import {
   closed,
   evilAfterHandshake,

@@ -10,7 +10,7 @@ import {
   type HandshakeSecrets,
 } from '../../../../../../plugins/transports/mconn/secret-connection/handshake.js';
 import { generateEphemeralKeyPair, type EphemeralKeyPair } from '../../../../../../plugins/transports/mconn/secret-connection/keys.js';
-import type { SecretConnectionKey } from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import type { SecretConnectionKey } from '../../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
 import { RawPeer, tcpPair } from '../../../../../support/raw-peer.js';
 
 export { RawPeer };

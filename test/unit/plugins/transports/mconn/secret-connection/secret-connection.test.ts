@@ -7,11 +7,8 @@ import { NodeKey } from '../../../../../../framework/identity/node-key.js';
 import { HandshakeError } from '../../../../../../framework/transport/errors.js';
 import { FrameSealer, SEALED_FRAME_SIZE } from '../../../../../../plugins/transports/mconn/secret-connection/frame-cipher.js';
 import { encodeAuthSigMessage, verifyAuthSigMessage } from '../../../../../../plugins/transports/mconn/secret-connection/handshake.js';
-import {
-  makeSecretConnection,
-  READABLE_HIGH_WATER_MARK,
-  type SecretConnection,
-} from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
+import { makeSecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
+import { READABLE_HIGH_WATER_MARK, type SecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 import { closed, rawHandshake, rawKeyExchange, readRawFrame, socketPair } from './helpers.js';
 
 /** Reads exactly `n` bytes from a readable stream (all of it for n = 0 is not meaningful, so n > 0). */
