@@ -1,7 +1,7 @@
 import './promise-with-resolvers.js';
 import { percentile } from '../framework/util/stats.js';
-import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type SetupResult, type Tmp2pPair } from './tmp2p-pair.js';
-import { libp2pMessageRate, libp2pSetups, startLibp2pPair, type Libp2pPair } from './libp2p-pair.js';
+import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type SetupResult } from './tmp2p-pair.js';
+import { libp2pMessageRate, libp2pSetups, startLibp2pPair } from './libp2p-pair.js';
 import { alternately, MAX_ROUNDS, SETTLED, type BenchRow, type Scenario } from './harness.js';
 
 const SETUP_MS = 3000;

@@ -3,7 +3,6 @@ import { NodeAddress } from '../../framework/address/node-address.js';
 import { isErrorNamed } from '../../framework/errors/base.js';
 import type { NodeID } from '../../framework/identity/node-id.js';
 import { silentLogger, type Logger } from '../../framework/logging/logger.js';
-import type { ReactorClass } from '../../framework/reactor/metadata.js';
 import { deadlineSignal, raceSignal, reasonOf } from '../../framework/util/abort.js';
 import type { MempoolReactor } from '../../reactors/mempool/mempool-reactor.js';
 import { createNode } from '../create-node.js';

@@ -7,7 +7,7 @@ import { checkCompatible, decodeNodeInfo, MAX_NODE_INFO_SIZE, validateNodeInfo, 
 import { validatePeerHandshake } from '../../framework/identity/handshake-checks.js';
 import { exchangeNodeInfo } from '../../plugins/transports/mconn/node-info-exchange.js';
 import { makeNodeInfo } from '../support/node-info.js';
-import { assertTyped, bytes, chunked, fuzzParameters, hostileText, rawUvarint, typedOrResolved, typedOrResult, uvarintValue } from './fuzz-kit.js';
+import { bytes, chunked, fuzzParameters, hostileText, rawUvarint, typedOrResolved, typedOrResult, uvarintValue } from './fuzz-kit.js';
 
 const local = NodeKey.fromSecret('fuzz local');
 const localInfo = makeNodeInfo({ nodeId: local.nodeId, listenAddr: 'tcp://127.0.0.1:26656', network: 'fuzz-net', version: '1', channels: Uint8Array.of(0x00, 0x70), moniker: 'local' });

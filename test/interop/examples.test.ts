@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CometBFTNode, cometBFTOrSkip } from './support/cometbft.js';
 import { abciQueryValue, broadcastTxSync, rpcBlock } from './support/chain-rpc.js';
 import { pollUntil } from './support/poll.js';
-import { spawnCli, waitForOutput, type CliProcess } from '../support/cli.js';
+import { waitForOutput, type CliProcess } from '../support/cli.js';
 
 /** A compiled example of examples/ (npm test builds them into dist/examples). */
 function example(name: string): string {

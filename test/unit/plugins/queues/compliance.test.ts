@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { QueueClosedError } from '../../../../framework/queue/errors.js';
 import { AbortError } from '../../../../framework/errors/base.js';
-import type { EnqueueResult, Queue } from '../../../../framework/queue/queue.js';
+import type { EnqueueResult } from '../../../../framework/queue/queue.js';
 import { CHANNELS, ItemSource, QUEUE_SUBJECTS, UNLISTED_CHANNEL, settle, totalDrops, type QueueSubject, type SeqItem } from '../../../support/queues/subjects.js';
 
 type Command = { op: 'enqueue'; channelId: number; size: number } | { op: 'dequeue'; count: number };

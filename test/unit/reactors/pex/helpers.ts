@@ -6,7 +6,7 @@ import type { NodeID } from '../../../../framework/identity/node-id.js';
 import { silentLogger } from '../../../../framework/logging/logger.js';
 import { PeerManager } from '../../../../framework/peer/peer-manager.js';
 import { resolvePeerManagerOptions, type PeerManagerOptionsInput } from '../../../../framework/peer/options.js';
-import type { Clock, ConnectionDirection, PeerUpdate, RandomSource } from '../../../../framework/peer/types.js';
+import type { ConnectionDirection, PeerUpdate } from '../../../../framework/peer/types.js';
 import type { ChannelHandle, ChannelStats, SendOutcome } from '../../../../framework/router/channel.js';
 import type { InboundEnvelope, OutboundEnvelope, PeerError } from '../../../../framework/router/envelope.js';
 import { MemoryPeerStore } from '../../../../plugins/peer-stores/memory.js';

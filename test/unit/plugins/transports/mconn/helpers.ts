@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { componentOptions } from '../../../../../node/config/component-options.js';
 import { loadConfig } from '../../../../../node/config/loader.js';
-import type { NodeConfig } from '../../../../../node/config/node-config.js';
 import { NodeKey } from '../../../../../framework/identity/node-key.js';
 import type { NodeInfo } from '../../../../../framework/identity/node-info.js';
 import { silentLogger } from '../../../../../framework/logging/logger.js';

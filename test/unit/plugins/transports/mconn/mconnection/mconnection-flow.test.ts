@@ -4,8 +4,6 @@ import { ConnectionClosedError } from '../../../../../../framework/transport/err
 import { encodeDelimitedPacket, MConnection } from '../../../../../../plugins/transports/mconn/mconnection/index.js';
 import { Recorder, channel, mconn, patternBytes, sleep, tcpPair } from './helpers.js';
 
-const tick = () => new Promise((r) => setImmediate(r));
-
 function packets(count: number, size: number, channelId = 1): Buffer {
   const one = Buffer.from(encodeDelimitedPacket({ kind: 'msg', channelId, eof: true, data: new Uint8Array(size).fill(9) }));
   return Buffer.concat(new Array(count).fill(one));

@@ -12,6 +12,9 @@ import {
 import { generateEphemeralKeyPair, type EphemeralKeyPair } from '../../../../../../plugins/transports/mconn/secret-connection/keys.js';
 import type { SecretConnectionKey } from '../../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
 import { RawPeer, tcpPair } from '../../../../../support/raw-peer.js';
+import { NodeKey } from '../../../../../../framework/identity/node-key.js';
+import { makeSecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/make-secret-connection.js';
+import type { SecretConnection } from '../../../../../../plugins/transports/mconn/secret-connection/secret-connection.js';
 
 export { RawPeer };
 
@@ -117,4 +120,51 @@ export async function evilTamperedAuthFrame(socket: net.Socket, key: SecretConne
 export async function evilAfterHandshake(socket: net.Socket, key: SecretConnectionKey, misbehave: (hs: RawHandshake) => void): Promise<void> {
   const hs = await rawHandshake(socket, key);
   misbehave(hs);
+}
+
+/** Reads exactly `n` bytes from a readable stream (all of it for n = 0 is not meaningful, so n > 0). */
+export async function readBytes(stream: SecretConnection, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk === null) {
+      if (stream.readableEnded || stream.destroyed) throw new Error(`stream ended after ${got} of ${n} bytes`);
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          stream.off('readable', wake).off('end', wake).off('close', wake);
+          resolve();
+        };
+        stream.on('readable', wake).on('end', wake).on('close', wake);
+      });
+      continue;
+    }
+    parts.push(chunk);
+    got += chunk.length;
+  }
+  const all = Buffer.concat(parts);
+  // Anything beyond n belongs to the next read.
+  if (all.length > n) stream.unshift(all.subarray(n));
+  return all.subarray(0, n);
+}
+
+/** Two SecretConnections over one loopback TCP connection, both handshakes done. */
+export async function connectedPair(): Promise<{ a: SecretConnection; b: SecretConnection; ka: NodeKey; kb: NodeKey; client: net.Socket; server: net.Socket; close: () => void }> {
+  const { client, server, close } = await socketPair();
+  const ka = NodeKey.generate();
+  const kb = NodeKey.generate();
+  const [a, b] = await Promise.all([makeSecretConnection(client, ka), makeSecretConnection(server, kb)]);
+  return {
+    a,
+    b,
+    ka,
+    kb,
+    client,
+    server,
+    close: () => {
+      a.destroy();
+      b.destroy();
+      close();
+    },
+  };
 }
