@@ -6,7 +6,7 @@ function closedError(): QueueClosedError {
   return withoutStack(() => new QueueClosedError());
 }
 import { Handoff, Waiters } from '../util/waiters.js';
-import type { EnqueueResult, Queue, QueueItem, QueueOptions, QueueStats } from './queue.js';
+import { isStored, type EnqueueResult, type Queue, type QueueItem, type QueueOptions, type QueueStats } from './queue.js';
 
 /**
  * Shared mechanics for queue plugins: closing, waiting producers/consumers,
@@ -58,7 +58,7 @@ export abstract class BaseQueue<T extends QueueItem> implements Queue<T> {
   tryEnqueue(item: T): EnqueueResult {
     if (this.closedFlag) return 'closed';
     const result = this.offer(item);
-    if (result === 'accepted' || result === 'accepted-with-drop') {
+    if (isStored(result)) {
       this.enqueuedCount++;
       // A consumer waits only while the queue is empty, so what the policy takes now is this item.
       if (this.takers.size > 0) {

@@ -42,6 +42,11 @@ export type EnqueueResult =
   /** Not stored: the queue is closed. */
   | 'closed';
 
+/** Whether the item was stored (with or without shedding an older one). */
+export function isStored(result: EnqueueResult): boolean {
+  return result === 'accepted' || result === 'accepted-with-drop';
+}
+
 export interface QueueStats {
   readonly length: number;
   readonly bytes: number;

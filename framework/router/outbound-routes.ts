@@ -1,6 +1,6 @@
 import { isErrorNamed } from '../errors/base.js';
 import type { NodeID } from '../identity/node-id.js';
-import type { EnqueueResult, Queue } from '../queue/queue.js';
+import { isStored, type EnqueueResult, type Queue } from '../queue/queue.js';
 import type { ChannelRoutes, SendOutcome } from './channel.js';
 import type { DropCounter } from './drop-counter.js';
 import type { PeerError } from './envelope.js';
@@ -52,17 +52,13 @@ export class OutboundRoutes implements ChannelRoutes {
     const item: OutboundItem = { channelId, bytes, size: bytes.length };
     for (const peer of this.peers.values()) {
       if (!peer.hasChannel(channelId)) continue;
-      if (isQueued(peer.queue.tryEnqueue(item))) queued++;
+      if (isStored(peer.queue.tryEnqueue(item))) queued++;
       else peer.drops.count('peer-queue-full');
     }
     return queued;
   }
 }
 
-function isQueued(result: EnqueueResult): boolean {
-  return result === 'accepted' || result === 'accepted-with-drop';
-}
-
 function sendOutcome(result: EnqueueResult): SendOutcome {
-  return isQueued(result) ? 'queued' : 'peer-queue-full';
+  return isStored(result) ? 'queued' : 'peer-queue-full';
 }
