@@ -117,10 +117,9 @@ export interface SetupResult {
 
 /**
  * Fresh connections to `far`, each TCP connect + SecretConnection + NodeInfo
- * exchange, then closed: `dialers` transports (one key each) in this thread,
- * each with one setup in flight, for `durationMs`.
+ * exchange, then closed: `dialers` transports (one key each, default settings
+ * or the pair's busy_poll) in this thread, each with one setup in flight, for `durationMs`.
  */
-/** Setups from `dialers` fresh transports (default settings, or the pair's busy_poll) to `far`, for `durationMs`. */
 export async function tmp2pSetups(far: NodeAddress, dialers: number, durationMs: number, settings: PairSettings = {}): Promise<SetupResult> {
   const keys = Array.from({ length: dialers }, () => NodeKey.generate());
   const [endpoint] = await far.resolve();
