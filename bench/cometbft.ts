@@ -42,8 +42,12 @@ function cpuMs(): number {
 
 async function messages(pair: Tmp2pPair, size: number, count: number): Promise<Measured> {
   const cpu = cpuMs();
-  const { seconds, bytes } = await tmp2pMessageRate(pair, size, count);
-  return { value: count / seconds, cpuMsPerOp: (cpuMs() - cpu) / count, notes: `${(bytes / seconds / 1e6).toFixed(1)} MB/s payload` };
+  const { seconds, bytes, farFullCollections } = await tmp2pMessageRate(pair, size, count);
+  return {
+    value: count / seconds,
+    cpuMsPerOp: (cpuMs() - cpu) / count,
+    notes: `${(bytes / seconds / 1e6).toFixed(1)} MB/s payload, ${farFullCollections} full collections on the receiving thread`,
+  };
 }
 
 async function echo(pair: Tmp2pPair, count: number): Promise<Measured & { p99: number }> {

@@ -5,7 +5,7 @@ import type { Libp2p } from 'libp2p';
 import { BENCH_PROTOCOL, createBenchLibp2p } from './libp2p-node.js';
 import { encodeDelimited } from '../framework/transport/length-prefix.js';
 import { mailbox } from './worker-mailbox.js';
-import type { SetupResult } from './tmp2p-pair.js';
+import type { MessageRound, SetupResult } from './tmp2p-pair.js';
 
 /** A js-libp2p node here and one in a worker thread (libp2p-peer-worker.ts), connected. */
 export interface Libp2pPair {
@@ -13,7 +13,7 @@ export interface Libp2pPair {
   readonly far: Multiaddr;
   close(): Promise<void>;
   /** Tells the far side to count `count` messages; resolves once it is ready, with its report of the last one. */
-  expect(count: number): Promise<{ done: Promise<{ bytes: number }> }>;
+  expect(count: number): Promise<{ done: Promise<{ bytes: number; fullCollections: number }> }>;
 }
 
 export async function startLibp2pPair(): Promise<Libp2pPair> {
@@ -33,7 +33,7 @@ export async function startLibp2pPair(): Promise<Libp2pPair> {
       const ready = next('ready');
       worker.postMessage({ type: 'expect', count });
       await ready;
-      return { done: next<{ type: string; bytes: number }>('done') };
+      return { done: next<{ type: string; bytes: number; fullCollections: number }>('done') };
     },
     async close() {
       await node.stop();
@@ -51,7 +51,7 @@ export async function startLibp2pPair(): Promise<Libp2pPair> {
  * `pipe(messages, lp.encode, stream)` does); timed until the far side has
  * received the last one.
  */
-export async function libp2pMessageRate(pair: Libp2pPair, size: number, count: number): Promise<{ seconds: number; bytes: number }> {
+export async function libp2pMessageRate(pair: Libp2pPair, size: number, count: number): Promise<MessageRound> {
   const stream = await pair.node.dialProtocol(pair.far, BENCH_PROTOCOL);
   const { done } = await pair.expect(count);
   const framed = encodeDelimited(new Uint8Array(size).fill(7));
@@ -61,10 +61,10 @@ export async function libp2pMessageRate(pair: Libp2pPair, size: number, count: n
       for (let i = 0; i < count; i++) yield framed;
     })(),
   );
-  const { bytes } = await done;
+  const { bytes, fullCollections } = await done;
   const seconds = (performance.now() - started) / 1000;
   await stream.close();
-  return { seconds, bytes };
+  return { seconds, bytes, farFullCollections: fullCollections };
 }
 
 /**

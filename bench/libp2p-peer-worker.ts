@@ -2,6 +2,7 @@ import './promise-with-resolvers.js';
 import { parentPort } from 'node:worker_threads';
 import { BENCH_PROTOCOL, MAX_BENCH_MESSAGE, createBenchLibp2p } from './libp2p-node.js';
 import { DelimitedReader } from '../framework/transport/length-prefix.js';
+import { FullCollectionCounter } from './full-collections.js';
 
 /**
  * The far side of the js-libp2p comparison, in its own thread like
@@ -13,6 +14,8 @@ const node = await createBenchLibp2p(true);
 let received = 0;
 let receivedBytes = 0;
 let target = Infinity;
+const fullCollections = new FullCollectionCounter();
+let collectionsBefore = 0;
 
 await node.handle(
   BENCH_PROTOCOL,
@@ -26,7 +29,7 @@ await node.handle(
           for (let message = reader.next(); message !== undefined; message = reader.next()) {
             received++;
             receivedBytes += message.length;
-            if (received === target) port.postMessage({ type: 'done', bytes: receivedBytes });
+            if (received === target) port.postMessage({ type: 'done', bytes: receivedBytes, fullCollections: fullCollections.count - collectionsBefore });
           }
         }
       }
@@ -42,8 +45,10 @@ port.on('message', async (message: { type: string; count?: number }) => {
     received = 0;
     receivedBytes = 0;
     target = message.count!;
+    collectionsBefore = fullCollections.count;
     port.postMessage({ type: 'ready' });
   } else if (message.type === 'stop') {
+    fullCollections.stop();
     await node.stop();
     port.postMessage({ type: 'stopped' });
   }

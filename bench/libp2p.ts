@@ -1,6 +1,6 @@
 import './promise-with-resolvers.js';
 import { percentile } from '../framework/util/stats.js';
-import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type SetupResult } from './tmp2p-pair.js';
+import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type MessageRound, type SetupResult } from './tmp2p-pair.js';
 import { libp2pMessageRate, libp2pSetups, startLibp2pPair } from './libp2p-pair.js';
 import { alternately, MAX_ROUNDS, SETTLED, type BenchRow, type Scenario } from './harness.js';
 
@@ -57,9 +57,12 @@ export const libp2pScenario: Scenario = {
 
       // 1 MiB: each stack's first round (cold) and its steady rate (rounds repeated until two agree within 5 %),
       // the stacks' rounds alternating, so both get the same warm-up and the same drift of the machine's load.
-      const bulkRound = async (run: () => Promise<{ seconds: number; bytes: number }>): Promise<Side> => {
-        const { seconds, bytes } = await run();
-        return { value: bytes / seconds / 1e6, notes: `${Math.round(BULK_MESSAGES / seconds)} msg/s, ${BULK_MESSAGES} messages of 1 MiB` };
+      const bulkRound = async (run: () => Promise<MessageRound>): Promise<Side> => {
+        const { seconds, bytes, farFullCollections } = await run();
+        return {
+          value: bytes / seconds / 1e6,
+          notes: `${Math.round(BULK_MESSAGES / seconds)} msg/s, ${BULK_MESSAGES} messages of 1 MiB, ${farFullCollections} full collections on the receiving thread`,
+        };
       };
       const tmp2pBulkRound = () => bulkRound(() => tmp2pMessageRate(tmp2p, 1024 * 1024, BULK_MESSAGES));
       const libp2pBulkRound = () => bulkRound(() => libp2pMessageRate(libp2p, 1024 * 1024, BULK_MESSAGES));

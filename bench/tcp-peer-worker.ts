@@ -11,6 +11,7 @@ import { NodeKey } from '../framework/identity/node-key.js';
 import { NodeAddress } from '../framework/address/node-address.js';
 import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
 import { busyPollUs } from './tmp2p-pair.js';
+import { FullCollectionCounter } from './full-collections.js';
 
 /**
  * The far side of the TCP benchmarks, in its own thread (its own core), as a
@@ -34,6 +35,7 @@ const node = await createNode(
   { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
 );
 const sink = node.reactor(BenchBytesReactor);
+const fullCollections = new FullCollectionCounter();
 
 let rawBytes = 0;
 let rawTarget = Infinity;
@@ -75,13 +77,15 @@ port.on('message', async (message: { type: string; count?: number; bytes?: numbe
     sink.received = 0;
     sink.receivedBytes = 0;
     sink.target = message.count!;
-    sink.onTarget = () => port.postMessage({ type: 'done', bytes: sink.receivedBytes });
+    const collectionsBefore = fullCollections.count;
+    sink.onTarget = () => port.postMessage({ type: 'done', bytes: sink.receivedBytes, fullCollections: fullCollections.count - collectionsBefore });
     port.postMessage({ type: 'ready' });
   } else if (message.type === 'expect-raw') {
     rawBytes = 0;
     rawTarget = message.bytes!;
     port.postMessage({ type: 'ready' });
   } else if (message.type === 'stop') {
+    fullCollections.stop();
     raw.close();
     await bare.close();
     await node.stop();

@@ -69,17 +69,25 @@ export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2p
   };
 }
 
+/** What one round of tmp2pMessageRate measured. */
+export interface MessageRound {
+  readonly seconds: number;
+  readonly bytes: number;
+  /** Full garbage collections the far node's thread ran during the round. */
+  readonly farFullCollections: number;
+}
+
 /**
  * Sends `count` messages of `size` bytes on the bench channel, filling the
  * peer queue with send() and waiting with sendWhenRoom() only when it is full;
  * timed until the far node has received the last one.
  */
-export async function tmp2pMessageRate(pair: Tmp2pPair, size: number, count: number): Promise<{ seconds: number; bytes: number }> {
+export async function tmp2pMessageRate(pair: Tmp2pPair, size: number, count: number): Promise<MessageRound> {
   const bench = pair.node.reactor(BenchBytesReactor).bench;
   const to = pair.far.nodeId;
   pair.post({ type: 'expect', count });
   await pair.next('ready');
-  const done = pair.next<{ type: string; bytes: number }>('done');
+  const done = pair.next<{ type: string; bytes: number; fullCollections: number }>('done');
   const payload = BytesValue.create({ value: new Uint8Array(size).fill(7) });
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -87,8 +95,8 @@ export async function tmp2pMessageRate(pair: Tmp2pPair, size: number, count: num
       throw new Error('the peer went away during the benchmark');
     }
   }
-  const { bytes } = await done;
-  return { seconds: (performance.now() - started) / 1000, bytes };
+  const { bytes, fullCollections } = await done;
+  return { seconds: (performance.now() - started) / 1000, bytes, farFullCollections: fullCollections };
 }
 
 /** The channels a bench client shares with the bench nodes. */
