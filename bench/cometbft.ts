@@ -2,15 +2,18 @@ import { percentile } from '../framework/util/stats.js';
 import { EchoReactor } from '../reactors/echo/echo-reactor.js';
 import { Ping } from '../reactors/echo/echo-channel.js';
 import type { NodeAddress } from '../framework/address/node-address.js';
-import { ensureGoPeer, goFigure, type GoFigure } from './go-peer.js';
-import { startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type PairSettings, type Tmp2pPair } from './tmp2p-pair.js';
+import { ensureGoPeer, goEchoAcrossProcesses, goFigure, type GoFigure } from './go-peer.js';
+import { startTmp2pLocalPair, startTmp2pPair, tmp2pMessageRate, tmp2pSetups, type EchoEnds, type PairSettings, type Tmp2pPair } from './tmp2p-pair.js';
 import { alternately, coldAndSteady, type BenchRow, type Scenario } from './harness.js';
+import { socketEchoRound, startSocketEchoServer, type SocketEchoRound } from './socket-echo.js';
 
 /*
  * tmp2p against CometBFT v0.38.17's own Go stack, in one run: the Go program
  * (bench/go/cometbft-conn) drives p2p/conn directly with rate limits off, both
  * ends in its process; tmp2p runs a node here and one in a worker thread.
- * CPU per operation is the whole process's (both ends) on each side.
+ * The echo is also taken with the Go ends in two processes and both tmp2p
+ * nodes in this thread, so each topology is compared with its like.
+ * CPU per operation is both ends' on each side.
  *
  * Each figure is taken for two tmp2p pairs: default settings, and
  * p2p.busy_poll (Go's runtime spins before it parks a thread; tmp2p only
@@ -28,6 +31,10 @@ const SETUP_DIALERS = 8;
 const ALTERNATING = 3;
 /** p2p.busy_poll of the second pair: a few round trips, so the next message of a ping-pong finds the thread awake. */
 const BUSY_POLL = '200us';
+/** The echo between tmp2p's two threads (a node in each) and between two Go processes. */
+const ECHO_APART = 'echo round trip p50, ends in two threads (Go: two processes)';
+/** The echo with both tmp2p nodes on one thread, and the Go program's both ends in one process. */
+const ECHO_TOGETHER = 'echo round trip p50, ends on one thread (Go: one process)';
 
 interface Measured {
   readonly value: number;
@@ -50,7 +57,7 @@ async function messages(pair: Tmp2pPair, size: number, count: number): Promise<M
   };
 }
 
-async function echo(pair: Tmp2pPair, count: number): Promise<Measured & { p99: number }> {
+async function echo(pair: EchoEnds, count: number): Promise<Measured & { p99: number }> {
   const reactor = pair.node.reactor(EchoReactor);
   const samples: number[] = [];
   // One subscription for the round, as the Go program reads one channel: a subscription per round trip
@@ -84,6 +91,15 @@ async function setups(far: NodeAddress, durationMs: number, settings: PairSettin
   };
 }
 
+/** The plain-socket echo (socket-echo.ts) to the server on `port`: a warm-up round, then the median of three. */
+async function socketEchoFloor(port: number): Promise<SocketEchoRound> {
+  await socketEchoRound(port, 1000);
+  const rounds: SocketEchoRound[] = [];
+  for (let i = 0; i < 3; i++) rounds.push(await socketEchoRound(port, 3000));
+  rounds.sort((a, b) => a.p50 - b.p50);
+  return rounds[1]!;
+}
+
 function cpuNote(ms: number): string {
   return ms >= 0.1 ? `${ms.toFixed(3)} ms CPU/op` : `${(ms * 1000).toFixed(2)} µs CPU/op`;
 }
@@ -91,7 +107,7 @@ function cpuNote(ms: number): string {
 export const cometbftScenario: Scenario = {
   name: SCENARIO,
   description:
-    "tmp2p vs CometBFT v0.38.17's own p2p/conn (SecretConnection + MConnection from a Go program, rate limits off, 1 ms flush throttle for throughput, 0 for echo); loopback TCP; tmp2p (default settings, and with p2p.busy_poll 200us) and Go measured in turn, the median of 3 turns; ratios tmp2p / Go, CPU per op covers both ends",
+    "tmp2p vs CometBFT v0.38.17's own p2p/conn (SecretConnection + MConnection from a Go program, rate limits off, 1 ms flush throttle for throughput, 0 for echo); loopback TCP; the echo both between two tmp2p threads and two Go processes, and within one thread and one Go process; tmp2p (default settings, and with p2p.busy_poll 200us) and Go measured in turn, the median of 3 turns; ratios tmp2p / Go, CPU per op covers both ends",
   async run(report: (row: BenchRow) => void): Promise<void> {
     const go = await ensureGoPeer();
     if ('skipped' in go) {
@@ -102,6 +118,7 @@ export const cometbftScenario: Scenario = {
     const verdict = (met: boolean, target: string) => `target ${target}: ${met ? 'MET' : 'MISSED'}`;
     const goNote = (f: GoFigure) => `${cpuNote(f.cpuMsPerOp)}${f.p99Ms !== undefined ? `, p50 ${f.p50Ms!.toFixed(3)} ms, p99 ${f.p99Ms.toFixed(3)} ms` : ''}`;
     const goRun = (args: readonly string[]) => () => goFigure(go.binary, args);
+    const echoArgs = ['-count', '3000', '-warmup', '2000', '-flush', '0'];
 
     /**
      * Per variant (a tmp2p pair and its settings) cold and steady rounds;
@@ -114,7 +131,7 @@ export const cometbftScenario: Scenario = {
       label: string,
       unit: string,
       variants: ReadonlyArray<{ readonly name: string; readonly round: () => Promise<T> }>,
-      goArgs: readonly string[],
+      goMeasure: () => Promise<GoFigure>,
       goValue: (f: GoFigure) => number,
       target: { met: (ratio: number) => boolean; text: string; ratioLabel?: string },
     ) => {
@@ -126,7 +143,7 @@ export const cometbftScenario: Scenario = {
       }
       const results = await alternately(
         variants.map((v) => v.round),
-        goRun(goArgs),
+        goMeasure,
         goValue,
         ALTERNATING,
       );
@@ -155,7 +172,7 @@ export const cometbftScenario: Scenario = {
       { name: `, busy_poll ${BUSY_POLL}`, round: () => round(polled) },
     ];
     try {
-      await compare('200-byte messages', 'msg/s', both((p) => messages(p, 200, 200_000)), ['messages', '-size', '200', '-count', '300000', '-flush', '1ms', '-case', 'small'], (f) => f.value, {
+      await compare('200-byte messages', 'msg/s', both((p) => messages(p, 200, 200_000)), goRun(['messages', '-size', '200', '-count', '300000', '-flush', '1ms', '-case', 'small']), (f) => f.value, {
         met: (r) => r >= 1.2,
         text: '≥ 1.2×',
       });
@@ -167,21 +184,37 @@ export const cometbftScenario: Scenario = {
           const m = await messages(p, 1024 * 1024, 150);
           return { ...m, value: (m.value * 1024 * 1024) / 1e6 };
         }),
-        ['messages', '-size', String(1024 * 1024), '-count', '200', '-flush', '1ms', '-case', 'bulk'],
+        goRun(['messages', '-size', String(1024 * 1024), '-count', '200', '-flush', '1ms', '-case', 'bulk']),
         (f) => f.bytes! / f.seconds / 1e6,
         { met: (r) => r >= 1.0, text: '≥ 1.0×' },
       );
 
-      // Echo round trip, one in flight: lower is better.
-      const rtts = await compare(
-        'echo round trip p50',
+      // Echo round trip, one in flight: lower is better. Like against like: the Go program's ends in
+      // one process never wake a thread (its runtime finds the reply on its next poll), while each hop
+      // between two processes, or two of tmp2p's threads, wakes one that sleeps in epoll.
+      const echoTarget = { met: (r: number) => r <= 1.5, text: '≤ 1.5×', ratioLabel: ' (lower = tmp2p better)' };
+      const apart = await compare(
+        ECHO_APART,
         'ms',
         both((p) => echo(p, 3000)),
-        ['echo', '-count', '3000', '-warmup', '2000', '-flush', '0'],
+        () => goEchoAcrossProcesses(go.binary, echoArgs),
         (f) => f.value,
-        { met: (r) => r <= 1.5, text: '≤ 1.5×', ratioLabel: ' (lower = tmp2p better)' },
+        echoTarget,
       );
-      rtts.forEach((rtt, i) => row(`echo round trip p99: tmp2p${i === 0 ? '' : `, busy_poll ${BUSY_POLL}`} steady`, rtt.ours.p99, 'ms', verdict(rtt.ours.p99 <= 1, '≤ 1 ms')));
+      apart.forEach((rtt, i) => row(`${ECHO_APART} p99: tmp2p${i === 0 ? '' : `, busy_poll ${BUSY_POLL}`} steady`, rtt.ours.p99, 'ms', verdict(rtt.ours.p99 <= 1, '≤ 1 ms')));
+      const floorRow = (label: string, floor: SocketEchoRound, tmp2pP50: number) =>
+        row(`${label}: Node sockets, one frame each way (floor)`, floor.p50, 'ms', `${cpuNote(floor.cpuMsPerOp)}, p99 ${floor.p99.toFixed(3)} ms; tmp2p (default settings) is ${(tmp2pP50 / floor.p50).toFixed(2)}× this`);
+      floorRow(ECHO_APART, await socketEchoFloor(pair.socketEchoPort), apart[0]!.ours.value);
+      const local = await startTmp2pLocalPair();
+      const localSockets = await startSocketEchoServer();
+      try {
+        const [together] = await compare(ECHO_TOGETHER, 'ms', [{ name: '', round: () => echo(local, 3000) }], goRun(['echo', ...echoArgs]), (f) => f.value, echoTarget);
+        row(`${ECHO_TOGETHER} p99: tmp2p steady`, together!.ours.p99, 'ms', verdict(together!.ours.p99 <= 1, '≤ 1 ms'));
+        floorRow(ECHO_TOGETHER, await socketEchoFloor(localSockets.port), together!.ours.value);
+      } finally {
+        await localSockets.close();
+        await local.close();
+      }
 
       // Connection setups: TCP + SecretConnection + NodeInfo, 8 in flight, from fresh transports here (default settings).
       // The Go program's accepting side handshakes and waits for the hang-up; so does the bare acceptor.
@@ -195,7 +228,7 @@ export const cometbftScenario: Scenario = {
           { name: ` (bare acceptor, busy_poll ${BUSY_POLL})`, round: () => setups(polled.bareFar, 2000, { busyPoll: BUSY_POLL }) },
           { name: ' (into a full node)', round: () => setups(pair.far, 2000) },
         ],
-        ['setups', '-inflight', String(SETUP_DIALERS), '-duration', '3s', '-warmup', '1s'],
+        goRun(['setups', '-inflight', String(SETUP_DIALERS), '-duration', '3s', '-warmup', '1s']),
         (f) => f.value,
         { met: (r) => r >= 1.0, text: '≥ 1.0×' },
       );

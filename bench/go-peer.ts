@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,4 +62,31 @@ export async function goFigure(binary: string, args: readonly string[]): Promise
   if (result.code !== 0) throw new Error(`cometbft-conn ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
   const line = result.stdout.trim().split('\n').pop()!;
   return JSON.parse(line) as GoFigure;
+}
+
+/**
+ * The echo with its two ends in two processes (`echo -serve` and `echo
+ * -connect`), so that, as between tmp2p's two threads, every hop wakes a
+ * thread that waits in epoll. `args` are the echo's flags (count, warm-up,
+ * flush), given to both. CPU per round trip is both processes'.
+ */
+export async function goEchoAcrossProcesses(binary: string, args: readonly string[]): Promise<GoFigure> {
+  const server = spawn(binary, ['echo', '-serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(server, 'close');
+  try {
+    const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+    const address = await lines.next();
+    if (address.done) throw new Error(`cometbft-conn echo -serve printed no address: ${stderr.trim()}`);
+    const pinger = await goFigure(binary, ['echo', ...args, '-connect', address.value]);
+    server.stdin.end();
+    const served = await lines.next();
+    const [code] = (await exited) as [number | null];
+    if (served.done || code !== 0) throw new Error(`cometbft-conn echo -serve failed (exit ${code}): ${stderr.trim()}`);
+    const echoer = JSON.parse(served.value) as GoFigure;
+    return { ...pinger, cpuMsPerOp: pinger.cpuMsPerOp + echoer.cpuMsPerOp };
+  } finally {
+    if (server.exitCode === null) server.kill();
+  }
 }

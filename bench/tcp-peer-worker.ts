@@ -12,13 +12,14 @@ import { NodeAddress } from '../framework/address/node-address.js';
 import { MConnTransport } from '../plugins/transports/mconn/mconn-transport.js';
 import { busyPollUs } from './tmp2p-pair.js';
 import { FullCollectionCounter } from './full-collections.js';
+import { startSocketEchoServer } from './socket-echo.js';
 
 /**
  * The far side of the TCP benchmarks, in its own thread (its own core), as a
  * remote peer would be: a tmp2p node on loopback, a bare transport that
  * accepts, handshakes and waits for the dialer to hang up (what the Go
- * program's accepting side does: no router, no peer manager), and a raw TCP
- * sink for the bare-socket ceiling. The main thread tells it what to expect.
+ * program's accepting side does: no router, no peer manager), a raw TCP
+ * sink for the bare-socket ceiling, and a raw echo server for the echo's floor. The main thread tells it what to expect.
  */
 const port = parentPort!;
 const settings = (workerData as PairSettings | undefined) ?? {};
@@ -49,6 +50,7 @@ const raw = createServer((socket) => {
   });
 });
 await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+const socketEcho = await startSocketEchoServer();
 
 const bareKey = NodeKey.generate();
 const bare = new MConnTransport(bareKey, silentLogger(), { laddr: 'tcp://127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0, busyPollUs: busyPollUs(settings) } });
@@ -87,6 +89,7 @@ port.on('message', async (message: { type: string; count?: number; bytes?: numbe
   } else if (message.type === 'stop') {
     fullCollections.stop();
     raw.close();
+    await socketEcho.close();
     await bare.close();
     await node.stop();
     port.postMessage({ type: 'stopped' });
@@ -97,5 +100,6 @@ port.postMessage({
   address: node.addresses()[0]!.toString(),
   bareAddress: new NodeAddress({ nodeId: bareKey.nodeId, protocol: 'mconn', hostname: bareEndpoint.ip, port: bareEndpoint.port }).toString(),
   rawPort: (raw.address() as { port: number }).port,
+  socketEchoPort: socketEcho.port,
   config: workerData,
 });

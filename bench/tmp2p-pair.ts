@@ -25,6 +25,8 @@ export interface Tmp2pPair {
   readonly bareFar: NodeAddress;
   /** Port of the worker's bare TCP sink (for the socket ceiling). */
   readonly rawPort: number;
+  /** Port of the worker's plain socket echo server (for the echo's floor, see socket-echo.ts). */
+  readonly socketEchoPort: number;
   readonly next: ReturnType<typeof mailbox>;
   post(message: object): void;
   close(): Promise<void>;
@@ -45,19 +47,16 @@ export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2p
   const worker = new Worker(new URL('./tcp-peer-worker.js', import.meta.url), { workerData: settings });
   const next = mailbox(worker);
   const post = (m: object) => worker.postMessage(m);
-  const listening = await next<{ type: string; address: string; bareAddress: string; rawPort: number }>('listening');
-  const node = await createNode(
-    { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, busy_poll: settings.busyPoll ?? '0ms' }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
-    { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
-  );
+  const listening = await next<{ type: string; address: string; bareAddress: string; rawPort: number; socketEchoPort: number }>('listening');
+  const node = await createPairNode(settings);
   const far = NodeAddress.parse(listening.address);
-  node.addPeer(far);
-  while (!node.peers().includes(far.nodeId)) await new Promise((r) => setTimeout(r, 10));
+  await connect(node, far);
   return {
     node,
     far,
     bareFar: NodeAddress.parse(listening.bareAddress),
     rawPort: listening.rawPort,
+    socketEchoPort: listening.socketEchoPort,
     next,
     post,
     async close() {
@@ -65,6 +64,47 @@ export async function startTmp2pPair(settings: PairSettings = {}): Promise<Tmp2p
       post({ type: 'stop' });
       await next('stopped');
       await worker.terminate();
+    },
+  };
+}
+
+/** A node of the main thread's side of a pair: default settings but rate limits off (and the pair's busy_poll). */
+function createPairNode(settings: PairSettings): Promise<Node> {
+  return createNode(
+    { values: { network: 'bench', p2p: { transports: ['mconn'], laddr: 'tcp://127.0.0.1:0', send_rate: 0, recv_rate: 0, busy_poll: settings.busyPoll ?? '0ms' }, reactors: { enabled: [], echo: { ping_interval: '1h' } } } },
+    { reactors: [BenchBytesReactor, EchoReactor], logger: silentLogger() },
+  );
+}
+
+async function connect(node: Node, far: NodeAddress): Promise<void> {
+  node.addPeer(far);
+  while (!node.peers().includes(far.nodeId)) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Two nodes that can echo: `node` pings, the one at `far` answers. */
+export interface EchoEnds {
+  readonly node: Node;
+  readonly far: NodeAddress;
+  close(): Promise<void>;
+}
+
+/**
+ * Two tmp2p nodes in THIS thread, connected over loopback TCP (default
+ * settings, rate limits off). One event loop serves both ends, as one Go
+ * process's runtime serves both ends of the Go program's in-process echo:
+ * a reply is read on the next turn of the loop, with no thread to wake.
+ */
+export async function startTmp2pLocalPair(): Promise<EchoEnds> {
+  const node = await createPairNode({});
+  const answering = await createPairNode({});
+  const far = answering.addresses()[0]!;
+  await connect(node, far);
+  return {
+    node,
+    far,
+    async close() {
+      await node.stop();
+      await answering.stop();
     },
   };
 }

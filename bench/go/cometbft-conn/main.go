@@ -1,9 +1,12 @@
 // Command cometbft-conn measures CometBFT v0.38's own p2p/conn stack (SecretConnection and
-// MConnection, driven directly, both ends in this process over loopback TCP) for `npm run bench`.
+// MConnection, driven directly, over loopback TCP; both ends in this process unless `echo` is told
+// otherwise) for `npm run bench`.
 // It is benchmark tooling only: it prints one JSON object per measurement on stdout.
 //
 //	cometbft-conn messages -size 200 -count 300000 [-flush 1ms]
 //	cometbft-conn echo -count 3000 [-flush 0]
+//	cometbft-conn echo -serve -count 3000 (prints its address; the echoing end alone), and
+//	cometbft-conn echo -count 3000 -connect <address> (the pinging end, in another process)
 //	cometbft-conn setups -inflight 8 -duration 3s
 //	cometbft-conn sc-bulk -size 1048576 -count 200
 package main
@@ -184,22 +187,29 @@ func messages(args []string) {
 }
 
 // echo: one message in flight at a time, echoed back by the other end; round-trip percentiles.
+// Both ends run in this process unless -serve / -connect split them over two processes.
 func echo(args []string) {
 	fs := flag.NewFlagSet("echo", flag.ExitOnError)
 	count := fs.Int("count", 3000, "round trips timed")
 	warmup := fs.Int("warmup", 2000, "round trips before timing")
 	flush := fs.Duration("flush", 0, "MConnection flush throttle")
+	serve := fs.Bool("serve", false, "only the echoing end: print the listen address, echo until stdin closes, then print the CPU it used after -warmup echoes")
+	connect := fs.String("connect", "", "only the pinging end, against the -serve process at this address")
 	_ = fs.Parse(args)
-	client, server := securedPair()
-	var echoer *conn.MConnection
-	echoer = newMConnection(server, func(ch byte, msg []byte) {
-		echoer.Send(ch, append([]byte(nil), msg...))
-	}, *flush)
+	if *serve {
+		serveEcho(*warmup, *count, *flush)
+		return
+	}
+	var client *conn.SecretConnection
+	if *connect != "" {
+		client = dialSecured(*connect)
+	} else {
+		var server *conn.SecretConnection
+		client, server = securedPair()
+		startEchoer(server, *flush, func() {})
+	}
 	back := make(chan struct{}, 1)
 	pinger := newMConnection(client, func(byte, []byte) { back <- struct{}{} }, *flush)
-	if err := echoer.Start(); err != nil {
-		fail("start: %v", err)
-	}
 	if err := pinger.Start(); err != nil {
 		fail("start: %v", err)
 	}
@@ -221,9 +231,63 @@ func echo(args []string) {
 	seconds, cpu := time.Since(t0).Seconds(), cpuSeconds()-cpu0
 	stopping.Store(true)
 	_ = pinger.Stop()
-	_ = echoer.Stop()
 	sort.Float64s(samples)
 	emit(result{Case: "echo", Value: percentile(samples, 50), Unit: "ms", Ops: *count, Seconds: seconds, CPUMsPerOp: cpu * 1000 / float64(*count), P50Ms: percentile(samples, 50), P99Ms: percentile(samples, 99)})
+}
+
+// serveEcho is the echoing end of `echo -serve`. Its CPU per round trip counts from the echo after
+// the pinger's warm-up to the close of stdin, which the bench sends once the pinger has finished.
+func serveEcho(warmup, count int, flush time.Duration) {
+	l := listen()
+	fmt.Println(l.Addr().String())
+	c, err := l.Accept()
+	if err != nil {
+		fail("accept: %v", err)
+	}
+	_ = l.Close()
+	sc, err := conn.MakeSecretConnection(c, ed25519.GenPrivKey())
+	if err != nil {
+		fail("server handshake: %v", err)
+	}
+	// The pinger hangs up when it is done; that EOF is the end of the run, not a failure.
+	stopping.Store(true)
+	var echoed int64
+	var cpu0 atomic.Value
+	startEchoer(sc, flush, func() {
+		if atomic.AddInt64(&echoed, 1) == int64(warmup) {
+			cpu0.Store(cpuSeconds())
+		}
+	})
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	start, ok := cpu0.Load().(float64)
+	if !ok {
+		fail("the pinger hung up after %d echoes, before its %d warm-up round trips were over", atomic.LoadInt64(&echoed), warmup)
+	}
+	emit(result{Case: "echo-serve", Ops: count, CPUMsPerOp: (cpuSeconds() - start) * 1000 / float64(count)})
+}
+
+// startEchoer sends every message back on its channel, calling echoed before each reply.
+func startEchoer(sc *conn.SecretConnection, flush time.Duration, echoed func()) {
+	var echoer *conn.MConnection
+	echoer = newMConnection(sc, func(ch byte, msg []byte) {
+		echoed()
+		echoer.Send(ch, append([]byte(nil), msg...))
+	}, flush)
+	if err := echoer.Start(); err != nil {
+		fail("start: %v", err)
+	}
+}
+
+func dialSecured(address string) *conn.SecretConnection {
+	c, err := net.Dial("tcp", address)
+	if err != nil {
+		fail("dial: %v", err)
+	}
+	sc, err := conn.MakeSecretConnection(c, ed25519.GenPrivKey())
+	if err != nil {
+		fail("client handshake: %v", err)
+	}
+	return sc
 }
 
 func nodeInfo(key ed25519.PrivKey) p2p.DefaultNodeInfo {
