@@ -1,4 +1,4 @@
-import { P2PError } from '../../../framework/errors/base.js';
+import { P2PError, withoutStack } from '../../../framework/errors/base.js';
 import { ConnectionClosedError, HandshakeError } from '../../../framework/transport/errors.js';
 
 /**
@@ -26,11 +26,5 @@ export class InvalidListenAddressError extends P2PError {
  * connection setups; the message says all there is to know.
  */
 export function orderlyCloseError(message?: string): ConnectionClosedError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new ConnectionClosedError(message);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return withoutStack(() => new ConnectionClosedError(message));
 }

@@ -1,5 +1,6 @@
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { EchoCounts } from './echo-ledger.js';
+import type { JournalEntry } from './peer-journal.js';
 import type { ProcessSample } from './process-sample.js';
 
 /*
@@ -78,6 +79,8 @@ export interface HostReport {
   };
   /** Log volume at info level: lines and bytes by level. */
   readonly log: { readonly lines: number; readonly bytes: number; readonly byLevel: Readonly<Record<string, number>> };
+  /** The last events the node saw of its honest peers (see PeerJournal). */
+  readonly journal: readonly JournalEntry[];
 }
 
 export type HostReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: { name: string; message: string } };

@@ -7,8 +7,10 @@ import { NodeKey } from '../../../framework/identity/node-key.js';
 import type { NodeID } from '../../../framework/identity/node-id.js';
 import { NodeAddress } from '../../../framework/address/node-address.js';
 import type { RouterMetricsSnapshot } from '../../../framework/router/metrics.js';
+import type { RouterEvent } from '../../../framework/router/events.js';
 import { EchoReactor } from '../../../reactors/echo/echo-reactor.js';
 import { EchoLedger } from './echo-ledger.js';
+import { PeerJournal } from './peer-journal.js';
 import { sampleProcess } from './process-sample.js';
 import type { HostPeers, HostReport, HostSample, HostSpec, StartedNode } from './host-protocol.js';
 
@@ -57,6 +59,7 @@ export class SoakNodeHost {
   private maxPeers = 0;
   private honestChanges = 0;
   private readonly sink = new CountingSink();
+  private readonly journal = new PeerJournal();
   private readonly logger = pino({ level: 'info', base: null }, this.sink);
   private readonly seenBefore = { accepted: 0, duplicatesReplaced: 0, rejectedInbound: {}, peerErrors: 0, peerErrorsNotLogged: 0, departedPeerDrops: {}, loopErrors: {} } as {
     accepted: number;
@@ -84,6 +87,7 @@ export class SoakNodeHost {
     this.node = undefined;
     this.unsubscribe();
     this.ledger!.selfRestarting();
+    for (const peer of this.honest) this.journal.add(peer, 'this node restarts');
     this.accumulate(old.router.metrics());
     this.restarts++;
     await old.stop();
@@ -92,10 +96,12 @@ export class SoakNodeHost {
   }
 
   peerRestarting(nodeId: NodeID): void {
+    this.journal.add(nodeId, 'told: the peer restarts');
     this.ledger!.peerRestarting(nodeId);
   }
 
   peerBack(nodeId: NodeID): void {
+    this.journal.add(nodeId, 'told: the peer is back');
     this.ledger!.peerBack(nodeId);
   }
 
@@ -132,6 +138,7 @@ export class SoakNodeHost {
       maxPeers: this.maxPeers,
       seen,
       log: { lines: this.sink.lines, bytes: this.sink.bytes, byLevel: { ...this.sink.byLevel } },
+      journal: this.journal.list(),
     };
   }
 
@@ -192,6 +199,7 @@ export class SoakNodeHost {
     const reasons = new Map<NodeID, string>();
     this.subscriptions.push(
       node.events$.subscribe((event) => {
+        this.journalEvent(event);
         if (event.type === 'peer-down' && this.honest.has(event.nodeId)) reasons.set(event.nodeId, event.reason ? `${event.reason.name}: ${event.reason.message}` : 'no reason given');
         // After peerUpdates$' "up": a down the ledger still holds is settled by how the peer came back.
         if (event.type === 'peer-up' && this.honest.has(event.nodeId)) ledger.peerUp(event.nodeId, event.afterSimultaneousDial === true);
@@ -205,6 +213,20 @@ export class SoakNodeHost {
       }),
       node.reactor(EchoReactor).roundTrips$.subscribe((rt) => ledger.answer(rt.peer, rt.content)),
     );
+  }
+
+  /** Journals the router's events about honest peers (see PeerJournal). */
+  private journalEvent(event: RouterEvent): void {
+    const describe = (error: Error | undefined) => (error ? `${error.name}: ${error.message}` : 'no reason given');
+    if (event.type === 'peer-up' && this.honest.has(event.nodeId)) {
+      this.journal.add(event.nodeId, `up (${event.direction}${event.afterSimultaneousDial ? ', after a simultaneous dial' : ''})`);
+    } else if (event.type === 'peer-down' && this.honest.has(event.nodeId)) {
+      this.journal.add(event.nodeId, `down: ${describe(event.reason)}`);
+    } else if (event.type === 'peer-error' && this.honest.has(event.nodeId)) {
+      this.journal.add(event.nodeId, `${event.fatal ? 'fatal ' : ''}peer error: ${describe(event.error)}`);
+    } else if (event.type === 'dial-failed') {
+      for (const peer of this.honest) if (event.address.includes(peer)) this.journal.add(peer, `dial failed: ${describe(event.error)}`);
+    }
   }
 
   private unsubscribe(): void {

@@ -1,3 +1,4 @@
+import type { NodeID } from '../../../framework/identity/node-id.js';
 import type { AttackSummary } from './attackers.js';
 import type { EchoCounts } from './echo-ledger.js';
 import { judgeGrowth, overallVerdict, type SeriesVerdict } from './growth.js';
@@ -167,7 +168,10 @@ export function summarize(record: SoakRecord): SoakSummary {
   if (lost.lostToDisconnect > 0) failures.push(`${lost.lostToDisconnect} pings lost when an honest connection went down with no restart to explain it`);
   if (lost.unanswered > 0) failures.push(`${lost.unanswered} pings never answered`);
   if (lost.unmatchedPongs > 0) failures.push(`${lost.unmatchedPongs} pongs matched no ping in flight`);
-  if (lost.unexplainedDisconnects > 0) failures.push(`${lost.unexplainedDisconnects} honest connections went down with no restart to explain it`);
+  if (lost.unexplainedDisconnects > 0) {
+    const details = nodes.flatMap((n) => n.echo.unexplainedDetails.map((d) => `node ${n.index}'s connection to ${d.peer.slice(0, 8)}… at ${new Date(d.at).toISOString()}: ${d.reason}\n${bothJournals(record.reports, n.index, d.peer, d.at)}`));
+    failures.push(`${lost.unexplainedDisconnects} honest connections went down with no restart to explain it:\n${details.join('\n')}`);
+  }
   const sent = echo((e) => e.sent);
   if (sent === 0) failures.push('no honest traffic flowed');
 
@@ -218,4 +222,21 @@ export function summarize(record: SoakRecord): SoakSummary {
     nodes,
     ...(record.fuzz ? { fuzz: record.fuzz } : {}),
   };
+}
+
+/** How far around an unexplained disconnect the journals are printed. */
+const JOURNAL_SPAN_MS = 5000;
+
+/** What node `index` and the peer `peer` each journaled of the other within JOURNAL_SPAN_MS of `at`, merged in time order. */
+function bothJournals(reports: readonly HostReport[], index: number, peer: NodeID, at: number): string {
+  const own = reports[index]!;
+  const other = reports.findIndex((r) => r.nodeId === peer);
+  const lines = [
+    ...own.journal.filter((e) => e.peer === peer).map((e) => ({ ...e, by: index })),
+    ...(other < 0 ? [] : reports[other]!.journal.filter((e) => e.peer === own.nodeId).map((e) => ({ ...e, by: other }))),
+  ]
+    .filter((e) => Math.abs(e.at - at) <= JOURNAL_SPAN_MS)
+    .sort((a, b) => a.at - b.at);
+  if (lines.length === 0) return '    (neither node journaled anything of the other around then)';
+  return lines.map((e) => `    ${new Date(e.at).toISOString()} node ${e.by}: ${e.what}`).join('\n');
 }
